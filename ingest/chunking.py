@@ -1,0 +1,166 @@
+"""Sentence-aware chunking with exact character offsets.
+
+Chunks are built from spans of the document text, never from re-joined strings, so
+`text[chunk.start:chunk.end] == chunk.text` holds by construction. Sizes are counted
+with the embedding model's own tokenizer, because MiniLM silently truncates inputs
+longer than 256 tokens: a chunk it cannot see whole would be invisible to dense search.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from rag.store import chunk_id_for
+from rag.types import Chunk
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+CHUNKER_VERSION = "sentences-v1"
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before white space.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_LINE = re.compile(r"[^\n]+")
+_WORD = re.compile(r"\S+")
+# Words after which a period does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st gen col lt sgt capt cmdr adm gov sen rep rev fr "
+    "u.s u.k u.n e.u no vs etc e.g i.e jan feb mar apr jun jul aug sep sept oct nov dec "
+    "inc ltd co corp dept est approx fig vol".split()
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    tokens: int
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every sentence, never crossing a line break, trimmed of white space."""
+    spans: list[tuple[int, int]] = []
+    for line in _LINE.finditer(text):
+        cursor = line.start()
+        for end_mark in _SENTENCE_END.finditer(text, line.start(), line.end()):
+            if _is_abbreviation(text, cursor, end_mark.start()):
+                continue
+            _append_trimmed(spans, text, cursor, end_mark.end())
+            cursor = end_mark.end()
+        _append_trimmed(spans, text, cursor, line.end())
+    return spans
+
+
+def _is_abbreviation(text: str, sentence_start: int, period: int) -> bool:
+    if text[period] != ".":
+        return False
+    word = text[sentence_start:period].rsplit(None, 1)[-1:] or [""]
+    token = word[0].lstrip("(\"'“‘").lower()
+    # Single initials ("J. Smith") and listed abbreviations do not end sentences.
+    return len(token) == 1 and token.isalpha() or token in _ABBREVIATIONS
+
+
+def _append_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        spans.append((start, end))
+
+
+def measured_units(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[Span]:
+    """Sentences with token counts; a sentence longer than `max_tokens` is cut between words."""
+    sentences = sentence_spans(text)
+    counts = count_tokens([text[s:e] for s, e in sentences])
+    units: list[Span] = []
+    for (start, end), tokens in zip(sentences, counts):
+        if tokens <= max_tokens:
+            units.append(Span(start, end, tokens))
+        else:
+            units.extend(_split_long(text, start, end, count_tokens, max_tokens))
+    return units
+
+
+def _split_long(text: str, start: int, end: int, count_tokens: TokenCounter, max_tokens: int) -> list[Span]:
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
+    counts = count_tokens([text[s:e] for s, e in words])
+    pieces: list[Span] = []
+    piece_start, piece_tokens, last_end = words[0][0], 0, words[0][0]
+    for (w_start, w_end), tokens in zip(words, counts):
+        if tokens > max_tokens:  # one enormous "word" (a URL, base64): cut by characters
+            if piece_tokens:
+                pieces.append(Span(piece_start, last_end, piece_tokens))
+            pieces.extend(_split_by_chars(w_start, w_end, tokens, max_tokens))
+            piece_start, piece_tokens, last_end = w_end, 0, w_end
+            continue
+        if piece_tokens + tokens > max_tokens:
+            pieces.append(Span(piece_start, last_end, piece_tokens))
+            piece_start, piece_tokens = w_start, 0
+        piece_tokens += tokens
+        last_end = w_end
+    if piece_tokens:
+        pieces.append(Span(piece_start, last_end, piece_tokens))
+    return pieces
+
+
+def _split_by_chars(start: int, end: int, tokens: int, max_tokens: int) -> list[Span]:
+    # Tokens per character is uneven, so aim at half the budget to stay under it.
+    step = max(1, (end - start) * max_tokens // (2 * tokens))
+    return [
+        Span(lo, min(lo + step, end), max_tokens // 2) for lo in range(start, end, step)
+    ]
+
+
+def pack_units(units: Sequence[Span], max_tokens: int, overlap_tokens: int) -> list[tuple[int, int]]:
+    """Group consecutive units into (start, end) chunks of at most `max_tokens` tokens.
+
+    Each chunk after the first repeats the previous chunk's trailing sentences, up to
+    `overlap_tokens`, so a fact split across a boundary is still whole in one chunk.
+    """
+    chunks: list[tuple[int, int]] = []
+    first = 0
+    while first < len(units):
+        last, total = first, units[first].tokens
+        while last + 1 < len(units) and total + units[last + 1].tokens <= max_tokens:
+            last += 1
+            total += units[last].tokens
+        chunks.append((units[first].start, units[last].end))
+        if last + 1 >= len(units):
+            break
+        first = _overlap_start(units, first, last, overlap_tokens)
+    return chunks
+
+
+def _overlap_start(units: Sequence[Span], first: int, last: int, overlap_tokens: int) -> int:
+    start, carried = last + 1, 0
+    while start - 1 > first and carried + units[start - 1].tokens <= overlap_tokens:
+        start -= 1
+        carried += units[start].tokens
+    return start
+
+
+def chunk_text(
+    text: str,
+    doc_id: str,
+    version: str,
+    count_tokens: TokenCounter,
+    max_tokens: int,
+    overlap_tokens: int,
+) -> list[Chunk]:
+    """Split a stored document's text into chunks that know their offsets in it."""
+    if max_tokens < 8:
+        raise ValueError(f"max_tokens must be at least 8, got {max_tokens}")
+    units = measured_units(text, count_tokens, max_tokens)
+    return [
+        Chunk(
+            chunk_id=chunk_id_for(doc_id, version, index),
+            doc_id=doc_id,
+            index=index,
+            text=text[start:end],
+            start=start,
+            end=end,
+        )
+        for index, (start, end) in enumerate(pack_units(units, max_tokens, overlap_tokens))
+    ]

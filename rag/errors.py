@@ -1,0 +1,45 @@
+"""Every error this project raises on purpose, under one base class.
+
+    RagError
+    ├── ConfigurationError    settings are invalid or contradict each other
+    ├── ModelError            the embedding model cannot be loaded
+    │   └── ModelIntegrityError   its weights are not the ones we expect
+    ├── StoreError            the index cannot be opened, read or written
+    │   ├── IndexMismatchError    the index was built with another embedding model
+    │   └── IndexLockedError      another process is writing to the same index
+    └── InvalidInputError     an argument given by the caller is not usable
+
+Messages say what to do next; callers branch on the class, never on the text.
+"""
+
+
+class RagError(Exception):
+    """Base class of all errors raised on purpose by `rag`, `ingest`, `ui` and `eval`."""
+
+
+class ConfigurationError(RagError):
+    """A setting is missing, malformed or contradicts another."""
+
+
+class ModelError(RagError):
+    """The embedding model could not be found or loaded."""
+
+
+class ModelIntegrityError(ModelError):
+    """The model's weights do not match the checksum we ship with."""
+
+
+class StoreError(RagError):
+    """The index could not be opened, read or written."""
+
+
+class IndexMismatchError(StoreError):
+    """The index on disk was built with a different embedding model."""
+
+
+class IndexLockedError(StoreError):
+    """Another process holds the write lock on this index."""
+
+
+class InvalidInputError(RagError, ValueError):
+    """An argument passed by the caller is not usable (empty, too long, wrong type)."""

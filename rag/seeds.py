@@ -1,0 +1,19 @@
+"""Where the built-in demo articles are: inside the installed package, or the checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.errors import ConfigurationError
+
+
+def seeds_dir() -> Path:
+    """The folder holding the two demo articles about North Korean troops in Kursk."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_seeds", package.parent / "seeds"):
+        if candidate.is_dir() and any(candidate.glob("*.txt")):
+            return candidate
+    raise ConfigurationError(
+        "The demo articles are missing from this installation: reinstall with `pip install .` "
+        "from the project folder, or ingest your own articles with `rag ingest PATH`."
+    )

@@ -1,0 +1,220 @@
+"""The index on Chroma: one collection of chunks, one of whole documents.
+
+A document record is the commit marker of its chunks. Writes go chunks first, then
+the record, then the removal of the previous version's chunks, so a process killed at
+any point leaves either the old or the new version visible; `repair()` sweeps the rest.
+Chunk ids are `{doc_id}::{version}::{index:05d}`, where `version` hashes the text and
+the chunker settings, so the chunks of two versions of one document never collide.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterator, Mapping, Sequence
+
+import numpy as np
+
+from rag.config import Settings
+from rag.errors import IndexMismatchError, StoreError
+from rag.types import Chunk, Document, MetadataValue
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+ID_SEPARATOR = "::"
+_READ_PAGE = 5000
+
+
+def chunk_id_for(doc_id: str, version: str, index: int) -> str:
+    """The stable Chroma id of chunk `index` of one version of a document."""
+    return f"{doc_id}{ID_SEPARATOR}{version}{ID_SEPARATOR}{index:05d}"
+
+
+def _split_chunk_id(chunk_id: str) -> tuple[str, str]:
+    doc_id, version, _ = chunk_id.rsplit(ID_SEPARATOR, 2)
+    return doc_id, version
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What the index knows about one document without reading its text."""
+
+    doc_id: str
+    content_hash: str
+    version: str
+    chunk_count: int
+    source_file: str
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    orphan_chunks_removed: int
+    incomplete_documents_removed: tuple[str, ...]
+
+
+class IndexStore:
+    """Chunks and documents of one index, checked against the embedding model it was built with."""
+
+    def __init__(self, client, settings: Settings, embed_model: str) -> None:
+        self._client = client
+        self._embed_model = embed_model
+        marker = {"embed_model": embed_model, "schema": SCHEMA_VERSION}
+        try:
+            self._chunks = client.get_or_create_collection(
+                f"{settings.collection}_chunks",
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata=marker,
+                embedding_function=None,
+            )
+            self._docs = client.get_or_create_collection(
+                f"{settings.collection}_documents",
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata=marker,
+                embedding_function=None,
+            )
+        except Exception as exc:  # chromadb's errors share no useful base class
+            raise StoreError(f"Cannot open the Chroma collections: {exc}") from exc
+        built_with = (self._chunks.metadata or {}).get("embed_model")
+        if built_with != embed_model:
+            raise IndexMismatchError(
+                f"The index in {settings.data_dir} was built with the embedding model "
+                f"{built_with!r}, but {embed_model!r} is configured. Set RAG_EMBED_MODEL back, "
+                "or use another RAG_DATA_DIR (or RAG_COLLECTION) for the new model."
+            )
+        self._max_batch = int(client.get_max_batch_size())
+
+    # -- reading -----------------------------------------------------------------
+
+    def stored_documents(self) -> dict[str, StoredDocument]:
+        """Every committed document, by doc_id."""
+        found: dict[str, StoredDocument] = {}
+        for _, metadata in self._iter_records(self._docs, include=["metadatas"]):
+            found[str(metadata["doc_id"])] = StoredDocument(
+                doc_id=str(metadata["doc_id"]),
+                content_hash=str(metadata["content_hash"]),
+                version=str(metadata["version"]),
+                chunk_count=int(metadata["chunk_count"]),
+                source_file=str(metadata.get("source_file", "")),
+            )
+        return found
+
+    def get_document(self, doc_id: str) -> Document | None:
+        """The stored document with its full text, or None when there is no such doc_id."""
+        result = self._docs.get(ids=[doc_id], include=["documents", "metadatas"])
+        if not result["ids"]:
+            return None
+        metadata = dict(result["metadatas"][0])
+        return Document(
+            doc_id=doc_id,
+            title=str(metadata.get("title", doc_id)),
+            source=str(metadata.get("source", "")),
+            text=result["documents"][0],
+            metadata=metadata,
+        )
+
+    def chunk_ids(self) -> list[str]:
+        return [chunk_id for chunk_id, _ in self._iter_records(self._chunks, include=[])]
+
+    def iter_chunks(self) -> Iterator[tuple[str, str, Mapping[str, MetadataValue]]]:
+        """(chunk_id, text, metadata) for every stored chunk, in pages."""
+        for chunk_id, record in self._iter_records(self._chunks, include=["documents", "metadatas"]):
+            yield chunk_id, record[0], record[1]
+
+    def count_chunks(self) -> int:
+        return int(self._chunks.count())
+
+    def count_documents(self) -> int:
+        return int(self._docs.count())
+
+    def _iter_records(self, collection, include: list[str]) -> Iterator[tuple[str, object]]:
+        offset = 0
+        while True:
+            page = collection.get(include=include, limit=_READ_PAGE, offset=offset)
+            ids = page["ids"]
+            for i, record_id in enumerate(ids):
+                if include == ["metadatas"]:
+                    yield record_id, page["metadatas"][i]
+                elif include:
+                    yield record_id, (page["documents"][i], page["metadatas"][i])
+                else:
+                    yield record_id, None
+            if len(ids) < _READ_PAGE:
+                return
+            offset += len(ids)
+
+    # -- writing -----------------------------------------------------------------
+
+    def write_document(
+        self,
+        text: str,
+        metadata: Mapping[str, MetadataValue],
+        chunks: Sequence[Chunk],
+        embeddings: np.ndarray,
+    ) -> None:
+        """Store one version of a document: its chunks, then its record, then drop older chunks."""
+        if len(chunks) != len(embeddings):
+            raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
+        doc_id = str(metadata["doc_id"])
+        version = str(metadata["version"])
+        chunk_metadata = [
+            {**metadata, "chunk_index": c.index, "start": c.start, "end": c.end} for c in chunks
+        ]
+        for lo in range(0, len(chunks), self._max_batch):
+            hi = lo + self._max_batch
+            self._chunks.upsert(
+                ids=[c.chunk_id for c in chunks[lo:hi]],
+                embeddings=embeddings[lo:hi],
+                documents=[c.text for c in chunks[lo:hi]],
+                metadatas=chunk_metadata[lo:hi],
+            )
+        self._docs.upsert(
+            ids=[doc_id],
+            embeddings=[_mean_direction(embeddings)],
+            documents=[text],
+            metadatas=[{**metadata, "chunk_count": len(chunks)}],
+        )
+        self._chunks.delete(
+            where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]}
+        )
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove a document: its record first, so a crash leaves only sweepable orphans."""
+        self._docs.delete(ids=[doc_id])
+        self._chunks.delete(where={"doc_id": doc_id})
+
+    def repair(self) -> RepairReport:
+        """Remove chunks no committed record claims, and records whose chunks are missing."""
+        documents = self.stored_documents()
+        counts: dict[str, int] = {}
+        orphans: list[str] = []
+        for chunk_id in self.chunk_ids():
+            doc_id, version = _split_chunk_id(chunk_id)
+            stored = documents.get(doc_id)
+            if stored is None or stored.version != version:
+                orphans.append(chunk_id)
+            else:
+                counts[doc_id] = counts.get(doc_id, 0) + 1
+        for lo in range(0, len(orphans), self._max_batch):
+            self._chunks.delete(ids=orphans[lo : lo + self._max_batch])
+        incomplete = tuple(
+            doc_id for doc_id, stored in documents.items() if counts.get(doc_id, 0) != stored.chunk_count
+        )
+        for doc_id in incomplete:
+            self.delete_document(doc_id)
+        if orphans or incomplete:
+            logger.warning(
+                "Repaired the index: removed %d orphan chunks and %d incomplete documents",
+                len(orphans),
+                len(incomplete),
+            )
+        return RepairReport(len(orphans), incomplete)
+
+
+def _mean_direction(embeddings: np.ndarray) -> list[float]:
+    # The document record needs a vector; the normalised mean of its chunks is a real one.
+    if len(embeddings) == 0:
+        raise ValueError("a document needs at least one chunk")
+    mean = np.asarray(embeddings, dtype=np.float32).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return (mean / norm if norm > 0 else mean).tolist()
