@@ -16,7 +16,7 @@ from rag.errors import RagError
 
 
 class _ProgressBar:
-    """A tqdm bar on stderr that appears only once there is something to count."""
+    """A tqdm bar on stderr, only on a terminal and only when there is something to index."""
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
@@ -28,7 +28,9 @@ class _ProgressBar:
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, unit="doc", desc="Indexing", file=sys.stderr, leave=False)
+            self._bar = tqdm(
+                total=total, unit="doc", desc="Indexing", file=sys.stderr, leave=False, disable=None
+            )
         self._bar.update(done - self._bar.n)
 
     def close(self) -> None:

@@ -67,7 +67,8 @@ def ingest_paths(
     started = time.perf_counter()
     roots = [Path(p).expanduser() for p in paths]
     with write_lock(settings.data_dir):
-        store = IndexStore(make_chroma_client(settings), settings, embedder_name(settings))
+        model_name = embedder.name if embedder is not None else embedder_name(settings)
+        store = IndexStore(make_chroma_client(settings), settings, model_name)
         store.repair()
         files, problems, ignored = discover(roots)
         articles, loaded, failed = _load_all(files, settings, problems)

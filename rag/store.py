@@ -113,6 +113,21 @@ class IndexStore:
             metadata=metadata,
         )
 
+    def nearest_chunks(
+        self, embedding: np.ndarray, k: int, where: Mapping[str, object] | None = None
+    ) -> list[tuple[str, str, Mapping[str, MetadataValue], float]]:
+        """(chunk_id, text, metadata, cosine similarity) of the `k` closest chunks, best first."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        result = self._chunks.query(
+            query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
+            n_results=k,
+            where=dict(where) if where else None,
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+        return [(chunk_id, text, metadata, 1.0 - float(distance)) for chunk_id, text, metadata, distance in rows]
+
     def chunk_ids(self) -> list[str]:
         return [chunk_id for chunk_id, _ in self._iter_records(self._chunks, include=[])]
 

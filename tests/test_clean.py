@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 # tests/ has no __init__.py, so pytest's rootdir insertion does not cover the project root.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.clean import (  # noqa: E402
+from ingest.clean import (
     CleanArticle,
     clean_article,
     parse_byline,

@@ -1,0 +1,53 @@
+"""Shared fixtures: an isolated data dir per test, and the paths of the demo data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+SQUAD_CORPUS = REPO.parent / "shared" / "benchmarks" / "squad2" / "corpus.jsonl"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's RAG_* variables, .env file or API keys."""
+    for name in list(os.environ):
+        if name.startswith("RAG_") or name.startswith("OPENAI_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    from rag.config import Settings
+
+    return Settings(data_dir=tmp_path / "index")
+
+
+@pytest.fixture
+def fake_embedder():
+    from tests.fakes import FakeEmbedder
+
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The bundled MiniLM, loaded once per test session."""
+    from rag.config import Settings
+    from rag.embeddings import build_embedder
+
+    return build_embedder(Settings())
+
+
+@pytest.fixture
+def squad_corpus() -> Path:
+    if not SQUAD_CORPUS.is_file():
+        pytest.skip(f"SQuAD corpus not found at {SQUAD_CORPUS}")
+    return SQUAD_CORPUS

@@ -1,0 +1,45 @@
+"""Deterministic stand-ins for slow collaborators, for tests that isolate logic."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"\w+|[^\w\s]")
+
+
+class FakeEmbedder:
+    """Bag-of-words vectors from hashed words: similar texts get similar vectors.
+
+    Records every call so tests can assert what was (not) embedded.
+    """
+
+    def __init__(self, name: str = "fake-embedder", dimension: int = 64, max_tokens: int = 256) -> None:
+        self.name = name
+        self.dimension = dimension
+        self.max_tokens = max_tokens
+        self.embedded: list[str] = []
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(_WORD.findall(t)) for t in texts]
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dimension, dtype=np.float32)
+        for word in _WORD.findall(text.lower()):
+            bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
+            vector[bucket % self.dimension] += 1.0
+        norm = float(np.linalg.norm(vector))
+        if norm == 0:
+            vector[0] = 1.0
+            return vector
+        return vector / norm

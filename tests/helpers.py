@@ -1,0 +1,42 @@
+"""Small helpers shared by the ingest tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.conftest import SEEDS
+
+
+def copy_seeds(target: Path) -> list[Path]:
+    """The two demo articles copied into `target`, which is created."""
+    target.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy(p, target / p.name)) for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def open_store(settings, model_name: str):
+    from rag.chroma import make_chroma_client
+    from rag.store import IndexStore
+
+    return IndexStore(make_chroma_client(settings), settings, model_name)
+
+
+def chunks_by_doc(store) -> dict[str, list[tuple[str, str, dict]]]:
+    found: dict[str, list[tuple[str, str, dict]]] = {}
+    for chunk_id, text, metadata in store.iter_chunks():
+        found.setdefault(str(metadata["doc_id"]), []).append((chunk_id, text, dict(metadata)))
+    return found
+
+
+def assert_consistent(store) -> None:
+    """Every record's chunks are all there, exactly, and no chunk lacks a record."""
+    documents = store.stored_documents()
+    by_doc = chunks_by_doc(store)
+    assert set(by_doc) == set(documents)
+    for doc_id, chunks in by_doc.items():
+        stored = documents[doc_id]
+        assert len(chunks) == stored.chunk_count
+        assert {m["version"] for _, _, m in chunks} == {stored.version}
+        text = store.get_document(doc_id).text
+        for _, chunk_text, metadata in chunks:
+            assert text[metadata["start"] : metadata["end"]] == chunk_text

@@ -1,0 +1,61 @@
+"""The bundled model loads offline, its weights are checked, and it embeds sensibly."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from rag import embeddings
+from rag.config import Settings
+from rag.embeddings import BUNDLED_WEIGHTS_SHA256, build_embedder, bundled_model_path, verify_weights
+from rag.errors import ModelError, ModelIntegrityError
+
+
+def test_bundled_weights__match_upstream_revision():
+    verify_weights(bundled_model_path(), BUNDLED_WEIGHTS_SHA256)
+
+
+def test_bundled_weights__tampered_copy_is_refused_before_loading(tmp_path, monkeypatch):
+    copy = tmp_path / "model"
+    shutil.copytree(bundled_model_path(), copy)
+    with (copy / "model.safetensors").open("r+b") as weights:
+        weights.seek(4096)
+        byte = weights.read(1)
+        weights.seek(4096)
+        weights.write(bytes([byte[0] ^ 0xFF]))
+    monkeypatch.setattr(embeddings, "bundled_model_path", lambda: copy)
+    loaded = []
+    monkeypatch.setattr(embeddings, "SentenceTransformerEmbedder", lambda *a: loaded.append(a))
+
+    with pytest.raises(ModelIntegrityError, match="expected 53aa5117"):
+        build_embedder(Settings())
+    assert loaded == []
+
+
+def test_bundled_weights__missing_file_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError, match="No model.safetensors"):
+        verify_weights(tmp_path, BUNDLED_WEIGHTS_SHA256)
+
+
+def test_embed_model__unknown_name_is_never_downloaded():
+    with pytest.raises(ModelError, match="never downloaded"):
+        build_embedder(Settings(embed_model="sentence-transformers/all-mpnet-base-v2"))
+
+
+def test_real_embedder__unit_vectors_that_rank_paraphrases_first(real_embedder):
+    assert real_embedder.name == "all-MiniLM-L6-v2" and real_embedder.max_tokens == 256
+    passages = real_embedder.embed_documents([
+        "The soldiers, aged 20 and 26, were injured during their capture.",
+        "Kim Jong Un pledged to erect a monument in Pyongyang.",
+    ])
+    assert passages.shape == (2, 384) and passages.dtype == np.float32
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    query = real_embedder.embed_query("How old were the captured troops?")
+    assert float(passages[0] @ query) > float(passages[1] @ query) + 0.1
+
+
+def test_real_embedder__counts_tokens_without_special_tokens(real_embedder):
+    assert real_embedder.count_tokens(["", "hello world", "Pyongyang"]) == [0, 2, 4]
+    assert real_embedder.count_tokens([]) == []

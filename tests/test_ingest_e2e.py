@@ -1,0 +1,39 @@
+"""End to end with the real bundled model: `rag ingest` on the demo articles, then search."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from rag.bm25 import synced_bm25
+from rag.cli import main
+from rag.config import Settings
+from tests.conftest import SEEDS
+from tests.helpers import assert_consistent, open_store
+
+UKRAINE = "seeds/ukraine-captures-two-north-korean-soldiers-exposing-alliance-with-russia.txt"
+NORTH_KOREA = "seeds/north-korea-confirms-sending-troops-to-russia-to-fight-in-ukraine-war.txt"
+
+
+def test_rag_ingest__seeds_with_the_real_model_are_searchable(tmp_path, real_embedder):
+    data_dir = tmp_path / "index"
+    result = CliRunner().invoke(main, ["ingest", str(SEEDS), "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("2 new, 0 updated, 0 unchanged, 0 failed;")
+
+    settings = Settings(data_dir=data_dir)
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    assert_consistent(store)
+    assert set(store.stored_documents()) == {UKRAINE, NORTH_KOREA}
+
+    ages = store.nearest_chunks(real_embedder.embed_query("How old were the captured soldiers?"), k=1)
+    assert ages[0][0].startswith(UKRAINE) and "aged 20 and 26" in ages[0][1]
+    rodong = store.nearest_chunks(
+        real_embedder.embed_query("Which newspaper published Pyongyang's statement?"), k=2
+    )
+    assert any("Rodong Sinmun" in text for _, text, _, _ in rodong)
+
+    bm25 = synced_bm25(store, data_dir / "bm25", save=False)
+    assert bm25.search("South Korean intelligence interrogations", k=1)[0][0].startswith(UKRAINE)
+
+    again = CliRunner().invoke(main, ["ingest", str(SEEDS), "--data-dir", str(data_dir)])
+    assert "0 new, 0 updated, 2 unchanged, 0 failed; 0 chunks embedded" in again.stdout
