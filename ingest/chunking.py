@@ -36,6 +36,9 @@ class Span:
     start: int
     end: int
     tokens: int
+    # A slice of one giant word: joined to a neighbour it would tokenize differently,
+    # so it always makes a chunk of its own.
+    solo: bool = False
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -87,30 +90,39 @@ def _split_long(text: str, start: int, end: int, count_tokens: TokenCounter, max
     words = [(m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
     counts = count_tokens([text[s:e] for s, e in words])
     pieces: list[Span] = []
-    piece_start, piece_tokens, last_end = words[0][0], 0, words[0][0]
+    piece: Span | None = None  # the words gathered so far, as one span
     for (w_start, w_end), tokens in zip(words, counts):
         if tokens > max_tokens:  # one enormous "word" (a URL, base64): cut by characters
-            if piece_tokens:
-                pieces.append(Span(piece_start, last_end, piece_tokens))
-            pieces.extend(_split_by_chars(w_start, w_end, tokens, max_tokens))
-            piece_start, piece_tokens, last_end = w_end, 0, w_end
-            continue
-        if piece_tokens + tokens > max_tokens:
-            pieces.append(Span(piece_start, last_end, piece_tokens))
-            piece_start, piece_tokens = w_start, 0
-        piece_tokens += tokens
-        last_end = w_end
-    if piece_tokens:
-        pieces.append(Span(piece_start, last_end, piece_tokens))
+            pieces.extend([piece] if piece else [])
+            pieces.extend(_split_by_chars(text, w_start, w_end, tokens, count_tokens, max_tokens))
+            piece = None
+        elif piece is None:
+            piece = Span(w_start, w_end, tokens)
+        elif piece.tokens + tokens > max_tokens:
+            pieces.append(piece)
+            piece = Span(w_start, w_end, tokens)
+        else:
+            piece = Span(piece.start, w_end, piece.tokens + tokens)
+    pieces.extend([piece] if piece else [])
     return pieces
 
 
-def _split_by_chars(start: int, end: int, tokens: int, max_tokens: int) -> list[Span]:
-    # Tokens per character is uneven, so aim at half the budget to stay under it.
+def _split_by_chars(
+    text: str, start: int, end: int, tokens: int, count_tokens: TokenCounter, max_tokens: int
+) -> list[Span]:
+    # Tokens per character are uneven: aim at half the budget, then halve until it fits.
     step = max(1, (end - start) * max_tokens // (2 * tokens))
-    return [
-        Span(lo, min(lo + step, end), max_tokens // 2) for lo in range(start, end, step)
-    ]
+    pieces: list[Span] = []
+    lo = start
+    while lo < end:
+        hi = min(lo + step, end)
+        count = count_tokens([text[lo:hi]])[0]
+        while count > max_tokens and hi - lo > 1:
+            hi = lo + (hi - lo) // 2
+            count = count_tokens([text[lo:hi]])[0]
+        pieces.append(Span(lo, hi, count, solo=True))
+        lo = hi
+    return pieces
 
 
 def pack_units(units: Sequence[Span], max_tokens: int, overlap_tokens: int) -> list[tuple[int, int]]:
@@ -123,19 +135,28 @@ def pack_units(units: Sequence[Span], max_tokens: int, overlap_tokens: int) -> l
     first = 0
     while first < len(units):
         last, total = first, units[first].tokens
-        while last + 1 < len(units) and total + units[last + 1].tokens <= max_tokens:
+        while (
+            not units[first].solo
+            and last + 1 < len(units)
+            and not units[last + 1].solo
+            and total + units[last + 1].tokens <= max_tokens
+        ):
             last += 1
             total += units[last].tokens
         chunks.append((units[first].start, units[last].end))
         if last + 1 >= len(units):
             break
-        first = _overlap_start(units, first, last, overlap_tokens)
+        first = last + 1 if units[last + 1].solo else _overlap_start(units, first, last, overlap_tokens)
     return chunks
 
 
 def _overlap_start(units: Sequence[Span], first: int, last: int, overlap_tokens: int) -> int:
     start, carried = last + 1, 0
-    while start - 1 > first and carried + units[start - 1].tokens <= overlap_tokens:
+    while (
+        start - 1 > first
+        and not units[start - 1].solo
+        and carried + units[start - 1].tokens <= overlap_tokens
+    ):
         start -= 1
         carried += units[start].tokens
     return start

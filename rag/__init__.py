@@ -1,6 +1,7 @@
 """Ask questions about news articles; every answer cites the passage it came from."""
 
 from rag.config import Settings
+from rag.embeddings import Embedder, build_embedder
 from rag.errors import (
     ConfigurationError,
     IndexLockedError,
@@ -21,6 +22,7 @@ __all__ = [
     "Chunk",
     "ConfigurationError",
     "Document",
+    "Embedder",
     "IndexLockedError",
     "IndexMismatchError",
     "InvalidInputError",
@@ -30,5 +32,6 @@ __all__ = [
     "Settings",
     "StoreError",
     "__version__",
+    "build_embedder",
     "seeds_dir",
 ]

@@ -65,6 +65,13 @@ def test_chunk_text__one_enormous_word_is_cut_by_characters():
     assert all(text[c.start : c.end] == c.text for c in chunks) and _covered(text, chunks)
 
 
+@pytest.mark.parametrize("text, max_tokens", [("U.b'?!a“?b?'U ”!\nb'”", 8), ("?b' \t“aaU.'?U?“?“''??", 9)])
+def test_chunk_text__pieces_of_a_cut_giant_word_stay_exact(text, max_tokens):
+    chunks = chunk_text(text, "d", "v", WORDS, max_tokens=max_tokens, overlap_tokens=0)
+    assert all(c.text == c.text.strip() and text[c.start : c.end] == c.text for c in chunks)
+    assert all(WORDS([c.text])[0] <= max_tokens for c in chunks)
+
+
 @given(st.text(alphabet=st.sampled_from("ab .!?\n\t“”'U"), max_size=400), st.integers(8, 40), st.integers(0, 6))
 @hypothesis_settings(max_examples=300, deadline=None)
 def test_chunk_text__any_text_gives_exact_covering_slices(text, max_tokens, overlap):

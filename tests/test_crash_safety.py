@@ -23,6 +23,7 @@ import json
 import os
 import queue
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -326,11 +327,11 @@ def assert_consistent(snapshot: Snapshot) -> None:
     assert not orphans, f"{len(orphans)} chunks without a document record: {orphans[:3]}"
 
 
-def assert_same_index(snapshot: Snapshot, reference: Snapshot) -> None:
+def assert_same_index(snapshot: Snapshot, reference: Snapshot,
+                      volatile: frozenset[str] = frozenset({"ingested_at"})) -> None:
     """The same documents and chunks (ids, texts, offsets, metadata) as a never-killed ingest."""
     assert set(snapshot.documents) == set(reference.documents)
     assert set(snapshot.chunks) == set(reference.chunks)
-    volatile = {"ingested_at"}
     for doc_id, (text, meta) in reference.documents.items():
         got_text, got_meta = snapshot.documents[doc_id]
         assert got_text == text, doc_id
@@ -452,26 +453,69 @@ def test_lock_is_refused_while_ingest_runs_and_freed_by_sigkill(corpus: Corpus, 
     recover_and_check(corpus.folder, settings, corpus.reference, killed)
 
 
-def _updated_setup(corpus: Corpus, tmp_path: Path, seed: int) -> tuple[Path, Settings, Snapshot, Snapshot, list[str]]:
-    """A data dir holding the whole corpus, then ten of its files rewritten on disk."""
+def test_next_run_sweeps_half_written_chunks_even_when_their_file_is_gone(corpus: Corpus, tmp_path):
+    """Killed between a new document's chunks and its record, and the file is deleted before
+    the next run: nothing re-writes those chunk ids, so only the repair sweep removes them."""
     folder = tmp_path / "corpus"
-    folder.mkdir()
-    for path in corpus.folder.glob("*.txt"):
-        (folder / path.name).write_bytes(path.read_bytes())
+    shutil.copytree(corpus.folder, folder)
     settings = make_settings(tmp_path / "data")
-    assert len(ingest_now(folder, settings).new) == N_ARTICLES
-    before = read_index(settings)
+    worker = Worker(folder, settings.data_dir, "--pause-after", "chunks.upsert", "--pause", "0.5")
+    worker.wait_for(lambda line: line == "OP chunks.upsert 3")
+    assert worker.kill()
+    killed = read_index(settings)
+    half_written = {m["doc_id"] for _, m in killed.chunks.values()} - set(killed.documents)
+    assert len(half_written) == 1, "expected one document with chunks but no record"
+    for doc_id in half_written:
+        (folder / doc_id.split("/", 1)[1]).unlink()
+
+    report = ingest_now(folder, settings)
+    assert report.ok and len(report.new) + len(report.unchanged) == N_ARTICLES - 1, report.summary()
+    after = read_index(settings)
+    assert_consistent(after)
+    assert after.documents.keys() == expected_doc_ids(folder)
+    expected = Snapshot(
+        {d: v for d, v in corpus.reference.documents.items() if d not in half_written},
+        {c: v for c, v in corpus.reference.chunks.items() if v[1]["doc_id"] not in half_written},
+    )
+    assert_same_index(after, expected, volatile=frozenset({"ingested_at", "source_file"}))
+    assert_search_structures(settings)
+    assert_rerun_is_noop(folder, settings, N_ARTICLES - 1)
+
+
+@dataclass(frozen=True)
+class UpdateCase:
+    folder: Path  # the corpus with ten files rewritten since `before_data` was built
+    before_data: Path  # a data dir holding the whole corpus as it was
+    before: Snapshot
+    reference: Snapshot  # a clean ingest of the rewritten corpus
+    changed: list[str]
+
+    def fresh_data_dir(self, tmp_path: Path) -> Settings:
+        """A private copy of `before_data` (copied while no process has it open)."""
+        shutil.copytree(self.before_data, tmp_path / "data")
+        return make_settings(tmp_path / "data")
+
+
+@pytest.fixture(scope="module")
+def update_case(corpus: Corpus, tmp_path_factory) -> UpdateCase:
+    base = tmp_path_factory.mktemp("crash_update")
+    folder = base / "corpus"
+    shutil.copytree(corpus.folder, folder)
+    before_settings = make_settings(base / "before-data")
+    assert len(ingest_now(folder, before_settings).new) == N_ARTICLES
+    before = read_index(before_settings)
 
     changed = sorted(folder.glob("*.txt"))[3::4][:10]
-    rewrite_articles(changed, seed)
-    reference_settings = make_settings(tmp_path / "reference-data")
+    rewrite_articles(changed, seed=1)
+    reference_settings = make_settings(base / "reference-data")
     assert len(ingest_now(folder, reference_settings).new) == N_ARTICLES
     reference = read_index(reference_settings)
-    return folder, settings, before, reference, [f"{folder.name}/{p.name}" for p in changed]
+    return UpdateCase(folder, before_settings.data_dir, before, reference,
+                      [f"{folder.name}/{p.name}" for p in changed])
 
 
-def _check_update_recovered(folder: Path, settings: Settings, before: Snapshot,
-                            reference: Snapshot, changed: list[str], killed: Snapshot) -> None:
+def _check_update_recovered(case: UpdateCase, settings: Settings, killed: Snapshot) -> None:
+    folder, before, reference, changed = case.folder, case.before, case.reference, case.changed
     kept = committed_complete(killed)
     # A kill never loses a document: each one is whole, in its old or its new version.
     for doc_id in expected_doc_ids(folder):
@@ -497,39 +541,39 @@ def _check_update_recovered(folder: Path, settings: Settings, before: Snapshot,
     assert_rerun_is_noop(folder, settings, N_ARTICLES)
 
 
-def test_sigkill_during_update_between_record_and_old_chunk_removal(corpus: Corpus, tmp_path):
+def test_sigkill_during_update_between_record_and_old_chunk_removal(update_case: UpdateCase, tmp_path):
     """Killed right after an updated document's new record is written, before its old
     version's chunks are deleted: both versions' chunks are on disk at the kill."""
-    folder, settings, before, reference, changed = _updated_setup(corpus, tmp_path, seed=1)
-    worker = Worker(folder, settings.data_dir, "--pause-after", "docs.upsert", "--pause", "2")
-    worker.wait_for(lambda line: line == "OP docs.upsert 4")
+    settings = update_case.fresh_data_dir(tmp_path)
+    worker = Worker(update_case.folder, settings.data_dir, "--pause-after", "docs.upsert", "--pause", "0.5")
+    worker.wait_for(lambda line: line == "OP docs.upsert 3")
     assert worker.kill()
     killed = read_index(settings)
     assert len(killed.chunks) > sum(m["chunk_count"] for _, m in killed.documents.values()), (
         "expected the old version's chunks still on disk at this kill point")
-    _check_update_recovered(folder, settings, before, reference, changed, killed)
+    _check_update_recovered(update_case, settings, killed)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("pause_after, nth", [("chunks.upsert", 3), ("chunks.delete", 6)])
-def test_sigkill_during_update_at_other_write_steps(corpus: Corpus, tmp_path, pause_after, nth):
-    folder, settings, before, reference, changed = _updated_setup(corpus, tmp_path, seed=2)
-    worker = Worker(folder, settings.data_dir, "--pause-after", pause_after, "--pause", "2")
+@pytest.mark.parametrize("pause_after, nth", [("chunks.upsert", 3), ("chunks.delete", 5)])
+def test_sigkill_during_update_at_other_write_steps(update_case: UpdateCase, tmp_path, pause_after, nth):
+    settings = update_case.fresh_data_dir(tmp_path)
+    worker = Worker(update_case.folder, settings.data_dir, "--pause-after", pause_after, "--pause", "0.5")
     worker.wait_for(lambda line: line == f"OP {pause_after} {nth}")
     assert worker.kill()
-    _check_update_recovered(folder, settings, before, reference, changed, read_index(settings))
+    _check_update_recovered(update_case, settings, read_index(settings))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_after", [0.25, 0.5, 0.75])
-def test_sigkill_during_update_mid_run(corpus: Corpus, tmp_path, kill_after):
-    folder, settings, before, reference, changed = _updated_setup(corpus, tmp_path, seed=3)
-    worker = Worker(folder, settings.data_dir, "--batch-chunks", "4", delay=0.3)
+def test_sigkill_during_update_mid_run(update_case: UpdateCase, tmp_path, kill_after):
+    settings = update_case.fresh_data_dir(tmp_path)
+    worker = Worker(update_case.folder, settings.data_dir, "--batch-chunks", "4", delay=0.3)
     # Only the ten rewritten files are re-embedded; progress starts at the 38 unchanged.
-    worker.wait_for_progress(lambda total: total - len(changed) + int(len(changed) * kill_after))
+    worker.wait_for_progress(lambda total: total - len(update_case.changed) + int(len(update_case.changed) * kill_after))
     time.sleep(random.uniform(0.0, 0.3))
     assert worker.kill(), "the worker finished before it could be killed"
-    _check_update_recovered(folder, settings, before, reference, changed, read_index(settings))
+    _check_update_recovered(update_case, settings, read_index(settings))
 
 
 def _kill_during_open(worker: Worker) -> None:
@@ -551,7 +595,7 @@ def _kill_near_end(worker: Worker) -> None:
 
 
 def _kill_inside_chunk_write(worker: Worker) -> None:
-    worker.wait_for(lambda line: line == "OP chunks.upsert 7")
+    worker.wait_for(lambda line: line == "OP chunks.upsert 5")
 
 
 def _kill_after_last_document(worker: Worker) -> None:
@@ -564,7 +608,7 @@ KILL_POINTS: Mapping[str, tuple[Callable[[Worker], None], tuple[str, ...]]] = {
     "after-first-document": (_kill_after_first_doc, ()),
     "midway": (_kill_midway, ()),
     "near-end": (_kill_near_end, ()),
-    "between-chunks-and-record": (_kill_inside_chunk_write, ("--pause-after", "chunks.upsert", "--pause", "2")),
+    "between-chunks-and-record": (_kill_inside_chunk_write, ("--pause-after", "chunks.upsert", "--pause", "0.5")),
     "after-last-document": (_kill_after_last_document, ()),
 }
 

@@ -15,6 +15,7 @@ def test_rag_exports__are_pinned():
         "Chunk",
         "ConfigurationError",
         "Document",
+        "Embedder",
         "IndexLockedError",
         "IndexMismatchError",
         "InvalidInputError",
@@ -24,6 +25,7 @@ def test_rag_exports__are_pinned():
         "Settings",
         "StoreError",
         "__version__",
+        "build_embedder",
         "seeds_dir",
     ]
     assert all(hasattr(rag, name) for name in rag.__all__)

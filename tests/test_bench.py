@@ -1,0 +1,116 @@
+"""Tests for eval.bench: the ingest benchmark on a tiny corpus, and its refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import ingest
+from eval import bench
+
+ARTICLES = [
+    {
+        "id": "floods",
+        "title": "Rivers rise after record storm",
+        "text": "Heavy rain fell across the valley on Tuesday. The river rose two metres overnight. "
+        "Officials opened three shelters for families who left their homes.",
+    },
+    {
+        "id": "budget",
+        "title": "City council passes budget",
+        "text": "The council approved the budget by seven votes to two. Spending on buses grows "
+        "by a tenth.\n\nThe mayor said the plan keeps taxes flat for a second year.",
+    },
+    {
+        "id": "match",
+        "title": "Home side wins the final",
+        "text": "The home side won the final 2-1 after extra time. Their captain scored the winner "
+        "in the 112th minute, and fans filled the square until midnight.",
+    },
+]
+
+NUMBERS = [
+    "documents", "chunks", "wall_seconds", "cpu_seconds", "chunks_per_second", "peak_rss_mb",
+    "bare_encode_seconds", "bare_encode_chunks_per_second", "ratio_to_bare_encode",
+    "reingest_seconds", "overall_peak_rss_mb", "embedding_seconds_inside_ingest",
+]
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "tiny.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
+    return corpus
+
+
+def test_ingest_benchmark_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "result" / "bench.json"
+    data_dir = tmp_path / "data"
+    result = CliRunner().invoke(
+        bench.cli,
+        ["ingest", "--corpus", str(tiny_corpus), "--data-dir", str(data_dir), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)  # stdout holds the JSON object and nothing else
+    assert json.loads(out.read_text(encoding="utf-8")) == payload
+
+    assert payload["benchmark"] == "ingest"
+    assert payload["corpus"] == str(tiny_corpus.resolve())
+    for name in NUMBERS:
+        assert isinstance(payload[name], (int, float)) and payload[name] > 0, name
+    assert payload["documents"] == 3
+    assert payload["chunks"] >= 3  # at least one chunk per article
+    assert payload["target_ratio"] == 0.8
+    assert payload["meets_target"] == (payload["ratio_to_bare_encode"] >= 0.8)
+    assert payload["overall_peak_rss_mb"] >= payload["peak_rss_mb"]
+    assert payload["machine"]["cpus"] >= 1 and payload["machine"]["torch_threads"] >= 1
+    assert payload["embedding_seconds_inside_ingest"] <= payload["wall_seconds"]
+    assert payload["summary"].startswith("3 new, 0 updated, 0 unchanged, 0 failed")
+    assert payload["reingest_summary"].startswith("0 new, 0 updated, 3 unchanged, 0 failed; 0 chunks")
+    assert (data_dir / "chroma").is_dir()  # a --data-dir given is kept
+
+
+def test_recorded_passages_are_exactly_what_the_model_embedded(tiny_corpus: Path, tmp_path: Path) -> None:
+    import rag
+    from eval.bench_ingest import RecordingEmbedder
+    from tests.fakes import FakeEmbedder
+
+    recorder = RecordingEmbedder(FakeEmbedder())
+    report = ingest.ingest_paths([tiny_corpus], rag.Settings(data_dir=tmp_path / "d"), embedder=recorder)
+    assert len(recorder.passages) == report.chunks_written == len(recorder._inner.embedded)
+    assert recorder.passages[0].startswith("Rivers rise after record storm\nHeavy rain fell")
+
+
+def test_a_non_empty_data_dir_is_refused(tiny_corpus: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "used"
+    data_dir.mkdir()
+    (data_dir / "something").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(bench.cli, ["ingest", "--corpus", str(tiny_corpus), "--data-dir", str(data_dir)])
+    assert result.exit_code != 0
+    assert "not an empty folder" in result.output
+
+
+def test_a_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(bench.cli, ["ingest", "--corpus", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code != 0
+    assert "does not exist" in result.output
+
+
+def test_default_corpus_is_found_or_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # nothing at ../shared from here: falls back to the repository
+    try:
+        found = bench.default_corpus()
+    except bench.BenchmarkError as exc:
+        assert "--corpus" in str(exc)
+    else:
+        assert found.name == "corpus.jsonl" and found.is_file()
+
+
+def test_temp_data_dir_is_deleted(tmp_path: Path) -> None:
+    with bench.fresh_data_dir(None) as directory:
+        assert directory.is_dir() and not any(directory.iterdir())
+        (directory / "file").write_text("x", encoding="utf-8")
+    assert not directory.exists()
