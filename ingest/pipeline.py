@@ -19,7 +19,7 @@ import numpy as np
 from ingest.chunking import CHUNKER_VERSION, chunk_text
 from ingest.dates import epoch_day
 from ingest.loaders import FileProblem, discover, load_articles
-from ingest.plan import PlannedArticle, plan_changes, prunable
+from ingest.plan import Plan, PlannedArticle, plan_changes, prunable
 from ingest.report import IngestReport
 from rag.bm25 import synced_bm25
 from rag.chroma import make_chroma_client
@@ -75,15 +75,7 @@ def ingest_paths(
         stored = store.stored_documents()
         plan = plan_changes(articles, stored, _chunker_fingerprint(settings))
         problems.extend(plan.problems)
-        done = len(plan.unchanged) + len(plan.duplicates)
-        _report_progress(progress, done, len(articles))
-        written = 0
-        if plan.to_index:
-            embedder = embedder or build_embedder(settings)
-            for prepared in _prepared_batches(plan.to_index, embedder, settings):
-                written += _write_batch(store, embedder, prepared)
-                done += len(prepared)
-                _report_progress(progress, done, len(articles))
+        written = _index_planned(plan, len(articles), store, embedder, settings, progress)
         pruned = prunable(stored, roots, {a.doc_id for a in articles}, loaded, failed) if prune else []
         for doc_id in [*plan.superseded, *pruned]:
             store.delete_document(doc_id)
@@ -101,6 +93,28 @@ def ingest_paths(
             chunks_total=store.count_chunks(),
             seconds=time.perf_counter() - started,
         )
+
+
+def _index_planned(
+    plan: Plan,
+    total: int,
+    store: IndexStore,
+    embedder: Embedder | None,
+    settings: Settings,
+    progress: ProgressCallback | None,
+) -> int:
+    """Chunk, embed and write the planned articles; the number of chunks written."""
+    done = total - len(plan.to_index)
+    _report_progress(progress, done, total)
+    if not plan.to_index:
+        return 0  # nothing to embed: the model is never even loaded
+    embedder = embedder or build_embedder(settings)
+    written = 0
+    for prepared in _prepared_batches(plan.to_index, embedder, settings):
+        written += _write_batch(store, embedder, prepared)
+        done += len(prepared)
+        _report_progress(progress, done, total)
+    return written
 
 
 def _report_progress(progress: ProgressCallback | None, done: int, total: int) -> None:

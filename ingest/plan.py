@@ -48,8 +48,7 @@ def plan_changes(
 ) -> Plan:
     """Sort articles into new, updated, unchanged and duplicate, in input order."""
     plan = Plan()
-    hashes = {a.doc_id: content_hash(a.text) for a in articles}
-    owners = _live_owners(stored, hashes)
+    owners = _live_owners(stored, {a.doc_id for a in articles})
     seen: dict[str, str] = {}
     for article in articles:
         if article.doc_id in seen:
@@ -57,7 +56,7 @@ def plan_changes(
                 article.source_file, f"doc id {article.doc_id!r} appears twice; kept the first"))
             continue
         seen[article.doc_id] = article.source_file
-        text_hash = hashes[article.doc_id]
+        text_hash = content_hash(article.text)
         owner = owners.setdefault(text_hash, article.doc_id)
         if owner != article.doc_id:
             plan.duplicates.append(Duplicate(article.doc_id, owner))
@@ -74,12 +73,12 @@ def plan_changes(
     return plan
 
 
-def _live_owners(stored: dict[str, StoredDocument], hashes: dict[str, str]) -> dict[str, str]:
+def _live_owners(stored: dict[str, StoredDocument], ingesting: set[str]) -> dict[str, str]:
     # A stored document owns its text unless it is being re-ingested now (its new text
     # decides) or its file is gone (a moved file must not be skipped as its own duplicate).
     owners: dict[str, str] = {}
     for doc in stored.values():
-        if doc.doc_id in hashes or not Path(doc.source_file).exists():
+        if doc.doc_id in ingesting or not Path(doc.source_file).exists():
             continue
         owners.setdefault(doc.content_hash, doc.doc_id)
     return owners

@@ -221,3 +221,16 @@ def test_ingest__refused_while_another_writer_holds_the_lock(articles, settings,
 def test_ingest__paths_must_be_a_non_empty_list(paths, settings):
     with pytest.raises(InvalidInputError, match="one or more files or folders"):
         ingest_paths(paths, settings)
+
+
+def test_ingest__progress_ends_at_its_total_whatever_happened(tmp_path, settings, fake_embedder):
+    feed = tmp_path / "feed.jsonl"
+    rows = [{"id": "a", "text": "First."}, {"id": "a", "text": "Same id again."}, {"id": "b", "text": "First."}]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+
+    report = ingest_paths([feed], settings, embedder=fake_embedder, progress=lambda d, t: calls.append((d, t)))
+
+    assert report.new == ("a",) and len(report.duplicates) == 1 and report.failed == 1
+    assert "doc id 'a' appears twice" in report.problems[0].message
+    assert calls[-1] == (3, 3) and calls[0][0] <= calls[-1][0]
