@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from rag.sentences import sentence_spans
 from rag.store import chunk_id_for
 from rag.types import Chunk
 
@@ -19,16 +20,7 @@ TokenCounter = Callable[[Sequence[str]], list[int]]
 
 CHUNKER_VERSION = "sentences-v1"
 
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before white space.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
-_LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\S+")
-# Words after which a period does not end a sentence.
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st gen col lt sgt capt cmdr adm gov sen rep rev fr "
-    "u.s u.k u.n e.u no vs etc e.g i.e jan feb mar apr jun jul aug sep sept oct nov dec "
-    "inc ltd co corp dept est approx fig vol".split()
-)
 
 
 @dataclass(frozen=True)
@@ -39,38 +31,6 @@ class Span:
     # A slice of one giant word: joined to a neighbour it would tokenize differently,
     # so it always makes a chunk of its own.
     solo: bool = False
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every sentence, never crossing a line break, trimmed of white space."""
-    spans: list[tuple[int, int]] = []
-    for line in _LINE.finditer(text):
-        cursor = line.start()
-        for end_mark in _SENTENCE_END.finditer(text, line.start(), line.end()):
-            if _is_abbreviation(text, cursor, end_mark.start()):
-                continue
-            _append_trimmed(spans, text, cursor, end_mark.end())
-            cursor = end_mark.end()
-        _append_trimmed(spans, text, cursor, line.end())
-    return spans
-
-
-def _is_abbreviation(text: str, sentence_start: int, period: int) -> bool:
-    if text[period] != ".":
-        return False
-    word = text[sentence_start:period].rsplit(None, 1)[-1:] or [""]
-    token = word[0].lstrip("(\"'“‘").lower()
-    # Single initials ("J. Smith") and listed abbreviations do not end sentences.
-    return len(token) == 1 and token.isalpha() or token in _ABBREVIATIONS
-
-
-def _append_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start < end:
-        spans.append((start, end))
 
 
 def measured_units(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[Span]:

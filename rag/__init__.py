@@ -1,37 +1,65 @@
-"""Ask questions about news articles; every answer cites the passage it came from."""
+"""Ask questions about news articles; every answer cites the passage it came from.
 
+    import rag
+    answer = rag.ask("How old were the captured soldiers?")
+    answer.text        # "The soldiers, aged 20 and 26, were injured ... [1]."
+    answer.citations   # [Citation(n=1, doc_id=..., text=..., start=..., end=...)]
+"""
+
+from rag.api import ask, ask_stream, get_document, retrieve
+from rag.assistant import AnswerStream, Assistant
+from rag.chat import ChatMessage, ChatModel
 from rag.config import Settings
 from rag.embeddings import Embedder, build_embedder
 from rag.errors import (
     ConfigurationError,
+    DocumentNotFoundError,
+    EmptyIndexError,
     IndexLockedError,
     IndexMismatchError,
     InvalidInputError,
+    LLMError,
     ModelError,
     ModelIntegrityError,
     RagError,
     StoreError,
 )
 from rag.seeds import seeds_dir
-from rag.types import Article, Chunk, Document
+from rag.types import Answer, Article, Chunk, Citation, Document, Filters, Passage, Turn
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answer",
+    "AnswerStream",
     "Article",
+    "Assistant",
+    "ChatMessage",
+    "ChatModel",
     "Chunk",
+    "Citation",
     "ConfigurationError",
     "Document",
+    "DocumentNotFoundError",
     "Embedder",
+    "EmptyIndexError",
+    "Filters",
     "IndexLockedError",
     "IndexMismatchError",
     "InvalidInputError",
+    "LLMError",
     "ModelError",
     "ModelIntegrityError",
+    "Passage",
     "RagError",
     "Settings",
     "StoreError",
+    "Turn",
     "__version__",
+    "ask",
+    "ask_stream",
     "build_embedder",
+    "get_document",
+    "retrieve",
     "seeds_dir",
 ]

@@ -25,6 +25,11 @@ _IDS_FILE = "chunk_ids.json"
 _CURRENT_FILE = "CURRENT"
 
 
+def doc_id_of(chunk_id: str) -> str:
+    """The document a chunk id belongs to (ids are `{doc_id}::{version}::{index}`)."""
+    return chunk_id.rsplit("::", 2)[0]
+
+
 def stamp_of(chunk_ids: Sequence[str]) -> str:
     """A fingerprint of a set of chunk ids, independent of their order."""
     digest = hashlib.sha256()
@@ -64,6 +69,7 @@ class Bm25Index:
         self.chunk_ids = chunk_ids
         self.stamp = stamp
         self._position = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
+        self._doc_of = np.array([doc_id_of(chunk_id) for chunk_id in chunk_ids], dtype=object)
 
     @classmethod
     def build(cls, chunk_ids: Sequence[str], texts: Sequence[str]) -> "Bm25Index":
@@ -78,20 +84,36 @@ class Bm25Index:
     def __len__(self) -> int:
         return len(self.chunk_ids)
 
-    def search(
-        self, query: str, k: int, allowed_ids: set[str] | None = None
-    ) -> list[tuple[str, float]]:
-        """The `k` best-scoring chunks with a positive score, among `allowed_ids` if given."""
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for `query`, in `chunk_ids` order."""
         query_tokens = tokenize([query])[0]
         if not self.chunk_ids or not query_tokens:
-            return []
-        scores = np.asarray(self._model.get_scores(query_tokens), dtype=np.float32)
-        if allowed_ids is not None:
-            mask = np.zeros(len(scores), dtype=bool)
-            mask[[self._position[c] for c in allowed_ids if c in self._position]] = True
-            scores = np.where(mask, scores, 0.0)
+            return np.zeros(len(self.chunk_ids), dtype=np.float32)
+        return np.asarray(self._model.get_scores(query_tokens), dtype=np.float32)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a tokenized term over the chunks (0 if unseen)."""
+        vocabulary = getattr(self._model, "vocab_dict", None) or {}
+        term_id = vocabulary.get(term)
+        if term_id is None or not self.chunk_ids:
+            return 0.0
+        indptr = self._model.scores["indptr"]
+        frequency = int(indptr[term_id + 1] - indptr[term_id])
+        return float(np.log(1 + (len(self.chunk_ids) - frequency + 0.5) / (frequency + 0.5)))
+
+    def score_of(self, scores: np.ndarray, chunk_id: str) -> float:
+        position = self._position.get(chunk_id)
+        return float(scores[position]) if position is not None else 0.0
+
+    def search(
+        self, query: str, k: int, allowed_docs: set[str] | None = None, scores: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """The `k` best-scoring chunks with a positive score, in `allowed_docs` if given."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        scores = self.scores(query) if scores is None else scores
+        if allowed_docs is not None and len(scores):
+            scores = np.where(np.isin(self._doc_of, list(allowed_docs)), scores, 0.0)
         top = np.argsort(-scores, kind="stable")[:k]
         return [(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
 

@@ -53,6 +53,17 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "RAG_OPENAI_BASE_URL")
     )
     llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the OpenAI API.")
+    llm_timeout_s: float = Field(default=60.0, gt=0, description="Seconds to wait for the LLM service.")
+    llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429/5xx/timeouts.")
+    answerer: str = Field(
+        default="auto",
+        pattern=r"^(auto|extractive|openai)$",
+        description="'auto' = openai when OPENAI_API_KEY is set, else the offline extractive answerer.",
+    )
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
+    fusion: str = Field(default="convex", pattern=r"^(convex|rrf)$")
+    bm25_weight: float = Field(default=0.6, ge=0.0, le=1.0)
+    retrieval_candidates: int = Field(default=40, ge=5, le=500)
 
     @field_validator("data_dir")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 # Upstream sentence-transformers/all-MiniLM-L6-v2, revision 1110a24.
 BUNDLED_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WEIGHTS_FILE = "model.safetensors"
+_RECENT_QUERIES = 256
 
 
 @runtime_checkable
@@ -94,6 +96,7 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         # Torch inference is thread-safe, but interleaved calls would only fight for the cores.
         self._lock = threading.Lock()
+        self._recent_queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -109,7 +112,17 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32, copy=False)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        # Retrieval and answering both need the question's vector: compute it once.
+        with self._lock:
+            cached = self._recent_queries.get(text)
+        if cached is not None:
+            return cached
+        vector = self.embed_documents([text])[0]
+        with self._lock:
+            self._recent_queries[text] = vector
+            if len(self._recent_queries) > _RECENT_QUERIES:
+                self._recent_queries.popitem(last=False)
+        return vector
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:

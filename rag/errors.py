@@ -6,7 +6,10 @@
     │   └── ModelIntegrityError   its weights are not the ones we expect
     ├── StoreError            the index cannot be opened, read or written
     │   ├── IndexMismatchError    the index was built with another embedding model
-    │   └── IndexLockedError      another process is writing to the same index
+    │   ├── IndexLockedError      another process is writing to the same index
+    │   └── EmptyIndexError       there is nothing indexed to answer from
+    ├── LLMError              the language model service failed (after retries)
+    ├── DocumentNotFoundError no document has the requested doc_id
     └── InvalidInputError     an argument given by the caller is not usable
 
 Messages say what to do next; callers branch on the class, never on the text.
@@ -41,5 +44,20 @@ class IndexLockedError(StoreError):
     """Another process holds the write lock on this index."""
 
 
+class EmptyIndexError(StoreError):
+    """The index holds no documents, and none could be added automatically."""
+
+
+class LLMError(RagError):
+    """The OpenAI-compatible service could not give an answer, even after retries."""
+
+
 class InvalidInputError(RagError, ValueError):
     """An argument passed by the caller is not usable (empty, too long, wrong type)."""
+
+
+class DocumentNotFoundError(RagError, KeyError):
+    """No document with the requested doc_id is indexed."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""

@@ -128,6 +128,24 @@ class IndexStore:
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
         return [(chunk_id, text, metadata, 1.0 - float(distance)) for chunk_id, text, metadata, distance in rows]
 
+    def get_chunks(
+        self, chunk_ids: Sequence[str]
+    ) -> dict[str, tuple[str, Mapping[str, MetadataValue], np.ndarray]]:
+        """(text, metadata, embedding) of each existing chunk among `chunk_ids`."""
+        if not chunk_ids:
+            return {}
+        result = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        return {
+            chunk_id: (text, metadata, np.asarray(embedding, dtype=np.float32))
+            for chunk_id, text, metadata, embedding in zip(
+                result["ids"], result["documents"], result["metadatas"], result["embeddings"]
+            )
+        }
+
+    def document_metadata(self) -> list[Mapping[str, MetadataValue]]:
+        """The metadata of every stored document (for filters and listings)."""
+        return [metadata for _, metadata in self._iter_records(self._docs, include=["metadatas"])]
+
     def chunk_ids(self) -> list[str]:
         return [chunk_id for chunk_id, _ in self._iter_records(self._chunks, include=[])]
 

@@ -52,3 +52,89 @@ class Document:
     source: str
     text: str
     metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk: `get_document(doc_id).text[start:end] == text`."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float
+    published: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source `[n]` of an answer: the exact span of the article that backs it."""
+
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restricts retrieval; every field left empty matches everything.
+
+    `titles` match case-insensitively as substrings; dates are ISO `YYYY-MM-DD`,
+    inclusive. A filter that matches no document makes retrieval return nothing.
+    """
+
+    doc_ids: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    published_from: str | None = None
+    published_to: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.doc_ids or self.sources or self.titles or self.published_from or self.published_to)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation, for follow-up questions."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `ask` returns: text with `[n]` markers and the citations they point to.
+
+    When `refused` is True the text explains why and there are no citations;
+    `passages` still shows what was searched.
+    """
+
+    question: str
+    standalone_question: str
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    answerer: str
+    warnings: tuple[str, ...] = ()
+    refusal_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An answerer's result before the assistant wraps it into an `Answer`."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    refused: bool
+    reason: str = ""
+    warnings: tuple[str, ...] = ()

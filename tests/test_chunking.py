@@ -9,7 +9,8 @@ from hypothesis import given, settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from ingest import chunk_text, clean_article, passage_for_embedding
-from ingest.chunking import pack_units, sentence_spans, Span
+from ingest.chunking import Span, pack_units
+from rag.sentences import sentence_spans
 from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder
 

@@ -1,0 +1,298 @@
+"""`Assistant`: answers questions from one index, in named steps.
+
+    clean the question -> condense a follow-up -> retrieve -> refuse early? ->
+    number the sources -> generate (extractive or LLM) -> parse and check citations
+
+Heavy parts (model, Chroma, BM25) load on first use; if the index is empty then, the
+`rag.bootstrap` plugins (the `ingest` package registers the demo articles) fill it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Callable, Iterator, Mapping, Sequence
+
+from rag.bm25 import Bm25Index, synced_bm25
+from rag.chat import ChatModel
+from rag.chroma import make_chroma_client
+from rag.condense import condense_offline, condense_with_llm
+from rag.config import Settings
+from rag.embeddings import Embedder, build_embedder
+from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError
+from rag.extractive import ExtractiveAnswerer
+from rag.guard import (
+    EMPTY_FILTER_REFUSAL,
+    INSTRUCTION_REFUSAL,
+    NOT_FOUND_REFUSAL,
+    clean_question,
+    describe_search,
+    looks_like_instruction,
+)
+from rag.history import HistoryLike, to_turns
+from rag.lexical import best_sentence_coverage
+from rag.llm_answer import LLMAnswerer
+from rag.retrieval import FusionConfig, HybridRetriever
+from rag.store import IndexStore
+from rag.types import Answer, Document, Draft, Filters, Passage, Turn
+
+logger = logging.getLogger(__name__)
+
+# Below this, no retrieved sentence mentions enough of the question to bother the LLM.
+LLM_MIN_COVERAGE = 0.25
+FiltersLike = Filters | Mapping[str, object] | None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    question: str
+    standalone: str
+    passages: tuple[Passage, ...]
+    early: Answer | None  # a refusal decided before generation
+
+
+class AnswerStream:
+    """Iterate for pieces of the answer text as they arrive; then read `.answer`."""
+
+    def __init__(self, pieces: Iterator[str], finish: Callable[[str], Answer]) -> None:
+        self._pieces = pieces
+        self._finish = finish
+        self._answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        received: list[str] = []
+        for piece in self._pieces:
+            received.append(piece)
+            yield piece
+        self._answer = self._finish("".join(received))
+
+    @property
+    def answer(self) -> Answer:
+        if self._answer is None:
+            raise RuntimeError("Read the whole stream before asking for its answer.")
+        return self._answer
+
+
+class Assistant:
+    """Answers questions about the articles indexed under `settings`."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        chat_model: ChatModel | None = None,
+        auto_seed: bool = True,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._chat_model = chat_model
+        self._auto_seed = auto_seed
+        self._lock = threading.RLock()
+        self._store: IndexStore | None = None
+        self._bm25: Bm25Index | None = None
+        self._retriever: HybridRetriever | None = None
+        self._answerer: ExtractiveAnswerer | LLMAnswerer | None = None
+
+    # -- public ------------------------------------------------------------------
+
+    @property
+    def answerer_name(self) -> str:
+        """'extractive' or 'openai:<model>', without loading anything."""
+        if self._uses_llm():
+            return self._chat_model.name if self._chat_model else f"openai:{self.settings.llm_model}"
+        return "extractive"
+
+    def ask(self, question: str, history: HistoryLike = (), k: int | None = None, filters: FiltersLike = None) -> Answer:
+        """A short answer with `[n]` citations, or a refusal when the articles don't say."""
+        prepared = self._prepare(question, history, k, filters)
+        if prepared.early is not None:
+            return prepared.early
+        return self._finish(prepared, self._generate(prepared))
+
+    def ask_stream(
+        self, question: str, history: HistoryLike = (), k: int | None = None, filters: FiltersLike = None
+    ) -> AnswerStream:
+        """Like `ask`, but the text arrives in pieces; the checked `Answer` comes at the end."""
+        prepared = self._prepare(question, history, k, filters)
+        if prepared.early is not None:
+            return AnswerStream(iter([prepared.early.text]), lambda _: prepared.early)
+        answerer = self._get_answerer()
+        if isinstance(answerer, LLMAnswerer):
+            pieces = answerer.stream(prepared.standalone, prepared.passages)
+            return AnswerStream(pieces, lambda reply: self._finish(prepared, answerer.finish(reply, prepared.passages)))
+        answer = self._finish(prepared, self._generate(prepared))
+        return AnswerStream(iter([answer.text]), lambda _: answer)
+
+    def retrieve(self, query: str, k: int | None = None, filters: FiltersLike = None) -> list[Passage]:
+        """The passages that best match `query`, best first."""
+        return self._get_retriever().retrieve(clean_question(query), self._k(k), to_filters(filters))
+
+    def get_document(self, doc_id: str) -> Document:
+        """The stored document, with the full text every passage's offsets refer to."""
+        document = self._get_store().get_document(doc_id)
+        if document is None:
+            raise DocumentNotFoundError(f"No indexed document has the id {doc_id!r}.")
+        return document
+
+    def list_documents(self) -> list[Mapping[str, object]]:
+        """Metadata of every indexed document (doc_id, title, source, published, ...)."""
+        return sorted(self._get_store().document_metadata(), key=lambda m: str(m.get("title", "")))
+
+    def refresh(self) -> None:
+        """Pick up documents ingested since this assistant opened the index."""
+        with self._lock:
+            if self._store is not None:
+                self._bm25 = synced_bm25(self._store, self.settings.data_dir / "bm25", save=False)
+                self._get_retriever().refresh(self._bm25)
+
+    # -- steps -------------------------------------------------------------------
+
+    def _prepare(self, question: str, history: HistoryLike, k: int | None, filters: FiltersLike) -> _Prepared:
+        question = clean_question(question)
+        turns = to_turns(history)
+        k, filters = self._k(k), to_filters(filters)
+        if looks_like_instruction(question):
+            return _Prepared(question, question, (), self._refusal(question, question, (), INSTRUCTION_REFUSAL, "instruction, not a question"))
+        standalone = self._condense(question, turns)
+        passages = tuple(self._get_retriever().retrieve(standalone, k, filters))
+        if not passages:
+            text = EMPTY_FILTER_REFUSAL if filters and not filters.is_empty else NOT_FOUND_REFUSAL.format(searched="the index")
+            return _Prepared(question, standalone, (), self._refusal(question, standalone, (), text, "nothing retrieved"))
+        if self._uses_llm():
+            coverage = best_sentence_coverage(standalone, (p.text for p in passages), self._bm25_idf)
+            if coverage < LLM_MIN_COVERAGE:
+                return _Prepared(question, standalone, passages, self._not_found(question, standalone, passages, f"evidence too weak (coverage {coverage:.2f})"))
+        return _Prepared(question, standalone, passages, None)
+
+    def _generate(self, prepared: _Prepared) -> Draft:
+        answerer = self._get_answerer()
+        if isinstance(answerer, ExtractiveAnswerer):
+            return answerer.answer(prepared.standalone, prepared.passages, asked=prepared.question)
+        return answerer.answer(prepared.standalone, prepared.passages)
+
+    def _condense(self, question: str, turns: Sequence[Turn]) -> str:
+        if self._uses_llm():
+            return condense_with_llm(question, turns, self._get_chat_model())
+        return condense_offline(question, turns)
+
+    def _finish(self, prepared: _Prepared, draft: Draft) -> Answer:
+        if draft.refused:
+            answer = self._not_found(prepared.question, prepared.standalone, prepared.passages, draft.reason)
+            return Answer(**{**answer.__dict__, "warnings": draft.warnings})
+        return Answer(
+            question=prepared.question,
+            standalone_question=prepared.standalone,
+            text=draft.text,
+            refused=False,
+            citations=draft.citations,
+            passages=prepared.passages,
+            answerer=self.answerer_name,
+            warnings=draft.warnings,
+        )
+
+    def _not_found(self, question: str, standalone: str, passages: Sequence[Passage], reason: str) -> Answer:
+        text = NOT_FOUND_REFUSAL.format(searched=describe_search([p.title for p in passages]))
+        return self._refusal(question, standalone, passages, text, reason)
+
+    def _refusal(self, question: str, standalone: str, passages: Sequence[Passage], text: str, reason: str) -> Answer:
+        logger.info("Refused %r: %s", question, reason)
+        return Answer(question, standalone, text, True, (), tuple(passages), self.answerer_name, (), reason)
+
+    def _k(self, k: int | None) -> int:
+        if k is None:
+            return self.settings.top_k
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise InvalidInputError(f"k must be a whole number, not {k!r}")
+        return k
+
+    # -- lazily built collaborators ------------------------------------------------
+
+    def _uses_llm(self) -> bool:
+        mode = self.settings.answerer
+        has_llm = self._chat_model is not None or self.settings.openai_api_key is not None
+        return mode == "openai" or (mode == "auto" and has_llm)
+
+    def _bm25_idf(self, term: str) -> float:
+        self._get_retriever()
+        return self._bm25.idf(term) if self._bm25 is not None else 0.0
+
+    def _get_embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = build_embedder(self.settings)
+            return self._embedder
+
+    def _get_store(self) -> IndexStore:
+        with self._lock:
+            if self._store is None:
+                embedder = self._get_embedder()
+                store = IndexStore(make_chroma_client(self.settings), self.settings, embedder.name)
+                if store.count_documents() == 0:
+                    self._fill_empty_index(embedder)
+                    if store.count_documents() == 0:
+                        raise EmptyIndexError(
+                            f"The index in {self.settings.data_dir} is empty. Add articles with "
+                            "`rag ingest PATH` (or point RAG_DATA_DIR / --data-dir at an existing index)."
+                        )
+                self._store = store
+            return self._store
+
+    def _fill_empty_index(self, embedder: Embedder) -> None:
+        if not self._auto_seed:
+            return
+        for plugin in entry_points(group="rag.bootstrap"):
+            logger.warning("The index in %s is empty: indexing the demo articles first.", self.settings.data_dir)
+            message = plugin.load()(self.settings, embedder)
+            logger.warning("%s", message)
+
+    def _get_retriever(self) -> HybridRetriever:
+        with self._lock:
+            if self._retriever is None:
+                store = self._get_store()
+                self._bm25 = synced_bm25(store, self.settings.data_dir / "bm25", save=False)
+                fusion = FusionConfig(
+                    method=self.settings.fusion,
+                    bm25_weight=self.settings.bm25_weight,
+                    candidates=self.settings.retrieval_candidates,
+                )
+                self._retriever = HybridRetriever(store, self._bm25, self._get_embedder(), fusion)
+            return self._retriever
+
+    def _get_chat_model(self) -> ChatModel:
+        with self._lock:
+            if self._chat_model is None:
+                from rag.openai_chat import OpenAIChatModel
+
+                self._chat_model = OpenAIChatModel.from_settings(self.settings)
+            return self._chat_model
+
+    def _get_answerer(self) -> ExtractiveAnswerer | LLMAnswerer:
+        with self._lock:
+            if self._answerer is None:
+                self._get_retriever()
+                if self._uses_llm():
+                    self._answerer = LLMAnswerer(self._get_chat_model())
+                else:
+                    self._answerer = ExtractiveAnswerer(
+                        self._get_embedder(), self._bm25_idf, lambda doc_id: self.get_document(doc_id).text
+                    )
+            return self._answerer
+
+
+def to_filters(filters: FiltersLike) -> Filters | None:
+    """Filters from a `Filters` or a plain mapping of its fields."""
+    if filters is None or isinstance(filters, Filters):
+        return filters
+    if not isinstance(filters, Mapping):
+        raise InvalidInputError(f"filters must be a Filters or a mapping, not {type(filters).__name__}")
+    unknown = set(filters) - set(Filters.__dataclass_fields__)
+    if unknown:
+        raise InvalidInputError(f"Unknown filter(s) {sorted(unknown)}; use {sorted(Filters.__dataclass_fields__)}")
+    values = {key: tuple(value) if isinstance(value, (list, tuple, set)) else value for key, value in filters.items()}
+    for key in ("doc_ids", "sources", "titles"):
+        if isinstance(values.get(key), str):
+            values[key] = (values[key],)
+    return Filters(**values)

@@ -1,0 +1,132 @@
+"""Word-level evidence: which question terms a sentence covers, and what kind of answer
+a question expects. Cheap, deterministic, and the first line of defence against
+answering from passages that merely look related."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from rag.bm25 import tokenize
+
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|thousand|million|billion|dozens?|several|first|second|third)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(?:1[5-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
+    r"last (?:week|month|year|fall|spring|summer|winter)|century|centuries|decade)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_AGE = re.compile(r"\baged?\b|\bages\b|\byears? old\b|\b\d+-year-old\b", re.IGNORECASE)
+_EXPECTS = (
+    ("age", re.compile(r"\bhow old\b|\bwhat (?:age|ages)\b|\bat what age\b", re.I)),
+    ("number", re.compile(r"\bhow (?:many|much|long|far|big|large)\b|\bwhat (?:age|percentage|number)\b", re.I)),
+    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|century|decade)\b", re.I)),
+    ("person", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
+)
+
+
+# Question scaffolding that bm25s's English stop list keeps; it says nothing about the topic.
+_QUESTION_WORDS = frozenset(
+    "how what which who whom whose when where why were was did does do is are am been be "
+    "has have had can could would should will shall may might must tell explain describe "
+    "according article articles say said".split()
+)
+
+
+@functools.cache
+def _question_stems() -> frozenset[str]:
+    return frozenset(tokenize([" ".join(_QUESTION_WORDS)])[0]) | _QUESTION_WORDS
+
+
+def question_terms(question: str) -> list[str]:
+    """Stemmed content words of the question (stop and question words dropped), no repeats."""
+    return [t for t in dict.fromkeys(tokenize([question])[0]) if t not in _question_stems()]
+
+
+def expected_answer_type(question: str) -> str | None:
+    """'age', 'number', 'date' or 'person' when the question's wording asks for one."""
+    for kind, pattern in _EXPECTS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+# The words that ask for an answer type; a sentence holding that type answers them.
+_TYPE_WORDS = {
+    "age": "old age ages aged",
+    "number": "many much long far big large percentage number",
+    "date": "year date day month century decade",
+    "person": "",
+}
+
+
+@functools.cache
+def answer_type_terms(kind: str | None) -> frozenset[str]:
+    """Stemmed question words that a sentence of answer type `kind` covers."""
+    return frozenset(tokenize([_TYPE_WORDS.get(kind or "", "")])[0]) if kind else frozenset()
+
+
+def has_answer_type(sentence: str, kind: str | None) -> bool:
+    if kind == "age":
+        return bool(_AGE.search(sentence)) and bool(_NUMBER.search(sentence))
+    if kind == "number":
+        return bool(_NUMBER.search(sentence))
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    if kind == "person":
+        return bool(_NAME.search(sentence))
+    return True
+
+
+SECONDARY_WEIGHT = 0.4
+
+
+@dataclass(frozen=True)
+class TermWeights:
+    """IDF weight per question term. A term the corpus never contains gets a typical
+    weight (the median of the known ones): a question about it is probably not answered
+    here, but it may just be a paraphrase ("helped" for "facilitated")."""
+
+    weights: dict[str, float]
+
+    @classmethod
+    def for_question(
+        cls, terms: Iterable[str], idf: Callable[[str], float], secondary: Iterable[str] = ()
+    ) -> "TermWeights":
+        """`secondary` terms (carried over from earlier turns) count at a reduced weight."""
+        raw = {term: idf(term) for term in terms}
+        known = sorted(w for w in raw.values() if w > 0)
+        typical = known[len(known) // 2] if known else 1.0
+        weights = {term: (w if w > 0 else typical) for term, w in raw.items()}
+        for term in set(secondary) & set(weights):
+            weights[term] *= SECONDARY_WEIGHT
+        return cls(weights)
+
+    def coverage(self, sentence_terms: set[str]) -> float:
+        """Share of the question's weight that the sentence's terms cover, 0..1."""
+        total = sum(self.weights.values())
+        if total <= 0:
+            return 0.0
+        return sum(w for term, w in self.weights.items() if term in sentence_terms) / total
+
+    def missing(self, covered: set[str]) -> set[str]:
+        return set(self.weights) - covered
+
+
+def best_sentence_coverage(question: str, texts: Iterable[str], idf: Callable[[str], float]) -> float:
+    """How much of the question the best single sentence of `texts` covers, 0..1."""
+    from rag.sentences import sentence_spans
+
+    weights = TermWeights.for_question(question_terms(question), idf)
+    best = 0.0
+    for text in texts:
+        for start, end in sentence_spans(text):
+            best = max(best, weights.coverage(set(tokenize([text[start:end]])[0])))
+    return best
