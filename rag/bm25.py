@@ -8,12 +8,15 @@ Chroma server, can never make keyword search disagree with the vector store.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Sequence
 
@@ -47,18 +50,49 @@ def _import_bm25s():
     return bm25s
 
 
+@functools.lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
 
 
+# Bumped whenever tokenize() or the BM25 parameters change: a cache written with another
+# version is rebuilt rather than scored with mismatched query tokens.
+TOKENIZER_VERSION = "2"
+_TOKENIZER_FILE = "tokenizer.json"
+# Anserini's defaults for passage retrieval; bm25s' own are 1.5 / 0.75.
+K1 = 0.9
+B = 0.4
+_WORD = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    # NLTK's English list (179 words, including question words: what, which, who, how,
+    # were, did ...). bm25s' "en" list has 33 and keeps them, so "How many ... were" matched
+    # every passage with "how" or "were" in it.
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Genève" and "geneve" are one word."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokenize_one(text: str) -> list[str]:
+    stop = _stopwords()
+    words = [w for w in _WORD.findall(_fold(text)) if w not in stop]
+    return _stemmer().stemWords(words)
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stemmed words without English stop words (the same for chunks and queries)."""
-    bm25s = _import_bm25s()
-    return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
+    """Accent-folded, lower-cased, Snowball-stemmed words without English stop words
+    (the same for chunks and queries). Single characters and digits count as words."""
+    return [tokenize_one(text) for text in texts]
 
 
 class Bm25Index:
@@ -70,13 +104,14 @@ class Bm25Index:
         self.stamp = stamp
         self._position = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
         self._doc_of = np.array([doc_id_of(chunk_id) for chunk_id in chunk_ids], dtype=object)
+        self._document_frequency = _document_frequencies(model) if chunk_ids else None
 
     @classmethod
     def build(cls, chunk_ids: Sequence[str], texts: Sequence[str]) -> "Bm25Index":
         bm25s = _import_bm25s()
         if len(chunk_ids) != len(texts):
             raise ValueError(f"{len(chunk_ids)} ids but {len(texts)} texts")
-        model = bm25s.BM25()
+        model = bm25s.BM25(k1=K1, b=B)
         if chunk_ids:
             model.index(tokenize(texts), show_progress=False)
         return cls(model, list(chunk_ids), stamp_of(chunk_ids))
@@ -86,20 +121,49 @@ class Bm25Index:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query`, in `chunk_ids` order."""
-        query_tokens = tokenize([query])[0]
+        query_tokens = self._known(tokenize_one(query))
         if not self.chunk_ids or not query_tokens:
             return np.zeros(len(self.chunk_ids), dtype=np.float32)
         return np.asarray(self._model.get_scores(query_tokens), dtype=np.float32)
 
-    def idf(self, term: str) -> float:
-        """Inverse document frequency of a tokenized term over the chunks (0 if unseen)."""
-        vocabulary = getattr(self._model, "vocab_dict", None) or {}
-        term_id = vocabulary.get(term)
-        if term_id is None or not self.chunk_ids:
+    def full_match_score(self, query: str) -> float:
+        """What a chunk of average length holding every query word once would score:
+        the sum of the query words' idf (words no chunk has count with the idf of df=0).
+
+        Dividing by it turns BM25 into "how much of the question's information this chunk
+        matches", comparable across queries, unlike dividing by the best score of the query,
+        which gives a weak one-word match of a paraphrased question full marks.
+        """
+        tokens = tokenize_one(query)
+        if not tokens or not self.chunk_ids:
             return 0.0
-        indptr = self._model.scores["indptr"]
-        frequency = int(indptr[term_id + 1] - indptr[term_id])
-        return float(np.log(1 + (len(self.chunk_ids) - frequency + 0.5) / (frequency + 0.5)))
+        n = len(self.chunk_ids)
+        vocab = self._model.vocab_dict
+        total = 0.0
+        for token in tokens:
+            position = vocab.get(token)
+            df = 0
+            if position is not None and position < len(self._document_frequency):
+                df = int(self._document_frequency[position])
+            total += float(np.log1p((n - df + 0.5) / (df + 0.5)))
+        return total
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a tokenized term over the chunks (0 if unseen).
+
+        The answerers weigh question words with it: rare words say what is asked.
+        """
+        position = (getattr(self._model, "vocab_dict", None) or {}).get(term)
+        if position is None or self._document_frequency is None or position >= len(self._document_frequency):
+            return 0.0
+        df = int(self._document_frequency[position])
+        if df == 0:
+            return 0.0
+        return float(np.log1p((len(self.chunk_ids) - df + 0.5) / (df + 0.5)))
+
+    def _known(self, tokens: list[str]) -> list[str]:
+        vocab = getattr(self._model, "vocab_dict", None) or {}
+        return [t for t in tokens if t in vocab]
 
     def score_of(self, scores: np.ndarray, chunk_id: str) -> float:
         position = self._position.get(chunk_id)
@@ -124,6 +188,7 @@ class Bm25Index:
         if self.chunk_ids:
             self._model.save(str(generation), show_progress=False)
         (generation / _IDS_FILE).write_text(json.dumps(self.chunk_ids), encoding="utf-8")
+        (generation / _TOKENIZER_FILE).write_text(json.dumps({"version": TOKENIZER_VERSION}), encoding="utf-8")
         pointer = cache_dir / f"{_CURRENT_FILE}.{os.getpid()}.tmp"
         pointer.write_text(generation.name, encoding="utf-8")
         os.replace(pointer, cache_dir / _CURRENT_FILE)
@@ -136,11 +201,20 @@ class Bm25Index:
         try:
             generation = cache_dir / (cache_dir / _CURRENT_FILE).read_text(encoding="utf-8").strip()
             chunk_ids = json.loads((generation / _IDS_FILE).read_text(encoding="utf-8"))
+            tokenizer = json.loads((generation / _TOKENIZER_FILE).read_text(encoding="utf-8"))
+            if tokenizer.get("version") != TOKENIZER_VERSION:
+                raise ValueError(f"tokenizer version {tokenizer.get('version')!r}, not {TOKENIZER_VERSION!r}")
             model = bm25s.BM25.load(str(generation), show_progress=False) if chunk_ids else bm25s.BM25()
         except (OSError, ValueError) as exc:
             logger.info("No usable BM25 cache in %s (%s); it will be rebuilt", cache_dir, exc)
             return None
         return cls(model, chunk_ids, stamp_of(chunk_ids))
+
+
+def _document_frequencies(model) -> np.ndarray:
+    """Chunks containing each vocabulary word (bm25s keeps scores as a word-major CSC matrix)."""
+    indptr = np.asarray(model.scores["indptr"])
+    return np.diff(indptr)
 
 
 def _remove_other_generations(cache_dir: Path, keep: str) -> None:

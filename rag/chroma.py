@@ -35,7 +35,9 @@ def make_chroma_client(settings: Settings):  # -> chromadb.api.ClientAPI (import
                 f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}: "
                 f"{exc}. Is `chroma run` up? Unset RAG_CHROMA_HOST to use the embedded store."
             ) from exc
-    path = settings.data_dir / "chroma"
+    # Absolute: chromadb caches clients by path string, so a relative path would reach
+    # the wrong database after a change of working directory.
+    path = (settings.data_dir / "chroma").resolve()
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)

@@ -41,6 +41,8 @@ MAX_SENTENCES = 3
 ADD_IF_WITHIN = 0.8  # a further sentence must score at least this share of the best one
 _CONTRAST = re.compile(r"\b(?:however|but|disputed|denied|denies|dismissed|rejected|contradict\w*|refuted)\b", re.I)
 _MIN_WORDS = 4
+_STATEMENT_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+HEADING_PENALTY = 0.1
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,9 @@ def _split(passages: Sequence[Passage], weights: TermWeights, kind: str | None) 
 def _combine(sentence: SentenceEvidence, cosine: float, best_passage: float, kind: str | None) -> float:
     type_fit = 0.08 if has_answer_type(sentence.text, kind) else -0.08
     passage_prior = sentence.passage.score / best_passage
-    return 0.45 * cosine + 0.4 * sentence.coverage + 0.15 * passage_prior + (type_fit if kind else 0.0)
+    # A headline or section heading names a topic; it states nothing that answers.
+    heading = 0.0 if _STATEMENT_END.search(sentence.text) else HEADING_PENALTY
+    return 0.45 * cosine + 0.4 * sentence.coverage + 0.15 * passage_prior + (type_fit if kind else 0.0) - heading
 
 
 def _draft_from(chosen: Sequence[SentenceEvidence]) -> Draft:

@@ -43,3 +43,20 @@ class FakeEmbedder:
             vector[0] = 1.0
             return vector
         return vector / norm
+
+
+class FakeChatModel:
+    """Replies from a queue (or echoes a fixed default) and records every call."""
+
+    def __init__(self, *replies: str, name: str = "fake:chat") -> None:
+        self.name = name
+        self.replies = list(replies)
+        self.calls: list[list] = []
+
+    def complete(self, messages, *, temperature: float = 0.0) -> str:
+        self.calls.append(list(messages))
+        return self.replies.pop(0) if self.replies else "NOT_IN_SOURCES"
+
+    def stream(self, messages, *, temperature: float = 0.0):
+        reply = self.complete(messages, temperature=temperature)
+        yield from re.findall(r"\s*\S+", reply)

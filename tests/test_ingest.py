@@ -234,3 +234,16 @@ def test_ingest__progress_ends_at_its_total_whatever_happened(tmp_path, settings
     assert report.new == ("a",) and len(report.duplicates) == 1 and report.failed == 1
     assert "doc id 'a' appears twice" in report.problems[0].message
     assert calls[-1] == (3, 3) and calls[0][0] <= calls[-1][0]
+
+
+def test_ingest__same_relative_data_dir_in_two_folders_is_two_indexes(tmp_path, monkeypatch, fake_embedder):
+    from rag.config import Settings
+
+    copy_seeds(tmp_path / "articles")
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+    monkeypatch.chdir(tmp_path / "first")
+    ingest_paths([tmp_path / "articles"], Settings(data_dir="index"), embedder=fake_embedder)
+    monkeypatch.chdir(tmp_path / "second")
+    report = ingest_paths([tmp_path / "articles"], Settings(data_dir="index"), embedder=fake_embedder)
+    assert len(report.new) == 2  # not "unchanged": chromadb must not reuse the first folder's client

@@ -1,0 +1,67 @@
+"""`rag ask` through click's runner (fake embedder, real Chroma, offline answerer)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import rag.assistant
+from rag.cli import main
+from tests.fakes import FakeEmbedder
+
+
+@pytest.fixture(autouse=True)
+def fake_model(monkeypatch):
+    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: FakeEmbedder())
+
+
+def ask(*args: str):
+    return CliRunner().invoke(main, ["ask", *args, "--data-dir", "index"])
+
+
+def test_ask__prints_the_answer_and_numbered_sources_and_seeds_an_empty_index(caplog):
+    result = ask("How old were the captured soldiers?")
+    assert result.exit_code == 0, result.output
+    assert "aged 20 and 26" in result.stdout and "[1]" in result.stdout
+    assert "Sources:\n[1] Ukraine Captures Two North Korean Soldiers" in result.stdout
+    assert "indexing the demo articles first" in caplog.text
+
+
+def test_ask__refusal_exits_1_and_shows_what_was_searched():
+    result = ask("What is the capital of France?")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("The indexed articles don't say.") and "Searched:" in result.stdout
+
+
+def test_ask__json_output_is_the_whole_answer():
+    result = ask("How old were the captured soldiers?", "--json", "-k", "3")
+    answer = json.loads(result.stdout)
+    assert answer["refused"] is False and len(answer["passages"]) == 3
+    assert {"n", "doc_id", "title", "source", "text", "start", "end", "score"} <= set(answer["citations"][0])
+
+
+def test_ask__filters_and_bad_filters():
+    result = ask("What did Kim Jong Un pledge?", "--filter", "title=confirms", "--json")
+    assert {p["title"] for p in json.loads(result.stdout)["passages"]} == {
+        "North Korea confirms sending troops to Russia to fight in Ukraine war"}
+    bad = ask("x", "--filter", "colour=red")
+    assert bad.exit_code == 2 and "use KEY=VALUE with KEY one of doc_id, source, title, from, to" in bad.output
+
+
+def test_ask__empty_question_is_a_usage_error_not_a_traceback():
+    result = ask("   ")
+    assert result.exit_code == 3 and "The question is empty" in result.output
+
+
+def test_ask__no_index_and_no_seeds_gives_a_hint(monkeypatch):
+    monkeypatch.setattr(rag.assistant, "entry_points", lambda group: [])
+    result = ask("Anything?")
+    assert result.exit_code == 3 and "rag ingest PATH" in result.output and "Traceback" not in result.output
+
+
+def test_ask_help__documents_exit_codes_and_filters():
+    result = CliRunner().invoke(main, ["ask", "--help"])
+    for words in ("--filter", "title=", "Exit code 0 when answered, 1 when", "OPENAI_API_KEY"):
+        assert words in result.output
