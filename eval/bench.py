@@ -90,5 +90,27 @@ def ingest_command(corpus: Path | None, data_dir: Path | None, out: Path | None)
     emit(result, out)
 
 
+from eval.bench_retrieval import retrieval_command  # noqa: E402  (after `cli`; it imports helpers from here lazily)
+
+cli.add_command(retrieval_command)
+
+@cli.command("ask")
+@click.option("--seeds-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Index of the demo articles [default: a temp dir, seeded on first use].")
+@click.option("--squad-index", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="An index of the SQuAD corpus (built by `retrieval` or `rag ingest`); omit to skip SQuAD.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Ask only the first N SQuAD questions.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
+def ask_command(seeds_dir: Path | None, squad_index: Path | None, limit: int | None, out: Path | None) -> None:
+    """Answer correctness, refusal rates and their calibration, warm and cold latency."""
+    from eval.bench_answers import run_answer_benchmark
+    from eval.squad import benchmark_dir
+
+    squad = benchmark_dir()
+    questions = squad / "questions_dev.jsonl" if squad is not None and squad_index is not None else None
+    with fresh_data_dir(seeds_dir) as directory:
+        emit(run_answer_benchmark(directory, squad_index, questions, limit), out)
+
+
 if __name__ == "__main__":
     cli()

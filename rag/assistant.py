@@ -181,7 +181,7 @@ class Assistant:
     def _finish(self, prepared: _Prepared, draft: Draft) -> Answer:
         if draft.refused:
             answer = self._not_found(prepared.question, prepared.standalone, prepared.passages, draft.reason)
-            return Answer(**{**answer.__dict__, "warnings": draft.warnings})
+            return Answer(**{**answer.__dict__, "warnings": draft.warnings, "evidence": draft.evidence})
         return Answer(
             question=prepared.question,
             standalone_question=prepared.standalone,
@@ -191,6 +191,7 @@ class Assistant:
             passages=prepared.passages,
             answerer=self.answerer_name,
             warnings=draft.warnings,
+            evidence=draft.evidence,
         )
 
     def _not_found(self, question: str, standalone: str, passages: Sequence[Passage], reason: str) -> Answer:
@@ -277,7 +278,10 @@ class Assistant:
                     self._answerer = LLMAnswerer(self._get_chat_model())
                 else:
                     self._answerer = ExtractiveAnswerer(
-                        self._get_embedder(), self._bm25_idf, lambda doc_id: self.get_document(doc_id).text
+                        self._get_embedder(),
+                        self._bm25_idf,
+                        lambda doc_id: self.get_document(doc_id).text,
+                        min_evidence=self.settings.min_evidence,
                     )
             return self._answerer
 

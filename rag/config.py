@@ -60,9 +60,12 @@ class Settings(BaseSettings):
         pattern=r"^(auto|extractive|openai)$",
         description="'auto' = openai when OPENAI_API_KEY is set, else the offline extractive answerer.",
     )
+    min_evidence: float = Field(
+        default=0.45, ge=0.0, le=2.0, description="Offline answerer: refuse below this evidence score."
+    )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
     fusion: str = Field(default="convex", pattern=r"^(convex|rrf)$")
-    bm25_weight: float = Field(default=0.6, ge=0.0, le=1.0)
+    bm25_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     retrieval_candidates: int = Field(default=40, ge=5, le=500)
 
     @field_validator("data_dir")

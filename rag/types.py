@@ -127,6 +127,9 @@ class Answer:
     answerer: str
     warnings: tuple[str, ...] = ()
     refusal_reason: str = ""
+    # How strongly the best sentence supports an answer (offline answerer), 0..~1;
+    # below RAG_MIN_EVIDENCE the question is refused.
+    evidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -138,3 +141,4 @@ class Draft:
     refused: bool
     reason: str = ""
     warnings: tuple[str, ...] = ()
+    evidence: float | None = None

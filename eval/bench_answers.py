@@ -1,0 +1,158 @@
+"""The answering benchmark: correctness, refusal, latency, and the refusal calibration.
+
+For the seed questions (eval/data/seeds.jsonl) and the SQuAD 2.0 dev questions, every
+question is asked once with refusal switched off (min_evidence 0), recording the answer
+and its evidence score; refusal at any threshold t is then "evidence < t", so one pass
+gives the whole calibration curve. The reported figures use the configured threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import rag
+from eval.evalset import EvalItem, load_eval_set
+
+THRESHOLDS = [round(0.30 + 0.01 * i, 2) for i in range(41)]
+WARM_UP_QUESTION = "What is this collection of articles about?"
+COLD_QUESTION = "How old were the captured soldiers?"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One question asked with refusal off: what a threshold needs to decide."""
+
+    answerable: bool
+    evidence: float
+    refused_anyway: bool  # refused for another reason (instruction, nothing retrieved)
+    correct: bool  # key facts (seeds) or a gold answer (SQuAD) in the text
+    seconds: float
+
+    def refused_at(self, threshold: float) -> bool:
+        return self.refused_anyway or self.evidence < threshold
+
+
+def _ask(assistant: rag.Assistant, question: str, history: Sequence = ()) -> tuple[rag.Answer, float]:
+    started = time.perf_counter()
+    answer = assistant.ask(question, history=history)
+    return answer, time.perf_counter() - started
+
+
+def seed_outcomes(assistant: rag.Assistant, items: Iterable[EvalItem]) -> list[Outcome]:
+    outcomes = []
+    for item in items:
+        history = [(turn.question, turn.answer) for turn in item.history]
+        answer, seconds = _ask(assistant, item.question, history)
+        outcomes.append(_outcome(item.answerable, answer, item.facts_found(answer.text), seconds))
+    return outcomes
+
+
+def squad_outcomes(assistant: rag.Assistant, questions_file: Path, limit: int | None) -> list[Outcome]:
+    outcomes = []
+    for number, line in enumerate(questions_file.read_text(encoding="utf-8").splitlines()):
+        if limit is not None and number >= limit:
+            break
+        row = json.loads(line)
+        answer, seconds = _ask(assistant, row["question"])
+        lowered = answer.text.lower()
+        contains = any(gold["text"].lower() in lowered for gold in row["answers"])
+        outcomes.append(_outcome(bool(row["answerable"]), answer, contains, seconds))
+    return outcomes
+
+
+def _outcome(answerable: bool, answer: rag.Answer, correct: bool, seconds: float) -> Outcome:
+    evidence = answer.evidence if answer.evidence is not None else 0.0
+    refused_anyway = answer.refused and answer.evidence is None
+    return Outcome(answerable, evidence, refused_anyway, correct and not answer.refused, seconds)
+
+
+def rates(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float]:
+    """Refusal and correctness at one threshold."""
+    answerable = [o for o in outcomes if o.answerable]
+    unanswerable = [o for o in outcomes if not o.answerable]
+    answered = [o for o in answerable if not o.refused_at(threshold)]
+    share = lambda part, whole: round(len(part) / len(whole), 3) if whole else None  # noqa: E731
+    return {
+        "answerable_answered": share(answered, answerable),
+        "unanswerable_refused": share([o for o in unanswerable if o.refused_at(threshold)], unanswerable),
+        "correct_of_answerable": share([o for o in answered if o.correct], answerable),
+        "correct_of_answered": share([o for o in answered if o.correct], answered),
+    }
+
+
+def latency_ms(outcomes: Sequence[Outcome]) -> dict[str, float]:
+    millis = sorted(o.seconds * 1000 for o in outcomes)
+    if not millis:
+        return {}
+    return {
+        "p50": round(statistics.median(millis), 1),
+        "p95": round(millis[min(len(millis) - 1, int(0.95 * len(millis)))], 1),
+        "mean": round(statistics.fmean(millis), 1),
+    }
+
+
+def calibration(curves: dict[str, Sequence[Outcome]]) -> list[dict[str, Any]]:
+    """Per threshold, per set: answerable answered, unanswerable refused."""
+    table = []
+    for threshold in THRESHOLDS:
+        row: dict[str, Any] = {"threshold": threshold}
+        for name, outcomes in curves.items():
+            figures = rates(outcomes, threshold)
+            row[name] = {k: figures[k] for k in ("answerable_answered", "unanswerable_refused")}
+        table.append(row)
+    return table
+
+
+def cold_ask_seconds(data_dir: Path) -> dict[str, float]:
+    """Wall time of a whole `rag ask` process against an existing index, and of merely
+    importing its dependencies in a fresh interpreter (both measured here, twice each)."""
+    imports = "import sentence_transformers, chromadb, bm25s, click, pydantic_settings, numpy"
+    import_runs = [_timed_process([sys.executable, "-c", imports]) for _ in range(2)]
+    rag_command = str(Path(sys.executable).with_name("rag"))
+    ask_runs = [
+        _timed_process([rag_command, "ask", COLD_QUESTION, "--data-dir", str(data_dir)]) for _ in range(2)
+    ]
+    best_import, best_ask = min(import_runs), min(ask_runs)
+    return {
+        "import_seconds": round(best_import, 2),
+        "rag_ask_seconds": round(best_ask, 2),
+        "ratio": round(best_ask / best_import, 2),
+        "target_ratio": 1.5,
+    }
+
+
+def _timed_process(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=False, capture_output=True)
+    return time.perf_counter() - started
+
+
+def run_answer_benchmark(
+    seeds_dir: Path, squad_index: Path | None, squad_questions: Path | None, limit: int | None
+) -> dict[str, Any]:
+    """Seeds always; SQuAD when its index and questions are given."""
+    configured = rag.Settings().min_evidence
+    seeds_assistant = rag.Assistant(rag.Settings(data_dir=seeds_dir, min_evidence=0.0))
+    seeds_assistant.ask(WARM_UP_QUESTION)
+    curves = {"seeds": seed_outcomes(seeds_assistant, load_eval_set())}
+    result: dict[str, Any] = {"benchmark": "ask", "min_evidence": configured}
+    if squad_index is not None and squad_questions is not None:
+        squad = rag.Assistant(rag.Settings(data_dir=squad_index, min_evidence=0.0))
+        squad.ask(WARM_UP_QUESTION)
+        curves["squad2"] = squad_outcomes(squad, squad_questions, limit)
+    for name, outcomes in curves.items():
+        result[name] = {
+            "questions": len(outcomes),
+            **rates(outcomes, configured),
+            "warm_latency_ms": latency_ms(outcomes),
+        }
+    result["calibration"] = calibration(curves)
+    result["cold_rag_ask"] = cold_ask_seconds(seeds_dir)
+    return result

@@ -1,0 +1,337 @@
+"""Hybrid retrieval: fusion maths, near-duplicate collapse, filters, k, BM25 tokenisation
+(fake embedder, real Chroma in a temp dir), and paraphrased questions with the real model."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from eval.squad import Question, Span, first_hit_rank, is_hit, score
+from ingest import ingest_paths
+from rag.bm25 import Bm25Index, synced_bm25, tokenize_one
+from rag.config import Settings
+from rag.errors import InvalidInputError
+from rag.retrieval import (
+    Candidate,
+    FusionConfig,
+    HybridRetriever,
+    collapse_near_duplicates,
+    fuse,
+    rank_candidates,
+)
+from rag.types import Filters
+from tests.conftest import SEEDS
+from tests.helpers import open_store
+
+FLOODS = (
+    "Heavy rain fell across the valley on Tuesday. The river rose two metres overnight. "
+    "Officials opened three shelters for families who left their homes."
+)
+ARTICLES = [
+    {"id": "floods", "title": "Rivers rise after record storm", "published": "2025-03-01", "text": FLOODS},
+    # The same wire story under another id, with one line added (so ingest keeps both).
+    {"id": "floods-wire", "title": "Storm floods valley", "published": "2025-03-02",
+     "text": FLOODS + "\n\nReporting by the wire desk."},
+    {"id": "budget", "title": "City council passes budget", "published": "2025-04-10",
+     "text": "The council approved the budget by seven votes to two. Spending on buses grows by a "
+     "tenth.\n\nThe mayor said the plan keeps taxes flat for a second year."},
+    {"id": "match", "title": "Home side wins the final", "published": "2025-05-20",
+     "text": "The home side won the final 2-1 after extra time. Their captain scored the winner in "
+     "the 112th minute, and fans filled the square until midnight."},
+]
+
+
+def make_retriever(settings: Settings, embedder, fusion: FusionConfig | None = None) -> HybridRetriever:
+    store = open_store(settings, embedder.name)
+    return HybridRetriever(store, synced_bm25(store, settings.data_dir / "bm25"), embedder, fusion)
+
+
+@pytest.fixture
+def retriever(tmp_path: Path, settings: Settings, fake_embedder) -> HybridRetriever:
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
+    report = ingest_paths([corpus], settings, embedder=fake_embedder)
+    assert report.ok and len(report.new) == 4, report.summary()
+    return make_retriever(settings, fake_embedder)
+
+
+def candidate(chunk_id="d::v::00000", cosine=0.5, bm25=0.0, full=0.0, dense_rank=None, bm25_rank=None,
+              text="some text", doc_id="d") -> Candidate:
+    return Candidate(chunk_id, text, {"doc_id": doc_id, "start": 0, "end": len(text)}, cosine, bm25,
+                     dense_rank, bm25_rank, full)
+
+
+# -- fusion maths ----------------------------------------------------------------
+
+
+def test_fuse__convex_divides_bm25_by_the_full_match_score_capped_at_one():
+    fusion = FusionConfig(method="convex", bm25_weight=0.5)
+    scores = fuse([candidate(cosine=0.6, bm25=3.0, full=12.0), candidate(cosine=0.2, bm25=20.0, full=12.0),
+                   candidate(cosine=0.4, bm25=0.0, full=0.0)], fusion)
+    assert scores == pytest.approx([0.5 * 0.25 + 0.5 * 0.6, 0.5 * 1.0 + 0.5 * 0.2, 0.5 * 0.4])
+
+
+def test_fuse__a_weak_keyword_match_gets_little_credit_with_query_normalisation():
+    # A paraphrased question: the best BM25 hit matches one word of six; dense knows better.
+    lexical = candidate("a::v::0", cosine=0.30, bm25=2.0, full=15.0)
+    semantic = candidate("b::v::0", cosine=0.55, bm25=0.5, full=15.0)
+    by_query = fuse([lexical, semantic], FusionConfig(bm25_weight=0.5))
+    by_max = fuse([lexical, semantic], FusionConfig(bm25_weight=0.5, bm25_normalization="max"))
+    assert by_query[1] > by_query[0]
+    assert by_max[0] > by_max[1]  # what max normalisation did: full marks for the one-word match
+    assert by_max == pytest.approx([0.5 * 1 + 0.5 * 0.30, 0.5 * 0.25 + 0.5 * 0.55])
+
+
+def test_fuse__weights_zero_and_one_are_pure_dense_and_pure_keyword():
+    cs = [candidate(cosine=0.9, bm25=1.0, full=10.0), candidate(cosine=0.1, bm25=8.0, full=10.0)]
+    assert fuse(cs, FusionConfig(bm25_weight=0.0)) == pytest.approx([0.9, 0.1])
+    assert fuse(cs, FusionConfig(bm25_weight=1.0)) == pytest.approx([0.1, 0.8])
+
+
+def test_fuse__rrf_sums_weighted_reciprocal_ranks():
+    fusion = FusionConfig(method="rrf", bm25_weight=0.5, rrf_k=60)
+    scores = fuse([candidate(dense_rank=0, bm25_rank=2), candidate(dense_rank=None, bm25_rank=0)], fusion)
+    assert scores == pytest.approx([0.5 / 61 + 0.5 / 63, 0.5 / 61])
+    assert fuse([], fusion) == []
+
+
+def test_rank_candidates__best_first_ties_broken_by_chunk_id_and_cut_at_k():
+    cs = [candidate("c::v::0", cosine=0.5), candidate("a::v::0", cosine=0.5), candidate("b::v::0", cosine=0.9)]
+    ranked = rank_candidates(cs, FusionConfig(bm25_weight=0.0), k=2)
+    assert [c.chunk_id for _, c in ranked] == ["b::v::0", "a::v::0"]
+
+
+@pytest.mark.parametrize("kwargs", [{"method": "sum"}, {"bm25_weight": 1.5}, {"bm25_weight": -0.1},
+                                    {"candidates": 0}, {"bm25_normalization": "z"}])
+def test_fusion_config__rejects_bad_values(kwargs):
+    with pytest.raises(ValueError):
+        FusionConfig(**kwargs)
+
+
+def test_fusion_config__defaults_are_the_measured_ones():
+    assert FusionConfig() == FusionConfig(method="convex", bm25_weight=0.5, candidates=40,
+                                          bm25_normalization="query")
+
+
+# -- near-duplicates -------------------------------------------------------------------
+
+
+def test_collapse__same_text_under_two_doc_ids_is_one_passage():
+    a = candidate("floods::v::0", text=FLOODS, doc_id="floods")
+    b = candidate("wire::v::0", text=FLOODS, doc_id="floods-wire")
+    other = candidate("budget::v::0", text="The council approved the budget.", doc_id="budget")
+    kept = collapse_near_duplicates([(0.9, a), (0.8, b), (0.7, other)], threshold=0.8)
+    assert [c.chunk_id for _, c in kept] == ["floods::v::0", "budget::v::0"]
+
+
+def test_collapse__overlapping_chunks_of_one_article_are_kept():
+    a = candidate("floods::v::0", text=FLOODS, doc_id="floods")
+    b = candidate("floods::v::1", text=FLOODS, doc_id="floods")
+    assert len(collapse_near_duplicates([(0.9, a), (0.8, b)], threshold=0.8)) == 2
+
+
+def test_retrieve__a_wire_copy_does_not_take_a_second_slot(retriever):
+    passages = retriever.retrieve("How far did the river rise overnight?", k=4)
+    flood_passages = [p for p in passages if "river rose two metres" in p.text]
+    assert len(flood_passages) == 1
+    assert {p.doc_id for p in passages} >= {"budget", "match"}  # the freed slot goes to the next article
+
+
+# -- retrieve: results, filters, k ------------------------------------------------------
+
+
+def test_retrieve__finds_the_passage_with_exact_offsets(retriever):
+    passages = retriever.retrieve("captain scored the winner in extra time", k=1)
+    assert len(passages) == 1 and passages[0].doc_id == "match"
+    document = retriever._store.get_document("match")
+    assert document.text[passages[0].start:passages[0].end] == passages[0].text
+    assert passages[0].published == "2025-05-20" and passages[0].title == "Home side wins the final"
+
+
+def test_retrieve__scores_are_descending(retriever):
+    passages = retriever.retrieve("budget votes and buses", k=4)
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(doc_ids=("budget",)), {"budget"}),
+        (Filters(titles=("FINAL",)), {"match"}),
+        (Filters(titles=("storm",)), {"floods", "floods-wire"}),
+        (Filters(published_from="2025-04-01", published_to="2025-04-30"), {"budget"}),
+        (Filters(published_from="2025-05-01"), {"match"}),
+        (Filters(published_to="2025-03-01"), {"floods"}),
+    ],
+)
+def test_retrieve__filters_restrict_the_documents(retriever, filters, expected):
+    passages = retriever.retrieve("river rain budget captain", k=10, filters=filters)
+    assert passages and {p.doc_id for p in passages} <= expected
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(doc_ids=("nope",)), Filters(titles=("no such title",)),
+     Filters(published_from="2030-01-01"), Filters(sources=("elsewhere",))],
+)
+def test_retrieve__a_filter_matching_nothing_returns_nothing(retriever, filters):
+    assert retriever.retrieve("river rain budget captain", k=5, filters=filters) == []
+
+
+def test_retrieve__empty_filters_match_everything(retriever):
+    assert len(retriever.retrieve("river rain budget captain", k=10, filters=Filters())) >= 3
+
+
+@pytest.mark.parametrize("k", [0, -1, 51])
+def test_retrieve__rejects_k_out_of_range(retriever, k):
+    with pytest.raises(InvalidInputError):
+        retriever.retrieve("river", k=k)
+
+
+def test_retrieve__k_caps_the_number_of_passages(retriever):
+    assert len(retriever.retrieve("river rain budget captain", k=1)) == 1
+    assert len(retriever.retrieve("river rain budget captain", k=50)) <= 50
+
+
+def test_retrieve__a_query_of_stop_words_only_still_ranks_by_meaning(retriever):
+    passages = retriever.retrieve("what was it?", k=2)
+    assert len(passages) == 2  # dense candidates; BM25 contributes nothing
+
+
+def test_retrieve__empty_index_returns_nothing(settings, fake_embedder):
+    from rag.store import IndexStore  # noqa: F401  (opening the store creates the collections)
+
+    assert make_retriever(settings, fake_embedder).retrieve("anything", k=3) == []
+
+
+# -- BM25 tokenisation and scoring ------------------------------------------------------
+
+
+def test_tokenize__drops_question_words_folds_accents_stems_and_keeps_numbers():
+    assert tokenize_one("How many soldiers were captured, and when?") == ["mani", "soldier", "captur"]
+    assert tokenize_one("Genève") == tokenize_one("geneve") == ["genev"]
+    assert tokenize_one("aged 20 and 26, in 1 day") == ["age", "20", "26", "1", "day"]
+
+
+def test_bm25__full_match_score_bounds_a_normal_match():
+    index = Bm25Index.build(
+        ["a::v::0", "b::v::0", "c::v::0"],
+        ["the river rose two metres", "the council passed the budget", "the captain scored late"],
+    )
+    scores = index.scores("river metres")
+    full = index.full_match_score("river metres")
+    assert full > 0 and 0 < scores[0] <= full * 1.05 and scores[1] == scores[2] == 0
+    # a word no chunk has still counts in the full match: half the question is unmatched
+    assert index.full_match_score("river zebra") > index.full_match_score("river")
+    assert index.full_match_score("what was it") == 0.0
+
+
+def test_bm25__cache_from_another_tokenizer_version_is_rebuilt(tmp_path):
+    index = Bm25Index.build(["a::v::0"], ["the river rose"])
+    index.save(tmp_path / "bm25")
+    assert Bm25Index.load(tmp_path / "bm25") is not None
+    generation = tmp_path / "bm25" / (tmp_path / "bm25" / "CURRENT").read_text().strip()
+    (generation / "tokenizer.json").write_text(json.dumps({"version": "0"}))
+    assert Bm25Index.load(tmp_path / "bm25") is None
+    (generation / "tokenizer.json").unlink()
+    assert Bm25Index.load(tmp_path / "bm25") is None
+
+
+# -- the benchmark's hit rule ------------------------------------------------------------
+
+
+def test_squad_hit_rule_and_scores():
+    q = Question("1", "Who?", "Normans", ((100, 110), (150, 160)))
+    assert is_hit(Span("Normans", 0, 101), q) and is_hit(Span("Normans", 155, 400), q)
+    assert not is_hit(Span("Normans", 110, 150), q)  # [start, end): touching is not overlapping
+    assert not is_hit(Span("Other", 0, 1000), q)
+    assert first_hit_rank([Span("Other", 0, 999), Span("Normans", 90, 120)], q) == 2
+    result = score([1, 2, None, 11])
+    assert result["hit@1"] == 0.25 and result["hit@5"] == 0.5 and result["hit@10"] == 0.5
+    assert result["mrr@10"] == pytest.approx((1 + 0.5) / 4, abs=1e-4)
+
+
+# -- paraphrased questions about the seed articles, real model --------------------------
+
+UKRAINE = "ukraine-captures"
+NORTH_KOREA = "north-korea-confirms"
+# (question with little word overlap, article, a phrase of the passage that answers it)
+PARAPHRASES = [
+    ("How old were the captured troops?", UKRAINE, "aged 20 and 26"),
+    ("Which country's spies helped question the prisoners?", UKRAINE, "facilitated by South Korean intelligence"),
+    ("Where are the wounded prisoners being treated?", UKRAINE, "receiving medical treatment in Kyiv"),
+    ("What exchange did Zelensky propose for the captives?", UKRAINE, "offered a prisoner swap"),
+    ("What did a prisoner say his commanders had told him before he left?", UKRAINE,
+     "going to do training like an actual battle"),
+    ("How many of Pyongyang's fighters died or were hurt, according to Seoul's spy agency?", UKRAINE,
+     "2,700 wounded"),
+    ("How did the Kremlin react to the accusations last autumn?", UKRAINE, "another piece of fake news"),
+    ("What trick are the fighters learning against unmanned aircraft, according to the Australian ex-general?",
+     UKRAINE, "decoys for drones"),
+    ("Which paper carried Pyongyang's admission?", NORTH_KOREA, "state-run Rodong Sinmun newspaper"),
+    ("What memorial did the leader promise to build?", NORTH_KOREA, "erect a monument in Pyongyang"),
+    ("How did Washington respond to the admission?", NORTH_KOREA, "State Department swiftly responded"),
+    ("What might the regime get back for helping Moscow?", NORTH_KOREA,
+     "economic aid and potentially weapons technology"),
+    ("How did soldiers avoid being taken alive?", NORTH_KOREA, "grenades to commit suicide"),
+    ("Did Kyiv accept the claim that the area had been retaken?", NORTH_KOREA, "disputed Putin"),
+    ("What treaty binds the two countries to defend each other?", NORTH_KOREA, "comprehensive strategic pact"),
+    ("Where did one of the captives want to stay?", UKRAINE, "desire to remain in Ukraine"),
+    ("What papers did the prisoners have on them?", UKRAINE, "carried a Russian military I.D."),
+]
+
+
+def _paraphrase_ranks(retriever: HybridRetriever) -> list[int | None]:
+    documents = {d: retriever._store.get_document(d) for d in retriever._store.stored_documents()}
+    ranks = []
+    for question, article, phrase in PARAPHRASES:
+        doc_id = next(d for d in documents if article in d)
+        start = documents[doc_id].text.index(phrase)
+        gold = Question(question, question, doc_id, ((start, start + len(phrase)),))
+        passages = retriever.retrieve(question, k=10)
+        ranks.append(first_hit_rank([Span(p.doc_id, p.start, p.end) for p in passages], gold))
+    return ranks
+
+
+def test_paraphrased_questions_find_their_passage_with_the_real_model(tmp_path, real_embedder, record_property):
+    articles = tmp_path / "seeds"
+    shutil.copytree(SEEDS, articles)
+    settings = Settings(data_dir=tmp_path / "index")
+    ingest_paths([articles], settings, embedder=real_embedder)
+    ours = _paraphrase_ranks(make_retriever(settings, real_embedder))
+    dense = _paraphrase_ranks(make_retriever(settings, real_embedder, FusionConfig(bm25_weight=0.0)))
+    at3 = [r is not None and r <= 3 for r in ours]
+    mrr = lambda ranks: sum(1 / r for r in ranks if r) / len(ranks)  # noqa: E731
+    report = f"hit@3 {sum(at3)}/{len(at3)}, MRR@10 {mrr(ours):.3f} (dense alone {mrr(dense):.3f})"
+    record_property("paraphrases", report)
+    print(report, "misses:", [q for (q, _, _), hit in zip(PARAPHRASES, at3) if not hit])
+    assert sum(at3) >= math.ceil(0.7 * len(at3)), report
+    assert mrr(ours) >= mrr(dense) - 1e-9, report  # the keyword side must not cost paraphrases
+
+
+@pytest.mark.slow
+def test_retrieval_benchmark_on_a_tiny_corpus(tmp_path):
+    from click.testing import CliRunner
+
+    from eval import bench
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        {"id": "q1", "question": "How far did the river rise?", "doc_id": "floods", "answerable": True,
+         "answers": [{"text": "two metres", "start": FLOODS.index("two metres"),
+                      "end": FLOODS.index("two metres") + 10}]},
+        {"id": "q2", "question": "Who won the final?", "doc_id": "match", "answerable": False, "answers": []},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(bench.cli, ["retrieval", "--corpus", str(corpus), "--questions", str(questions)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["questions"] == 1
+    assert set(payload["results"]) == {"ours", "dense", "bm25", "rrf", "convex_max", "llamaindex_vectorstoreindex"}
+    assert payload["results"]["ours"]["hit@1"] == 1.0
