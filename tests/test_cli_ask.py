@@ -1,4 +1,4 @@
-"""`rag ask` through click's runner (fake embedder, real Chroma, offline answerer)."""
+"""`rag ask` through click's runner (the real model, loaded once; real Chroma; offline answerer)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from click.testing import CliRunner
 
 import rag.assistant
 from rag.cli import main
-from tests.fakes import FakeEmbedder
 
 
 @pytest.fixture(autouse=True)
-def fake_model(monkeypatch):
-    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: FakeEmbedder())
+def shared_model(monkeypatch, real_embedder):
+    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: real_embedder)
 
 
 def ask(*args: str):
