@@ -96,20 +96,24 @@ cli.add_command(retrieval_command)
 
 @cli.command("ask")
 @click.option("--seeds-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Index of the demo articles [default: a temp dir, seeded on first use].")
+              help="Index of the demo articles, reused or seeded on first use [default: a temp dir].")
 @click.option("--squad-index", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="An index of the SQuAD corpus (built by `retrieval` or `rag ingest`); omit to skip SQuAD.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Ask only the first N SQuAD questions.")
+@click.option("--cold/--no-cold", default=True, help="Also time whole `rag ask` processes against imports.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
-def ask_command(seeds_dir: Path | None, squad_index: Path | None, limit: int | None, out: Path | None) -> None:
+def ask_command(seeds_dir: Path | None, squad_index: Path | None, limit: int | None, cold: bool, out: Path | None) -> None:
     """Answer correctness, refusal rates and their calibration, warm and cold latency."""
     from eval.bench_answers import run_answer_benchmark
     from eval.squad import benchmark_dir
 
     squad = benchmark_dir()
     questions = squad / "questions_dev.jsonl" if squad is not None and squad_index is not None else None
-    with fresh_data_dir(seeds_dir) as directory:
-        emit(run_answer_benchmark(directory, squad_index, questions, limit), out)
+    if seeds_dir is not None:  # an existing index of the demo articles is fine here
+        emit(run_answer_benchmark(seeds_dir, squad_index, questions, limit, cold), out)
+        return
+    with fresh_data_dir(None) as directory:
+        emit(run_answer_benchmark(directory, squad_index, questions, limit, cold), out)
 
 
 if __name__ == "__main__":

@@ -99,6 +99,11 @@ class Assistant:
     # -- public ------------------------------------------------------------------
 
     @property
+    def embedder(self) -> Embedder:
+        """The embedding model in use (loaded on first access); share it with `ingest_paths`."""
+        return self._get_embedder()
+
+    @property
     def answerer_name(self) -> str:
         """'extractive' or 'openai:<model>', without loading anything."""
         if self._uses_llm():

@@ -12,6 +12,7 @@ calibrated evidence thresholds.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -27,23 +28,36 @@ from rag.lexical import (
     TermWeights,
     answer_type_terms,
     expected_answer_type,
+    focus_terms,
     has_answer_type,
     question_terms,
 )
 from rag.sentences import sentence_spans
-from rag.types import Citation, Draft, Passage
+from rag.types import Citation, Draft, Evidence, Passage
 
-# A sentence must mention at least this share of the question's (IDF-weighted) words...
+# Below this share of the question's (IDF-weighted) words, no sentence can answer it.
 MIN_COVERAGE = 0.3
-# ...and reach this combined evidence score. Calibrated on the seed questions and the
-# SQuAD 2.0 dev questions by `python -m eval.bench ask` (see its "calibration" output).
+# Logistic model of "this best sentence answers the question", fitted on the SQuAD 2.0
+# dev questions and the seed questions by `python -m eval.fit_refusal` (see README).
+EVIDENCE_WEIGHTS = {
+    "bias": -1.99,
+    "cosine": 3.257,
+    "coverage": -0.499,
+    "focus_coverage": 1.608,
+    "retrieval": -0.305,
+    "type_fit": 0.389,
+    "heading": -0.482,
+}
 DEFAULT_MIN_EVIDENCE = 0.45
+# A further sentence must add this share of the question's weight to what is covered.
+MIN_ADDED_COVERAGE = 0.2
 # A contrasting sentence ("however", "denied") joins the answer if it is this much on topic.
 CONTRAST_MIN_COVERAGE = 0.25
 SEMANTIC_CANDIDATES = 8
 MAX_SENTENCES = 3
 ADD_IF_WITHIN = 0.8  # a further sentence must score at least this share of the best one
 _CONTRAST = re.compile(r"\b(?:however|but|disputed|denied|denies|dismissed|rejected|contradict\w*|refuted)\b", re.I)
+_CLAIM = re.compile(r"\b(?:claimed|claims|announced|asserted|alleged|insisted)\b", re.I)
 _MIN_WORDS = 4
 _STATEMENT_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 HEADING_PENALTY = 0.1
@@ -92,9 +106,9 @@ class ExtractiveAnswerer:
         if not sentences:
             return Draft("", (), True, "no passage matched the question", evidence=0.0)
         best = sentences[0]
-        evidence = round(best.score, 4)
-        if best.coverage < MIN_COVERAGE or best.score < self.min_evidence:
-            reason = f"evidence too weak (coverage {best.coverage:.2f}, score {best.score:.2f})"
+        evidence = measure_evidence(best, weights, focus_terms(asked or question), expected_answer_type(asked or question))
+        if evidence.probability < self.min_evidence or evidence.probability == 0.0:
+            reason = f"evidence too weak (probability {evidence.probability:.2f}, coverage {evidence.coverage:.2f})"
             return Draft("", (), True, reason, evidence=evidence)
         chosen = _with_claims_they_contrast(self._choose(best, sentences, weights), self._document_text)
         return replace(_draft_from(chosen), evidence=evidence)
@@ -129,7 +143,8 @@ class ExtractiveAnswerer:
         for other in ranked[1:]:
             if len(chosen) == MAX_SENTENCES or other.score < ADD_IF_WITHIN * best.score:
                 break
-            adds_terms = bool(weights.missing(covered) & other.terms)
+            gain = weights.coverage(covered | other.terms) - weights.coverage(covered)
+            adds_terms = gain >= MIN_ADDED_COVERAGE
             contrasts = bool(_CONTRAST.search(other.text)) and other.coverage >= CONTRAST_MIN_COVERAGE
             if adds_terms or contrasts:
                 chosen.append(other)
@@ -155,33 +170,43 @@ class ExtractiveAnswerer:
 def _with_claims_they_contrast(
     chosen: list[SentenceEvidence], document_text: Callable[[str], str] | None
 ) -> list[SentenceEvidence]:
-    """A denial ("Zelensky, however, disputed ...") is quoted with the claim before it."""
+    """Disputed claims are quoted with both sides: a denial ("Zelensky, however, disputed
+    ...") brings the claim before it, and a claim brings a denial right after it."""
     result = list(chosen)
     for sentence in chosen:
-        if len(result) >= MAX_SENTENCES or not _CONTRAST.search(sentence.text):
+        if len(result) >= MAX_SENTENCES:
+            break
+        if _CONTRAST.search(sentence.text):
+            other, at = _neighbour(sentence, document_text, before=True), result.index(sentence)
+        elif _CLAIM.search(sentence.text):
+            other, at = _neighbour(sentence, document_text, before=False), result.index(sentence) + 1
+            other = other if other is not None and _CONTRAST.search(other.text) else None
+        else:
             continue
-        claim = _sentence_before(sentence, document_text)
-        if claim is not None and all((claim.passage.doc_id, claim.start) != (s.passage.doc_id, s.start) for s in result):
-            result.insert(result.index(sentence), claim)
+        if other is not None and all((other.passage.doc_id, other.start) != (s.passage.doc_id, s.start) for s in result):
+            result.insert(at, other)
     return result
 
 
-def _sentence_before(
-    sentence: SentenceEvidence, document_text: Callable[[str], str] | None
+def _neighbour(
+    sentence: SentenceEvidence, document_text: Callable[[str], str] | None, before: bool
 ) -> SentenceEvidence | None:
+    """The sentence just before (or after) `sentence` in its article."""
     passage = sentence.passage
     if document_text is not None:
         text, offset = document_text(passage.doc_id), 0
     else:
         text, offset = passage.text, passage.start
-    window_start = max(offset, sentence.start - 3000)
-    earlier = [
-        (s, e) for s, e in sentence_spans(text, window_start - offset, sentence.start - offset)
-        if len(text[s:e].split()) >= _MIN_WORDS
+    if before:
+        lo, hi = max(offset, sentence.start - 3000), sentence.start
+    else:
+        lo, hi = sentence.end, min(offset + len(text), sentence.end + 3000)
+    spans = [
+        (s, e) for s, e in sentence_spans(text, lo - offset, hi - offset) if len(text[s:e].split()) >= _MIN_WORDS
     ]
-    if not earlier:
+    if not spans:
         return None
-    start, end = earlier[-1]
+    start, end = spans[-1] if before else spans[0]
     quote = text[start:end]
     terms = frozenset(tokenize([quote])[0])
     return SentenceEvidence(passage, start + offset, end + offset, quote, terms, 0.0, 0.0, sentence.score)
@@ -204,6 +229,24 @@ def _split(passages: Sequence[Passage], weights: TermWeights, kind: str | None) 
                 SentenceEvidence(passage, passage.start + start, passage.start + end, text, terms, weights.coverage(terms))
             )
     return found
+
+
+def measure_evidence(
+    best: SentenceEvidence, weights: TermWeights, focus: set[str], kind: str | None
+) -> Evidence:
+    """The features of the best sentence and the fitted probability that it answers."""
+    features = {
+        "cosine": best.semantic,
+        "coverage": best.coverage,
+        "focus_coverage": weights.restricted_to(focus).coverage(set(best.terms)),
+        "retrieval": best.passage.score,
+        "type_fit": (1 if has_answer_type(best.text, kind) else -1) if kind else 0,
+        "heading": not _STATEMENT_END.search(best.text),
+    }
+    logit = EVIDENCE_WEIGHTS["bias"] + sum(EVIDENCE_WEIGHTS[name] * float(value) for name, value in features.items())
+    probability = 0.0 if best.coverage < MIN_COVERAGE else 1.0 / (1.0 + math.exp(-logit))
+    rounded = {name: round(value, 4) if isinstance(value, float) else value for name, value in features.items()}
+    return Evidence(**rounded, probability=round(probability, 4))
 
 
 def _combine(sentence: SentenceEvidence, cosine: float, best_passage: float, kind: str | None) -> float:

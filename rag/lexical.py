@@ -116,6 +116,11 @@ class TermWeights:
             return 0.0
         return sum(w for term, w in self.weights.items() if term in sentence_terms) / total
 
+    def restricted_to(self, terms: set[str]) -> "TermWeights":
+        """The weights of `terms` only (all of them when none of `terms` is a question term)."""
+        kept = {term: w for term, w in self.weights.items() if term in terms}
+        return TermWeights(kept) if kept else self
+
     def missing(self, covered: set[str]) -> set[str]:
         return set(self.weights) - covered
 
@@ -130,3 +135,14 @@ def best_sentence_coverage(question: str, texts: Iterable[str], idf: Callable[[s
         for start, end in sentence_spans(text):
             best = max(best, weights.coverage(set(tokenize([text[start:end]])[0])))
     return best
+
+
+def focus_terms(question: str) -> set[str]:
+    """Stemmed terms of the question's words that are not names (not capitalised mid-sentence).
+
+    "What is Kim Jong Un's favourite food?" -> {favourit, food}: an article that names
+    Kim Jong Un but never mentions food cannot answer it.
+    """
+    words = re.findall(r"[\w’'-]+", question)
+    plain = [w for i, w in enumerate(words) if i == 0 or not w[:1].isupper()]
+    return set(question_terms(" ".join(plain)))

@@ -111,6 +111,20 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Why the offline answerer answered or refused: features of its best sentence and
+    the probability, from a model fitted on labelled questions, that it answers."""
+
+    cosine: float  # semantic similarity of question and sentence (MiniLM)
+    coverage: float  # share of the question's IDF-weighted words in the sentence
+    focus_coverage: float  # the same for the question's words that are not names
+    retrieval: float  # fused retrieval score of the sentence's passage
+    type_fit: int  # +1 has the expected answer type (age, number, date, person), -1 lacks it, 0 none expected
+    heading: bool  # the sentence is a headline or section heading
+    probability: float
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `ask` returns: text with `[n]` markers and the citations they point to.
 
@@ -127,9 +141,9 @@ class Answer:
     answerer: str
     warnings: tuple[str, ...] = ()
     refusal_reason: str = ""
-    # How strongly the best sentence supports an answer (offline answerer), 0..~1;
-    # below RAG_MIN_EVIDENCE the question is refused.
-    evidence: float | None = None
+    # Offline answerer: how well its best sentence supports an answer; the question is
+    # refused when evidence.probability < RAG_MIN_EVIDENCE. None for the LLM answerer.
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -141,4 +155,4 @@ class Draft:
     refused: bool
     reason: str = ""
     warnings: tuple[str, ...] = ()
-    evidence: float | None = None
+    evidence: Evidence | None = None

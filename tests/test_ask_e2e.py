@@ -49,7 +49,7 @@ def test_ask__every_answer_sentence_is_a_verbatim_quote_with_a_marker(assistant)
 
 
 def test_ask__conflicting_claims_are_attributed_to_each_side(assistant):
-    answer = assistant.ask("Did Russia retake Kursk?")
+    answer = assistant.ask("Has Russia retaken the Kursk region?")
     assert not answer.refused
     assert "Putin claimed" in answer.text and "Zelensky, however, disputed" in answer.text
     assert len(answer.citations) >= 2

@@ -114,3 +114,27 @@ def test_temp_data_dir_is_deleted(tmp_path: Path) -> None:
         assert directory.is_dir() and not any(directory.iterdir())
         (directory / "file").write_text("x", encoding="utf-8")
     assert not directory.exists()
+
+
+def test_ask_benchmark_on_the_seed_questions(tmp_path: Path, monkeypatch) -> None:
+    import rag.assistant
+    from eval.evalset import load_eval_set
+
+    monkeypatch.setattr(rag.assistant, "build_embedder", _shared_model())
+    result = CliRunner().invoke(bench.cli, ["ask", "--no-cold", "--seeds-dir", str(tmp_path / "seeds")])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    seeds = payload["seeds"]
+    assert seeds["questions"] == len(load_eval_set())
+    assert 0 <= seeds["unanswerable_refused"] <= 1 and seeds["answerable_answered"] >= 0.5
+    assert seeds["warm_latency_ms"]["p50"] > 0
+    thresholds = [row["threshold"] for row in payload["calibration"]]
+    answered = [row["seeds"]["answerable_answered"] for row in payload["calibration"]]
+    assert thresholds == sorted(thresholds) and answered == sorted(answered, reverse=True)
+
+
+def _shared_model():
+    import rag
+
+    model = rag.build_embedder(rag.Settings())
+    return lambda settings: model
