@@ -1,0 +1,105 @@
+"""The chat UI in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
+ask, read the answer and its source card, upload an article full of HTML, and check that
+none of it runs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.ui_helpers import running_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+]
+SCREENSHOT_COPY = Path("/tmp/ui-screenshot.png")
+SCRIPT = "<script>window.__xss=1</script>"
+IMG = '<img src=x onerror="window.__xss=2">'
+GLORPNIK = (
+    "Glorpnik museum opens with hostile signs\n\n"
+    f"The Glorpnik museum in Ventria displayed two signs, {SCRIPT} and {IMG}, beside its oldest painting.\n\n"
+    "Curators said the signs were part of the Glorpnik lantern exhibit.\n"
+)
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory, real_embedder):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with running_app(tmp_path_factory.mktemp("ui-browser") / "index", real_embedder) as app:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(app["url"])
+            page.locator("#rag-question textarea").wait_for(timeout=30_000)
+            yield page
+            browser.close()
+
+
+ANSWERED = """n => {
+    const bots = document.querySelectorAll('#rag-chat .bot');
+    const panel = document.querySelector('#rag-sources').innerText;
+    return bots.length > n && !panel.includes('Searching the articles')
+        && !bots[bots.length - 1].innerText.includes('Searching the articles');
+}"""
+
+
+def _ask(page, question: str) -> None:
+    before = page.locator("#rag-chat .bot").count()
+    box = page.locator("#rag-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(ANSWERED, arg=before, timeout=30_000)
+
+
+def _last_bot_message(page) -> str:
+    return page.locator("#rag-chat .bot").last.inner_text()
+
+
+def test_browser__asks_and_shows_a_highlighted_source_card(page, tmp_path):
+    _ask(page, "How old were the captured soldiers?")
+    assert "20 and 26" in _last_bot_message(page) and "[1]" in _last_bot_message(page)
+    card = page.locator("#rag-source-1")
+    assert "Ukraine Captures Two North Korean Soldiers" in card.inner_text()
+    assert card.locator("mark").first.inner_text().startswith("The soldiers, aged 20 and 26")
+    assert page.locator("#rag-source-1 details .rag-article-text").is_hidden(), "whole article is collapsed"
+    page.locator("#rag-source-1 details summary").click()
+    assert "Kursk" in page.locator("#rag-source-1 details .rag-article-text").inner_text()
+    shot = tmp_path / "ui-answer.png"
+    page.screenshot(path=str(shot), full_page=True)
+    shutil.copy(shot, SCREENSHOT_COPY)
+
+
+def test_browser__refusal_looks_different(page):
+    _ask(page, "What is the capital of France?")
+    assert "Not in the articles." in _last_bot_message(page)
+    assert page.locator("#rag-sources .rag-refusal").is_visible()
+    assert "Searched:" in page.locator("#rag-sources").inner_text()
+
+
+def test_browser__clicking_an_earlier_answer_shows_its_sources_again(page):
+    page.locator("#rag-chat .bot").first.click()
+    page.locator("#rag-source-1").wait_for(timeout=10_000)
+    assert "Ukraine Captures Two North Korean Soldiers" in page.locator("#rag-sources").inner_text()
+
+
+def test_browser__html_in_articles_answers_and_questions_is_shown_as_text(page, tmp_path):
+    article = tmp_path / "glorpnik.txt"
+    article.write_text(GLORPNIK, encoding="utf-8")
+    page.get_by_text("Add articles").click()
+    page.locator("#rag-upload input[type=file]").set_input_files(str(article))
+    page.locator("#rag-upload-status").get_by_text("Added 1 article").wait_for(timeout=60_000)
+    _ask(page, 'What signs did the Glorpnik museum display? <img src=x onerror="window.__xss=3">')
+    page.locator("#rag-source-1 details summary").click()
+    page.wait_for_timeout(300)  # give any injected handler the chance to run
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    answer, sources = _last_bot_message(page), page.locator("#rag-sources").inner_text()
+    assert SCRIPT in answer and IMG in answer, "the answer quotes the tags as text"
+    assert SCRIPT in sources and IMG in sources, "the source card shows the HTML as text"
+    assert 'onerror="window.__xss=3"' in page.locator("#rag-chat .user").last.inner_text()
+    assert page.locator("#rag-chat script, #rag-sources script, #rag-chat img[src='x'], #rag-sources img[src='x']").count() == 0
+    page.screenshot(path=str(tmp_path / "ui-xss.png"), full_page=True)

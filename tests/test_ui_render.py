@@ -1,0 +1,125 @@
+"""ui.render: everything shown is escaped, quotes are highlighted at the right offsets,
+refusals and errors look different from answers."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rag import Answer, Citation, Passage
+from ui import render
+
+ARTICLE = (
+    "Headline of the day\n\n"
+    + "Filler sentence number one is here. " * 12
+    + "The <b>quoted</b> sentence & more. "
+    + "Another filler sentence follows it. " * 12
+)
+START = ARTICLE.index("The <b>quoted</b>")
+END = START + len("The <b>quoted</b> sentence & more.")
+
+
+def _citation(n=1, text=None, start=START, end=END, title="T <i>itle</i>", source="seeds/a.txt"):
+    return Citation(n, "doc-1", title, source, ARTICLE[start:end] if text is None else text, start, end, 0.9)
+
+
+def _answer(text="The quoted sentence [1].", citations=None, refused=False, passages=()):
+    citations = (_citation(),) if citations is None else citations
+    return Answer("q", "q", text, refused, () if refused else citations, tuple(passages), "extractive")
+
+
+def _passage(title, source, doc_id="d"):
+    return Passage("c", doc_id, title, source, "text", 0, 4, 0.5)
+
+
+def test_chat_text__escapes_html_and_markdown():
+    shown = render.chat_text('<script>alert(1)</script> *bold* [1] <img src=x onerror="x()">')
+    assert "<" not in shown and ">" not in shown
+    assert "&lt;script&gt;" in shown and "\\*bold\\*" in shown and "\\[1\\]" in shown
+
+
+@given(st.text())
+def test_chat_text__round_trips_through_plain_text(text):
+    assert render.plain_text(render.chat_text(text)) == text
+
+
+def test_context_window__cuts_at_sentences_around_the_quote():
+    before, quote, after = render.context_window(ARTICLE, START, END)
+    assert quote == ARTICLE[START:END]
+    assert before.startswith("…Filler sentence") and after.endswith("follows it. …")
+    assert len(before) <= render.CONTEXT_CHARS + 1 and len(after) <= render.CONTEXT_CHARS + 2
+
+
+def test_context_window__short_article_is_shown_whole():
+    text = "One. Two is the quote. Three."
+    before, quote, after = render.context_window(text, 5, 22)
+    assert (before, quote, after) == ("One. ", "Two is the quote.", " Three.")
+
+
+def test_citation_card__highlights_the_exact_span_escaped():
+    card = render.citation_card(_citation(), ARTICLE)
+    assert "<mark>The &lt;b&gt;quoted&lt;/b&gt; sentence &amp; more.</mark>" in card
+    assert "<b>" not in card and "<i>" not in card
+    assert "[1]" in card and "T &lt;i&gt;itle&lt;/i&gt;" in card and "seeds/a.txt" in card
+    assert "<details" in card and "Show the whole article" in card
+    assert card.count("<mark>") == 2  # in the context and in the whole article
+
+
+def test_citation_card__offsets_that_do_not_match_show_the_quote_alone():
+    card = render.citation_card(_citation(text="something else"), ARTICLE)
+    assert "<mark>something else</mark>" in card and "<details" not in card
+
+
+def test_source_line__links_only_http_urls():
+    assert '<a href="https://example.com/a?x=1&amp;y=2"' in render.source_line("https://example.com/a?x=1&y=2")
+    js = render.source_line("javascript:alert(1)")
+    assert "<a " not in js and "<code>javascript:alert(1)</code>" in js
+    assert "<a " not in render.source_line('"><script>x</script>')
+
+
+def test_sources_html__one_card_per_citation():
+    second = _citation(n=2, start=0, end=len("Headline of the day"), title="Other")
+    html = render.sources_html(_answer(citations=(_citation(), second)), lambda _: ARTICLE)
+    assert "Sources (2)" in html and 'id="rag-source-1"' in html and 'id="rag-source-2"' in html
+
+
+def test_sources_html__a_missing_document_still_shows_the_quote():
+    def missing(doc_id):
+        raise KeyError(doc_id)
+
+    html = render.sources_html(_answer(), missing)
+    assert "<mark>The &lt;b&gt;quoted" in html
+
+
+def test_refusal__is_labelled_and_lists_what_was_searched_once():
+    passages = [_passage("A <title>", "a.txt"), _passage("A <title>", "a.txt"), _passage("B", "https://b.example/x")]
+    answer = _answer("The indexed articles don't say.", refused=True, passages=passages)
+    assert render.answer_message(answer).startswith(render.REFUSAL_LABEL)
+    html = render.sources_html(answer, lambda _: ARTICLE)
+    assert "rag-refusal" in html and "No answer" in html and "Searched:" in html
+    assert html.count("<li>") == 2 and "A &lt;title&gt;" in html and "<mark>" not in html
+
+
+def test_error_message__is_readable_and_escaped():
+    message = render.error_message(ValueError("bad <input>"))
+    assert message.startswith(render.ERROR_LABEL) and "bad &lt;input&gt;" in message
+    assert "rag-error" in render.error_html("bad <input>") and "&lt;input&gt;" in render.error_html("bad <input>")
+
+
+def test_history_for_rag__plain_text_without_labels_placeholders_or_errors():
+    history = [
+        {"role": "user", "content": render.chat_text("Who is <X>?")},
+        {"role": "assistant", "content": render.answer_message(_answer("X is [1]."))},
+        {"role": "user", "content": [{"type": "text", "text": "And Y?"}]},
+        {"role": "assistant", "content": f"{render.REFUSAL_LABEL} {render.chat_text('No.')}"},
+        {"role": "user", "content": "Z?"},
+        {"role": "assistant", "content": render.error_message(ValueError("boom"))},
+    ]
+    assert render.history_for_rag(history) == [
+        {"role": "user", "content": "Who is <X>?"},
+        {"role": "assistant", "content": "X is [1]."},
+        {"role": "user", "content": "And Y?"},
+        {"role": "assistant", "content": "No."},
+        {"role": "user", "content": "Z?"},
+        {"role": "assistant", "content": ""},
+    ]

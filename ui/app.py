@@ -1,0 +1,227 @@
+"""The Gradio chat app: `build_app(assistant, settings)` and `launch_app(...)`.
+
+Only wiring lives here: answers come from `rag.Assistant`, uploads go through
+`ui.uploads`, and everything shown is rendered by `ui.render` (escaped text).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import logging  # noqa: E402
+import re  # noqa: E402
+import time  # noqa: E402
+from typing import Iterator, Sequence  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from rag import Answer, Assistant, Filters, RagError, Settings  # noqa: E402
+from ui import render  # noqa: E402
+from ui.uploads import SUPPORTED_SUFFIXES, add_articles  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "How old were the captured soldiers?",
+    "Has Russia retaken the Kursk region?",
+    "Who helped interrogate the prisoners, and why?",
+    "What did Kim Jong Un pledge to build?",
+]
+CONCURRENCY_LIMIT = 8
+REVEAL_STEPS = 16  # an answer that arrives in one piece is shown in this many steps
+REVEAL_DELAY_S = 0.02
+MAX_K = 20
+
+
+class ChatHandlers:
+    """The event handlers, bound to one assistant; safe to call from many threads."""
+
+    def __init__(self, assistant: Assistant, settings: Settings, reveal_delay: float = REVEAL_DELAY_S) -> None:
+        self.assistant = assistant
+        self.settings = settings
+        self.reveal_delay = reveal_delay
+
+    def respond(self, question: str, history: list | None, k: float, doc_ids: Sequence[str] | None, shown: dict | None = None) -> Iterator[tuple]:
+        """Stream an answer into the chat, then show its sources (and remember them, so
+        that clicking the answer later shows them again)."""
+        messages, shown = list(history or []), dict(shown or {})
+        if not (question or "").strip():
+            yield list(messages), gr.update(), "", shown
+            return
+        prior = render.history_for_rag(messages)
+        messages += [_message("user", render.chat_text(question)), _message("assistant", render.SEARCHING)]
+        yield list(messages), render.pending_html(), "", shown
+        try:
+            answer = yield from self._stream(question, prior, k, doc_ids, messages, shown)
+            text, panel = render.answer_message(answer), render.sources_html(answer, self.document_text)
+        except RagError as exc:
+            text, panel = render.error_message(exc), render.error_html(str(exc))
+        except Exception as exc:  # never a traceback in the chat
+            logger.exception("Answering %r failed", question)
+            error = RuntimeError(f"Something went wrong ({type(exc).__name__}). Please try again.")
+            text, panel = render.error_message(error), render.error_html(str(error))
+        messages[-1] = _message("assistant", text)
+        shown = {**shown, len(messages) - 1: panel}
+        yield list(messages), panel, "", shown
+
+    def _stream(self, question: str, prior: list, k: float, doc_ids, messages: list, shown: dict) -> Iterator[tuple]:
+        stream = self.assistant.ask_stream(question, history=prior, k=_clamp_k(k), filters=_filters(doc_ids))
+        text = ""
+        for piece in stream:
+            for part in self._reveal(piece):
+                text += part
+                messages[-1] = _message("assistant", render.chat_text(text))
+                yield list(messages), render.pending_html(), "", shown
+        answer: Answer = stream.answer
+        return answer
+
+    def _reveal(self, piece: str) -> Iterator[str]:
+        """A long piece in a few word-aligned steps, so a one-piece answer still streams in."""
+        words = re.findall(r"\s*\S+\s*", piece) or [piece]
+        size = max(1, -(-len(words) // REVEAL_STEPS))
+        for i in range(0, len(words), size):
+            if i and self.reveal_delay:
+                time.sleep(self.reveal_delay)
+            yield "".join(words[i : i + size])
+
+    def clear(self) -> tuple:
+        return [], render.empty_html(), "", {}
+
+    def select(self, shown: dict | None, event: gr.SelectData) -> str | dict:
+        """Clicking an earlier answer shows its sources again."""
+        index = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+        panel = (shown or {}).get(index)
+        return panel if panel is not None else gr.update()
+
+    def upload(self, files: list | None, selected: Sequence[str] | None, progress=gr.Progress()) -> tuple:
+        """Save and ingest the uploaded files; refresh the article filter."""
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
+
+        def report(done: int, total: int) -> None:
+            if total:
+                progress((done, total), desc="Indexing", unit="articles")
+
+        outcome = add_articles(paths, self.assistant, self.settings, progress=report)
+        return outcome.message, self.article_filter(selected), None
+
+    def article_filter(self, selected: Sequence[str] | None = None) -> dict:
+        choices = self.article_choices()
+        known = {doc_id for _, doc_id in choices}
+        return gr.update(choices=choices, value=[s for s in (selected or []) if s in known])
+
+    def article_choices(self) -> list[tuple[str, str]]:
+        """(title, doc_id) of every indexed article, for the filter."""
+        try:
+            documents = self.assistant.list_documents()
+        except RagError:
+            return []
+        return [(str(d.get("title") or d.get("doc_id")), str(d.get("doc_id"))) for d in documents]
+
+    def document_text(self, doc_id: str) -> str | None:
+        return self.assistant.get_document(doc_id).text
+
+
+def _message(role: str, content: str) -> dict:
+    return {"role": role, "content": content}
+
+
+def _clamp_k(k: float | None) -> int:
+    try:
+        return max(1, min(MAX_K, int(k)))
+    except (TypeError, ValueError):
+        return 5
+
+
+def _filters(doc_ids: Sequence[str] | None) -> Filters | None:
+    chosen = tuple(d for d in (doc_ids or []) if d)
+    return Filters(doc_ids=chosen) if chosen else None
+
+
+def build_app(assistant: Assistant, settings: Settings, reveal_delay: float = REVEAL_DELAY_S) -> gr.Blocks:
+    """The chat UI over `assistant`: chat, sources panel, settings and uploads."""
+    handlers = ChatHandlers(assistant, settings, reveal_delay)
+    with gr.Blocks(title="newsrag — ask the news") as demo:
+        gr.Markdown("## newsrag — ask questions about the news articles\nEvery answer cites the passages it quotes: see **Sources** on the right.")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chat = _chat_column()
+            with gr.Column(scale=2):
+                sources = gr.HTML(render.empty_html(), elem_id="rag-sources", css_template=render.CSS)
+                k, articles = _settings_panel(handlers, settings)
+                files, status = _upload_panel()
+        _wire(demo, handlers, chat, sources, k, articles, files, status)
+    demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
+    return demo
+
+
+def _chat_column() -> dict:
+    chatbot = gr.Chatbot(
+        label="Chat", height=560, elem_id="rag-chat", sanitize_html=True, render_markdown=True,
+        allow_tags=False, latex_delimiters=[], feedback_options=None, buttons=["copy"],
+        placeholder="Ask about the articles, e.g. *How old were the captured soldiers?*",
+    )
+    with gr.Row():
+        question = gr.Textbox(
+            show_label=False, placeholder="Ask a question about the articles…", scale=6,
+            elem_id="rag-question", submit_btn="Ask", max_length=2000,
+        )
+        clear = gr.Button("Clear chat", scale=1, variant="secondary", elem_id="rag-clear")
+    gr.Examples(EXAMPLES, inputs=question, label="Try one")
+    return {"chatbot": chatbot, "question": question, "clear": clear}
+
+
+def _settings_panel(handlers: ChatHandlers, settings: Settings) -> tuple:
+    with gr.Accordion("Settings", open=False):
+        k = gr.Slider(1, MAX_K, value=_clamp_k(settings.top_k), step=1, label="Passages to search (k)")
+        articles = gr.Dropdown(
+            choices=handlers.article_choices(), value=[], multiselect=True, label="Only these articles",
+            info="Leave empty to search every article.", elem_id="rag-articles",
+        )
+        gr.Textbox(handlers.assistant.answerer_name, label="Answerer", interactive=False)
+    return k, articles
+
+
+def _upload_panel() -> tuple:
+    with gr.Accordion("Add articles", open=False):
+        files = gr.File(
+            label=f"Upload {', '.join(SUPPORTED_SUFFIXES)}", file_count="multiple",
+            file_types=list(SUPPORTED_SUFFIXES), elem_id="rag-upload",
+        )
+        status = gr.Markdown(elem_id="rag-upload-status")
+    return files, status
+
+
+def _wire(demo: gr.Blocks, handlers: ChatHandlers, chat: dict, sources, k, articles, files, status) -> None:
+    chatbot, question, shown = chat["chatbot"], chat["question"], gr.State({})
+    question.submit(
+        handlers.respond, [question, chatbot, k, articles, shown], [chatbot, sources, question, shown],
+        api_name="ask", show_progress="hidden",
+    )
+    chat["clear"].click(handlers.clear, None, [chatbot, sources, question, shown], api_name="clear", queue=False)
+    chatbot.clear(handlers.clear, None, [chatbot, sources, question, shown], api_visibility="private", queue=False)
+    chatbot.select(handlers.select, [shown], [sources], api_visibility="private", queue=False)
+    files.upload(
+        handlers.upload, [files, articles], [status, articles, files],
+        api_name="upload", concurrency_limit=1, concurrency_id="ingest",
+    )
+    demo.load(handlers.article_filter, [articles], [articles], api_visibility="private")
+
+
+def launch_app(
+    demo: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    auth: tuple[str, str] | None = None,
+    max_file_mb: float = 20.0,
+) -> tuple[str, str | None]:
+    """Start serving `demo` in the background; (local URL, public share URL or None).
+    Uploads larger than `max_file_mb` (RAG_MAX_FILE_MB) are refused by the server."""
+    _, local_url, share_url = demo.launch(
+        server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=True,
+        max_file_size=f"{max(1, round(max_file_mb))}mb",
+        show_error=False, quiet=True, footer_links=["api"], theme=gr.themes.Soft(), css=render.CSS,
+    )
+    return local_url, share_url

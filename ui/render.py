@@ -1,0 +1,217 @@
+"""Pure functions that turn answers, citations, refusals and errors into safe HTML/markdown.
+
+Every piece of article text or model output passes through `html.escape` (and, for the
+chat, a markdown escape) before it reaches the page: it is shown as text, never run.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Callable, Iterable
+
+from rag import Answer, Citation, Passage
+
+CONTEXT_CHARS = 300
+MAX_ARTICLE_CHARS = 100_000
+REFUSAL_LABEL = "🚫 **Not in the articles.**"
+ERROR_LABEL = "⚠️ **Couldn't answer:**"
+SEARCHING = "_Searching the articles…_"
+
+_MD_SPECIAL = re.compile(r"([\\`*_~|#\[\]$])")
+_MD_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+# The end of a sentence-ish unit: terminal punctuation (and closing quotes) then space, or a newline.
+_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+|\n+")
+
+DocText = Callable[[str], "str | None"]
+
+
+# -- chat messages (markdown) ------------------------------------------------------
+
+
+def chat_text(text: str) -> str:
+    """Text shown literally by a markdown renderer: markdown and HTML specials escaped."""
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+
+
+def plain_text(display: str) -> str:
+    """The inverse of `chat_text`: the original text back from a chat message."""
+    return _MD_UNESCAPE.sub(r"\1", html.unescape(display))
+
+
+def answer_message(answer: Answer) -> str:
+    """The chat message for a finished answer; refusals are labelled as such."""
+    if answer.refused:
+        return f"{REFUSAL_LABEL} {chat_text(answer.text)}"
+    return chat_text(answer.text)
+
+
+def error_message(error: Exception) -> str:
+    """A readable chat message for an error: its text, no traceback."""
+    return f"{ERROR_LABEL} {chat_text(str(error) or type(error).__name__)}"
+
+
+def history_for_rag(messages: Iterable[object]) -> list[dict[str, str]]:
+    """Chat messages as plain text, without the UI's labels, placeholders and errors."""
+    result: list[dict[str, str]] = []
+    for message in messages or ():
+        role, content = _role_and_text(message)
+        if role not in ("user", "assistant") or content == SEARCHING:
+            continue
+        if role == "assistant" and content.startswith(ERROR_LABEL):
+            content = ""
+        content = content.removeprefix(REFUSAL_LABEL).strip()
+        result.append({"role": role, "content": plain_text(content)})
+    return result
+
+
+def _role_and_text(message: object) -> tuple[str, str]:
+    if isinstance(message, dict):
+        role, content = message.get("role"), message.get("content")
+    else:
+        role, content = getattr(message, "role", None), getattr(message, "content", None)
+    if isinstance(content, list):  # Gradio may send a list of parts
+        content = " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    return str(role), "" if content is None else str(content)
+
+
+# -- the sources panel (HTML) --------------------------------------------------------
+
+
+def context_window(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> tuple[str, str, str]:
+    """(before, quote, after): the quote with about `width` characters either side, cut at
+    sentence boundaries, with "…" where the article goes on."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    lo, hi = max(0, start - width), min(len(text), end + width)
+    before, after = text[lo:start], text[end:hi]
+    if lo > 0:
+        cut = _BOUNDARY.search(before)
+        before = "…" + (before[cut.end():] if cut else before)
+    if hi < len(text):
+        cuts = list(_BOUNDARY.finditer(after))
+        after = (after[: cuts[-1].end()].rstrip() if cuts else after) + " …"
+    return before, text[start:end], after
+
+
+def highlighted(text: str, start: int, end: int) -> str:
+    """HTML of `text` with text[start:end] in a <mark>; everything escaped."""
+    before, quote, after = text[:start], text[start:end], text[end:]
+    return f"{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}"
+
+
+def citation_card(citation: Citation, doc_text: str | None) -> str:
+    """One source card: number, title, source, the highlighted quote in context, and the
+    whole article behind a <details> toggle."""
+    head = (
+        f'<div class="rag-card" id="rag-source-{citation.n}">'
+        f'<div class="rag-card-head"><span class="rag-num">[{citation.n}]</span> '
+        f'<span class="rag-title">{html.escape(citation.title or citation.doc_id)}</span></div>'
+        f"{source_line(citation.source)}"
+    )
+    if not doc_text or doc_text[citation.start : citation.end] != citation.text:
+        body = f'<blockquote class="rag-quote"><mark>{html.escape(citation.text)}</mark></blockquote>'
+        return head + body + "</div>"
+    before, quote, after = context_window(doc_text, citation.start, citation.end)
+    body = (
+        f'<blockquote class="rag-quote">{html.escape(before)}<mark>{html.escape(quote)}</mark>'
+        f"{html.escape(after)}</blockquote>"
+    )
+    return head + body + whole_article(doc_text, citation.start, citation.end) + "</div>"
+
+
+def whole_article(text: str, start: int, end: int) -> str:
+    """The full article (capped), cited span highlighted, collapsed by default."""
+    note = ""
+    if len(text) > MAX_ARTICLE_CHARS:
+        text, note = text[:MAX_ARTICLE_CHARS], '<p class="rag-note">(article truncated)</p>'
+        start, end = min(start, len(text)), min(end, len(text))
+    return (
+        '<details class="rag-article"><summary>Show the whole article</summary>'
+        f'<div class="rag-article-text">{highlighted(text, start, end)}</div>{note}</details>'
+    )
+
+
+def source_line(source: str) -> str:
+    """The file or URL of a source; only http(s) URLs become links."""
+    if not source:
+        return ""
+    shown = html.escape(source)
+    if re.match(r"https?://", source, re.IGNORECASE):
+        link = f'<a href="{html.escape(source, quote=True)}" target="_blank" rel="noopener noreferrer">{shown}</a>'
+        return f'<div class="rag-source">{link}</div>'
+    return f'<div class="rag-source"><code>{shown}</code></div>'
+
+
+def sources_html(answer: Answer, doc_text: DocText) -> str:
+    """The sources panel for an answer: cards for citations, or the refusal's search."""
+    if answer.refused:
+        return refusal_html(answer)
+    if not answer.citations:
+        return panel('<p class="rag-empty">This answer cites no passages.</p>')
+    cards = "".join(citation_card(c, _safe_text(doc_text, c.doc_id)) for c in answer.citations)
+    warnings = "".join(f'<p class="rag-warning">{html.escape(w)}</p>' for w in answer.warnings)
+    return panel(cards + warnings, f"Sources ({len(answer.citations)})")
+
+
+def refusal_html(answer: Answer) -> str:
+    """A refusal: clearly labelled, with what was searched (titles and sources)."""
+    searched = searched_articles(answer.passages)
+    items = "".join(
+        f'<li><span class="rag-title">{html.escape(title)}</span>{source_line(source)}</li>'
+        for title, source in searched
+    )
+    listing = f"<p>Searched:</p><ul>{items}</ul>" if items else "<p>No passage matched the search.</p>"
+    body = (
+        '<div class="rag-card rag-refusal"><div class="rag-card-head">Not in the articles</div>'
+        f"<p>{html.escape(answer.text)}</p>{listing}</div>"
+    )
+    return panel(body, "No answer")
+
+
+def searched_articles(passages: Iterable[Passage]) -> list[tuple[str, str]]:
+    """(title, source) of each searched article once, in retrieval order."""
+    seen: dict[tuple[str, str], None] = {}
+    for p in passages:
+        seen.setdefault((p.title or p.doc_id, p.source), None)
+    return list(seen)
+
+
+def error_html(message: str) -> str:
+    body = f'<div class="rag-card rag-error"><div class="rag-card-head">Error</div><p>{html.escape(message)}</p></div>'
+    return panel(body, "Error")
+
+
+def pending_html() -> str:
+    return panel('<p class="rag-empty">Searching the articles…</p>')
+
+
+def empty_html() -> str:
+    return panel('<p class="rag-empty">Ask a question: the passages its answer cites appear here.</p>')
+
+
+def panel(body: str, heading: str = "Sources") -> str:
+    return f'<div class="rag-sources"><h3>{html.escape(heading)}</h3>{body}</div>'
+
+
+def _safe_text(doc_text: DocText, doc_id: str) -> str | None:
+    try:
+        return doc_text(doc_id)
+    except Exception:  # a deleted document must not break the panel
+        return None
+
+
+CSS = """
+.rag-sources h3 { margin: 0 0 .5em 0; font-size: 1.05em; }
+.rag-card { border: 1px solid #d0d7de; border-radius: 8px; padding: .6em .8em; margin-bottom: .7em; background: #fff; color: #1f2328; }
+.rag-card-head { font-weight: 600; margin-bottom: .2em; }
+.rag-num { color: #0969da; }
+.rag-source { font-size: .85em; color: #57606a; margin-bottom: .4em; word-break: break-all; }
+.rag-quote { margin: .3em 0; padding: .3em .6em; border-left: 3px solid #0969da; white-space: pre-wrap; font-size: .92em; }
+.rag-quote mark, .rag-article-text mark { background: #fff3a3; color: inherit; padding: 0 .1em; }
+.rag-article summary { cursor: pointer; font-size: .85em; color: #0969da; }
+.rag-article-text { white-space: pre-wrap; font-size: .88em; max-height: 24em; overflow-y: auto; }
+.rag-refusal { border-color: #d4a72c; background: #fff8c5; }
+.rag-error { border-color: #cf222e; background: #ffebe9; }
+.rag-empty, .rag-note { color: #57606a; font-style: italic; }
+.rag-warning { color: #9a6700; font-size: .85em; }
+"""
