@@ -8,7 +8,7 @@
 
 from rag.api import ask, ask_stream, get_document, retrieve
 from rag.assistant import AnswerStream, Assistant
-from rag.chat import ChatMessage, ChatModel
+from rag.chat import ChatMessage, ChatModel, build_chat_model
 from rag.config import Settings
 from rag.embeddings import Embedder, build_embedder
 from rag.errors import (
@@ -58,6 +58,7 @@ __all__ = [
     "__version__",
     "ask",
     "ask_stream",
+    "build_chat_model",
     "build_embedder",
     "get_document",
     "retrieve",

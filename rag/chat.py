@@ -26,3 +26,11 @@ class ChatModel(Protocol):
     def stream(self, messages: Sequence[ChatMessage], *, temperature: float = 0.0) -> Iterator[str]:
         """The reply in pieces as they arrive; LLMError if the stream breaks off."""
         ...
+
+
+def build_chat_model(settings) -> ChatModel:
+    """The OpenAI-compatible chat model `settings` describe (OPENAI_API_KEY, OPENAI_BASE_URL,
+    RAG_LLM_MODEL); ConfigurationError when no key is set."""
+    from rag.openai_chat import OpenAIChatModel
+
+    return OpenAIChatModel.from_settings(settings)

@@ -39,6 +39,7 @@ def test_rag_exports__are_pinned():
         "__version__",
         "ask",
         "ask_stream",
+        "build_chat_model",
         "build_embedder",
         "get_document",
         "retrieve",
