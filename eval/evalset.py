@@ -13,6 +13,7 @@ must appear verbatim in the named article.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -57,15 +58,24 @@ class EvalItem(BaseModel):
 
 def load_eval_set(path: Path = SEEDS_SET) -> list[EvalItem]:
     """The items of an eval-set file; ValueError naming the line for a bad one."""
-    items: list[EvalItem] = []
+    return load_jsonl_models(path, EvalItem)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def load_jsonl_models(path: Path, model: type[ModelT]) -> list[ModelT]:
+    """One validated `model` per non-blank line (each with a unique `id`); ValueError
+    naming the file and line of the first bad one."""
+    items: list[ModelT] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            items.append(EvalItem.model_validate_json(line))
+            items.append(model.model_validate_json(line))
         except ValueError as exc:
             raise ValueError(f"{path}:{number}: {exc}") from exc
-    ids = [item.id for item in items]
+    ids = [getattr(item, "id") for item in items]
     if len(ids) != len(set(ids)):
         raise ValueError(f"{path}: duplicate ids {sorted({i for i in ids if ids.count(i) > 1})}")
     return items

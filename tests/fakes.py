@@ -60,3 +60,17 @@ class FakeChatModel:
     def stream(self, messages, *, temperature: float = 0.0):
         reply = self.complete(messages, temperature=temperature)
         yield from re.findall(r"\s*\S+", reply)
+
+
+def make_answer(text: str, *quotes: str, refused: bool = False):
+    """An Answer whose citations [1], [2], ... quote `quotes` (for verifier and judge tests)."""
+    import rag
+
+    citations = tuple(
+        rag.Citation(n, doc_id="d", title="t", source="s", text=q, start=0, end=len(q), score=1.0)
+        for n, q in enumerate(quotes, start=1)
+    )
+    return rag.Answer(
+        question="q", standalone_question="q", text=text, refused=refused, citations=citations,
+        passages=(), answerer="test",
+    )

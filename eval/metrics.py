@@ -1,0 +1,166 @@
+"""Per-question metrics of an answer and their aggregates.
+
+Every metric is a fraction in [0, 1] or None when it does not apply to the question
+(never NaN): retrieval only for answerable items with gold passages, correctness only
+for answerable items that were answered, faithfulness only for answers with claims.
+An aggregate is the mean over the questions where the metric applies, reported with
+that count `n`; it is None when n is 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import rag
+from eval.evalset import EvalItem, GoldPassage
+
+KS = (1, 3, 5)
+
+# Aggregate names, in report order; thresholds use the same names.
+METRICS = (
+    "retrieval_hit@1",
+    "retrieval_hit@3",
+    "retrieval_hit@5",
+    "retrieval_mrr",
+    "correctness",
+    "faithfulness",
+    "citation_precision",
+    "citation_recall",
+    "answerable_answered",
+    "unanswerable_refused",
+    "refusal_accuracy",
+)
+
+
+class GoldLocator:
+    """Where gold quotes lie in the indexed documents; each document's text is read once."""
+
+    def __init__(self, get_text: Callable[[str], str]) -> None:
+        self._get_text = get_text
+        self._texts: dict[str, str] = {}
+
+    def span(self, doc_id: str, quote: str) -> tuple[int, int] | None:
+        if doc_id not in self._texts:
+            self._texts[doc_id] = self._get_text(doc_id)
+        start = self._texts[doc_id].find(quote)
+        return None if start < 0 else (start, start + len(quote))
+
+
+def passage_hits(passage: rag.Passage, gold: Sequence[GoldPassage], locator: GoldLocator) -> bool:
+    """The passage comes from a gold document and its span overlaps the gold quote."""
+    for g in gold:
+        if not (passage.doc_id == g.doc or passage.doc_id.endswith(("/" + g.doc, "\\" + g.doc))):
+            continue
+        span = locator.span(passage.doc_id, g.quote)
+        if span is not None and passage.start < span[1] and span[0] < passage.end:
+            return True
+    return False
+
+
+def first_hit_rank(passages: Sequence[rag.Passage], gold: Sequence[GoldPassage], locator: GoldLocator) -> int | None:
+    """1-based rank of the first retrieved passage that hits a gold passage, or None."""
+    for rank, passage in enumerate(passages, start=1):
+        if passage_hits(passage, gold, locator):
+            return rank
+    return None
+
+
+def retrieval_metrics(rank: int | None) -> dict[str, float]:
+    """hit@k for k in KS and the reciprocal rank, from the first-hit rank (None: no hit)."""
+    figures = {f"retrieval_hit@{k}": float(rank is not None and rank <= k) for k in KS}
+    figures["retrieval_mrr"] = 1.0 / rank if rank is not None else 0.0
+    return figures
+
+
+def correctness(item: EvalItem, answer: rag.Answer) -> bool | None:
+    """Key facts found in the answer; None for unanswerable items and refused answers."""
+    if not item.answerable or answer.refused:
+        return None
+    return item.facts_found(answer.text)
+
+
+def refusal_correct(item: EvalItem, answer: rag.Answer) -> bool:
+    """Unanswerable refused, answerable answered."""
+    return answer.refused != item.answerable
+
+
+def clean_number(value: Any) -> float | None:
+    """A float, or None for None/NaN/inf (a metric that does not apply)."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+@dataclass
+class QuestionResult:
+    """Everything measured for one eval item."""
+
+    id: str
+    question: str
+    category: str
+    answerable: bool
+    history: list[dict[str, str]]
+    answer: str
+    refused: bool
+    refusal_reason: str
+    standalone_question: str
+    citations: list[dict[str, Any]]
+    retrieved: list[dict[str, Any]]
+    gold: list[dict[str, str]]
+    retrieval_rank: int | None  # first hit, 1-based; None when no hit or not applicable
+    retrieval_applicable: bool
+    correct: bool | None
+    refusal_correct: bool
+    faithfulness: float | None = None
+    citation_precision: float | None = None
+    citation_recall: float | None = None
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    verifier_error: str | None = None
+    seconds: float = 0.0
+
+    def values(self) -> dict[str, float | None]:
+        """This question's value of every metric (None where it does not apply)."""
+        values: dict[str, float | None] = dict.fromkeys(METRICS)
+        if self.retrieval_applicable:
+            values.update(retrieval_metrics(self.retrieval_rank))
+        values["correctness"] = None if self.correct is None else float(self.correct)
+        values["faithfulness"] = clean_number(self.faithfulness)
+        values["citation_precision"] = clean_number(self.citation_precision)
+        values["citation_recall"] = clean_number(self.citation_recall)
+        if self.answerable:
+            values["answerable_answered"] = float(not self.refused)
+        else:
+            values["unanswerable_refused"] = float(self.refused)
+        values["refusal_accuracy"] = float(self.refusal_correct)
+        return values
+
+
+def mean_with_n(values: Iterable[float | None]) -> dict[str, Any]:
+    """{"mean": ..., "n": ...} over the values that apply; mean None when none do."""
+    applicable = [v for v in (clean_number(v) for v in values) if v is not None]
+    if not applicable:
+        return {"mean": None, "n": 0}
+    return {"mean": round(math.fsum(applicable) / len(applicable), 4), "n": len(applicable)}
+
+
+def aggregate(results: Sequence[QuestionResult]) -> dict[str, dict[str, Any]]:
+    """Every metric's mean over the questions where it applies, with the count."""
+    per_question = [r.values() for r in results]
+    return {name: mean_with_n(v[name] for v in per_question) for name in METRICS}
+
+
+def check_thresholds(
+    aggregates: Mapping[str, Mapping[str, Any]], thresholds: Mapping[str, float]
+) -> dict[str, dict[str, Any]]:
+    """Per thresholded metric: value, threshold and whether it passes. A metric that was
+    not measured (n = 0) fails: a guard that silently checks nothing guards nothing."""
+    checks: dict[str, dict[str, Any]] = {}
+    for name, threshold in thresholds.items():
+        value = aggregates.get(name, {}).get("mean")
+        passed = value is not None and value >= threshold
+        reason = "" if passed else ("not measured" if value is None else f"{value:.3f} < {threshold:.3f}")
+        checks[name] = {"value": value, "threshold": threshold, "passed": passed, "reason": reason}
+    return checks

@@ -1,0 +1,364 @@
+"""Run an eval set through the assistant and measure every answer.
+
+    import eval
+    report = eval.run("seeds", out="eval-report")     # or a path to an eval-set file, or "squad2"
+    report.passed, report.aggregates["correctness"]    # {"mean": 0.82, "n": 28}
+
+Eval sets in the `eval.evalset` schema are asked item by item (with their `history`),
+each answer checked by a verifier (`offline`: `eval.faithfulness.OfflineVerifier`;
+`openai`: `eval.judge.LLMJudge`). `squad2` runs the SQuAD benchmark code instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Protocol, Sequence
+
+import rag
+from eval.evalset import SEEDS_SET, EvalItem, load_eval_set
+from eval.metrics import (
+    METRICS,
+    GoldLocator,
+    QuestionResult,
+    aggregate,
+    check_thresholds,
+    clean_number,
+    correctness,
+    first_hit_rank,
+    refusal_correct,
+)
+
+logger = logging.getLogger(__name__)
+
+THRESHOLDS_FILE = Path(__file__).resolve().parent / "thresholds.json"
+JUDGES = ("offline", "openai")
+SQUAD_METRICS = (
+    "retrieval_hit@1",
+    "retrieval_hit@5",
+    "retrieval_hit@10",
+    "retrieval_mrr",
+    "answer_containment",
+    "answerable_answered",
+    "unanswerable_refused",
+    "refusal_accuracy",
+)
+
+
+class Verifier(Protocol):
+    def verify(self, answer: rag.Answer) -> Any: ...  # -> eval.faithfulness.Faithfulness
+
+
+@dataclass
+class EvalReport:
+    """The outcome of one eval run: per-question results, aggregates and threshold checks."""
+
+    eval_set: str
+    judge: str
+    answerer: str
+    questions: list[QuestionResult]
+    aggregates: dict[str, dict[str, Any]]
+    thresholds: dict[str, float]
+    checks: dict[str, dict[str, Any]]
+    seconds: float
+    metrics: tuple[str, ...] = METRICS
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(check["passed"] for check in self.checks.values())
+
+    @property
+    def failures(self) -> dict[str, dict[str, Any]]:
+        return {name: check for name, check in self.checks.items() if not check["passed"]}
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {
+            "eval_set": self.eval_set,
+            "judge": self.judge,
+            "answerer": self.answerer,
+            "passed": self.passed,
+            "seconds": round(self.seconds, 1),
+            "aggregates": self.aggregates,
+            "thresholds": self.thresholds,
+            "checks": self.checks,
+            "questions": [asdict(q) for q in self.questions],
+        }
+
+
+def set_key(eval_set: str | Path) -> str:
+    """The name thresholds are filed under: `seeds`, `squad2`, or an eval-set file's stem."""
+    if str(eval_set) in ("seeds", "squad2"):
+        return str(eval_set)
+    return Path(eval_set).stem
+
+
+def load_thresholds(eval_set: str | Path, source: Path | Mapping[str, Any] | None = None) -> dict[str, float]:
+    """Thresholds for `eval_set`: from a mapping, a JSON file, or eval/thresholds.json.
+
+    A file (or mapping) is either flat ({"correctness": 0.7, ...}) or keyed by eval set
+    ({"seeds": {...}, "squad2": {...}}); a set it does not name gets no thresholds."""
+    if source is None:
+        source = THRESHOLDS_FILE
+    if isinstance(source, (str, Path)):
+        try:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"cannot read thresholds from {source}: {exc}") from exc
+    else:
+        data = dict(source)
+    if not isinstance(data, dict):
+        raise ValueError("thresholds must be a JSON object")
+    if data and all(isinstance(v, (int, float)) for v in data.values()):
+        chosen = data
+    else:
+        chosen = data.get(set_key(eval_set), {})
+    if not isinstance(chosen, dict) or not all(isinstance(v, (int, float)) for v in chosen.values()):
+        raise ValueError(f"thresholds for {set_key(eval_set)!r} must map metric names to numbers")
+    return {str(k): float(v) for k, v in chosen.items()}
+
+
+def build_verifier(judge: str, assistant: rag.Assistant, settings: rag.Settings) -> Verifier:
+    """The offline verifier (the assistant's embedder) or the LLM judge (needs OPENAI_API_KEY)."""
+    if judge == "offline":
+        from eval.faithfulness import OfflineVerifier
+
+        return OfflineVerifier(assistant.embedder)
+    if judge == "openai":
+        model = rag.build_chat_model(settings)  # ConfigurationError without OPENAI_API_KEY
+        from eval.judge import LLMJudge
+
+        return LLMJudge(model)
+    raise ValueError(f"unknown judge {judge!r}; use one of {', '.join(JUDGES)}")
+
+
+def run(
+    eval_set: str | Path = "seeds",
+    *,
+    judge: str = "offline",
+    out: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    limit: int | None = None,
+    thresholds: Path | Mapping[str, Any] | None = None,
+    settings: rag.Settings | None = None,
+    assistant: rag.Assistant | None = None,
+    verifier: Verifier | None = None,
+    progress: bool = False,
+) -> EvalReport:
+    """Ask every item of `eval_set`, measure, check thresholds, and write reports to `out`.
+
+    `assistant` and `verifier` default to `rag.Assistant(settings)` on `data_dir` (a
+    temporary index of the demo articles when None) and the verifier `judge` names.
+    Raises rag.RagError (index, model, LLM problems) and ValueError (bad eval set or
+    thresholds)."""
+    if judge not in JUDGES:
+        raise ValueError(f"unknown judge {judge!r}; use one of {', '.join(JUDGES)}")
+    limits = load_thresholds(eval_set, thresholds)
+    if str(eval_set) == "squad2":
+        report = _run_squad(judge, data_dir, limit, limits, settings, progress)
+    else:
+        path = SEEDS_SET if str(eval_set) == "seeds" else Path(eval_set)
+        if not path.is_file():
+            raise ValueError(f"no eval set {eval_set!r}: use seeds, squad2 or an eval-set file")
+        items = load_eval_set(path)[:limit] if limit is not None else load_eval_set(path)
+        report = _run_items(set_key(eval_set), items, judge, data_dir, limits, settings, assistant, verifier, progress)
+    if out is not None:
+        from eval.report import write_reports
+
+        report.files = {kind: str(p) for kind, p in write_reports(report, Path(out)).items()}
+    return report
+
+
+def _run_items(
+    name: str,
+    items: Sequence[EvalItem],
+    judge: str,
+    data_dir: str | Path | None,
+    limits: dict[str, float],
+    settings: rag.Settings | None,
+    assistant: rag.Assistant | None,
+    verifier: Verifier | None,
+    progress: bool,
+) -> EvalReport:
+    started = time.perf_counter()
+    temporary = None
+    if assistant is None:
+        settings = settings or rag.Settings()
+        if data_dir is None:
+            temporary = Path(tempfile.mkdtemp(prefix="rag-eval-"))
+        settings = settings.with_data_dir(Path(data_dir) if data_dir is not None else temporary)
+        assistant = rag.Assistant(settings)
+    try:
+        if verifier is None:
+            verifier = build_verifier(judge, assistant, assistant.settings)
+        results = ask_items(assistant, items, verifier, progress)
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+    aggregates = aggregate(results)
+    return EvalReport(
+        eval_set=name,
+        judge=judge,
+        answerer=assistant.answerer_name,
+        questions=results,
+        aggregates=aggregates,
+        thresholds=limits,
+        checks=check_thresholds(aggregates, limits),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def ask_items(
+    assistant: rag.Assistant, items: Sequence[EvalItem], verifier: Verifier, progress: bool = False
+) -> list[QuestionResult]:
+    """Ask and measure each item, in order."""
+    from tqdm import tqdm
+
+    locator = GoldLocator(lambda doc_id: assistant.get_document(doc_id).text)
+    results = []
+    for item in tqdm(items, desc="Evaluating", unit="q", file=sys.stderr, disable=not progress, leave=False):
+        results.append(measure(assistant, item, verifier, locator))
+    return results
+
+
+def measure(assistant: rag.Assistant, item: EvalItem, verifier: Verifier, locator: GoldLocator) -> QuestionResult:
+    """Ask one item and measure its answer."""
+    history = [(turn.question, turn.answer) for turn in item.history]
+    started = time.perf_counter()
+    answer = assistant.ask(item.question, history=history)
+    seconds = time.perf_counter() - started
+    applicable = item.answerable and bool(item.gold)
+    rank = first_hit_rank(answer.passages, item.gold, locator) if applicable else None
+    result = QuestionResult(
+        id=item.id,
+        question=item.question,
+        category=item.category,
+        answerable=item.answerable,
+        history=[{"question": t.question, "answer": t.answer} for t in item.history],
+        answer=answer.text,
+        refused=answer.refused,
+        refusal_reason=answer.refusal_reason,
+        standalone_question=answer.standalone_question,
+        citations=[
+            {"n": c.n, "doc_id": c.doc_id, "title": c.title, "text": c.text, "start": c.start, "end": c.end}
+            for c in answer.citations
+        ],
+        retrieved=[
+            {"rank": r, "doc_id": p.doc_id, "start": p.start, "end": p.end, "score": round(p.score, 4)}
+            for r, p in enumerate(answer.passages, start=1)
+        ],
+        gold=[{"doc": g.doc, "quote": g.quote} for g in item.gold],
+        retrieval_rank=rank,
+        retrieval_applicable=applicable,
+        correct=correctness(item, answer),
+        refusal_correct=refusal_correct(item, answer),
+        seconds=round(seconds, 3),
+    )
+    if not answer.refused:
+        _verify(verifier, answer, result)
+    logger.info("%s: refused=%s rank=%s correct=%s faithfulness=%s",
+                item.id, answer.refused, rank, result.correct, result.faithfulness)
+    return result
+
+
+def _verify(verifier: Verifier, answer: rag.Answer, result: QuestionResult) -> None:
+    try:
+        faithfulness = verifier.verify(answer)
+    except rag.LLMError as exc:  # one judge call failing spoils one question, not the run
+        result.verifier_error = str(exc)
+        logger.warning("%s: the judge failed: %s", result.id, exc)
+        return
+    result.verifier_error = getattr(faithfulness, "error", None)
+    result.verdicts = [
+        {
+            "claim": v.claim,
+            "cited": list(v.cited),
+            "supported": bool(v.supported),
+            "reason": v.reason,
+            "supporting": list(getattr(v, "supporting", ()) or ()),
+        }
+        for v in faithfulness.verdicts
+    ]
+    if result.verdicts:  # no claims: faithfulness does not apply
+        result.faithfulness = clean_number(faithfulness.score)
+        result.citation_precision = clean_number(faithfulness.citation_precision)
+        result.citation_recall = clean_number(faithfulness.citation_recall)
+
+
+# -- SQuAD 2.0 ------------------------------------------------------------------
+
+
+def _run_squad(
+    judge: str,
+    data_dir: str | Path | None,
+    limit: int | None,
+    limits: dict[str, float],
+    settings: rag.Settings | None,
+    progress: bool,
+) -> EvalReport:
+    """Retrieval (hit@k, MRR@10) and answers (containment, refusal) with the benchmark code.
+
+    Uses `data_dir` as the SQuAD index (built there when missing), else a temp dir.
+    Faithfulness is not measured here."""
+    from eval.bench_answers import rates, squad_outcomes
+    from eval.bench_retrieval import run_retrieval_benchmark
+    from eval.squad import benchmark_dir
+
+    if judge != "offline":
+        logger.warning("squad2 measures no faithfulness; --judge %s is ignored", judge)
+    squad = benchmark_dir()
+    if squad is None or not (squad / "corpus.jsonl").is_file():
+        raise ValueError("SQuAD benchmark files not found (../shared/benchmarks/squad2)")
+    started = time.perf_counter()
+    settings = settings or rag.Settings()
+    temporary = Path(tempfile.mkdtemp(prefix="rag-eval-squad-")) if data_dir is None else None
+    index = Path(data_dir) if data_dir is not None else temporary
+    try:
+        if progress:
+            logger.warning("Indexing the SQuAD corpus into %s (once) and scoring retrieval...", index)
+        retrieval = run_retrieval_benchmark(
+            squad / "corpus.jsonl", squad / "questions_dev.jsonl", index, settings, limit=limit, llamaindex=False
+        )
+        settings = settings.with_data_dir(index)
+        assistant = rag.Assistant(settings, auto_seed=False)
+        outcomes = squad_outcomes(assistant, squad / "questions_dev.jsonl", limit)
+        answerer = assistant.answerer_name
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+    ours = retrieval["results"]["ours"]
+    n_ret = int(ours["questions"])
+    figures = rates(outcomes, settings.min_evidence)
+    answerable = sum(o.answerable for o in outcomes)
+    unanswerable = len(outcomes) - answerable
+    accurate = sum(o.refused_at(settings.min_evidence) != o.answerable for o in outcomes)
+    entry = lambda value, n: {"mean": value if n else None, "n": n}  # noqa: E731
+    aggregates = {
+        "retrieval_hit@1": entry(ours["hit@1"], n_ret),
+        "retrieval_hit@5": entry(ours["hit@5"], n_ret),
+        "retrieval_hit@10": entry(ours["hit@10"], n_ret),
+        "retrieval_mrr": entry(ours["mrr@10"], n_ret),
+        "answer_containment": entry(figures["correct_of_answerable"], answerable),
+        "answerable_answered": entry(figures["answerable_answered"], answerable),
+        "unanswerable_refused": entry(figures["unanswerable_refused"], unanswerable),
+        "refusal_accuracy": entry(round(accurate / len(outcomes), 4) if outcomes else None, len(outcomes)),
+    }
+    return EvalReport(
+        eval_set="squad2",
+        judge="none",
+        answerer=answerer,
+        questions=[],
+        aggregates=aggregates,
+        thresholds=limits,
+        checks=check_thresholds(aggregates, limits),
+        seconds=time.perf_counter() - started,
+        metrics=SQUAD_METRICS,
+    )
