@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 from typing import Callable, Iterator, Mapping, Sequence
 
@@ -21,7 +21,7 @@ from rag.chroma import make_chroma_client
 from rag.condense import condense_offline, condense_with_llm
 from rag.config import Settings
 from rag.embeddings import Embedder, build_embedder
-from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError
+from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError
 from rag.extractive import ExtractiveAnswerer
 from rag.guard import (
     EMPTY_FILTER_REFUSAL,
@@ -95,6 +95,7 @@ class Assistant:
         self._bm25: Bm25Index | None = None
         self._retriever: HybridRetriever | None = None
         self._answerer: ExtractiveAnswerer | LLMAnswerer | None = None
+        self._extractive: ExtractiveAnswerer | None = None
 
     # -- public ------------------------------------------------------------------
 
@@ -126,8 +127,12 @@ class Assistant:
             return AnswerStream(iter([prepared.early.text]), lambda _: prepared.early)
         answerer = self._get_answerer()
         if isinstance(answerer, LLMAnswerer):
-            pieces = answerer.stream(prepared.standalone, prepared.passages)
-            return AnswerStream(pieces, lambda reply: self._finish(prepared, answerer.finish(reply, prepared.passages)))
+            fallback: list[Answer] = []
+            pieces = self._llm_pieces(answerer, prepared, fallback)
+            return AnswerStream(
+                pieces,
+                lambda reply: fallback[0] if fallback else self._finish(prepared, answerer.finish(reply, prepared.passages)),
+            )
         answer = self._finish(prepared, self._generate(prepared))
         return AnswerStream(iter([answer.text]), lambda _: answer)
 
@@ -176,7 +181,32 @@ class Assistant:
         answerer = self._get_answerer()
         if isinstance(answerer, ExtractiveAnswerer):
             return answerer.answer(prepared.standalone, prepared.passages, asked=prepared.question)
-        return answerer.answer(prepared.standalone, prepared.passages)
+        try:
+            return answerer.answer(prepared.standalone, prepared.passages)
+        except LLMError as exc:
+            if not self.settings.llm_fallback:
+                raise
+            return self._answer_offline(prepared, exc)
+
+    def _llm_pieces(self, answerer: LLMAnswerer, prepared: _Prepared, fallback: list[Answer]) -> Iterator[str]:
+        """The model's pieces; if it fails before the first one and RAG_LLM_FALLBACK is on,
+        the offline answer instead (after a piece has been shown, the error stands)."""
+        started = False
+        try:
+            for piece in answerer.stream(prepared.standalone, prepared.passages):
+                started = True
+                yield piece
+        except LLMError as exc:
+            if started or not self.settings.llm_fallback:
+                raise
+            fallback.append(self._finish(prepared, self._answer_offline(prepared, exc)))
+            yield fallback[0].text
+
+    def _answer_offline(self, prepared: _Prepared, failure: LLMError) -> Draft:
+        logger.warning("The LLM service failed (%s); answering offline", failure)
+        draft = self._offline_answerer().answer(prepared.standalone, prepared.passages, asked=prepared.question)
+        note = f"the LLM service failed, so this answer is extractive: {failure}"
+        return replace(draft, warnings=(*draft.warnings, note), answerer="extractive (LLM fallback)")
 
     def _condense(self, question: str, turns: Sequence[Turn]) -> str:
         if self._uses_llm():
@@ -186,7 +216,12 @@ class Assistant:
     def _finish(self, prepared: _Prepared, draft: Draft) -> Answer:
         if draft.refused:
             answer = self._not_found(prepared.question, prepared.standalone, prepared.passages, draft.reason)
-            return Answer(**{**answer.__dict__, "warnings": draft.warnings, "evidence": draft.evidence})
+            return Answer(**{
+                **answer.__dict__,
+                "warnings": draft.warnings,
+                "evidence": draft.evidence,
+                "answerer": draft.answerer or answer.answerer,
+            })
         return Answer(
             question=prepared.question,
             standalone_question=prepared.standalone,
@@ -194,7 +229,7 @@ class Assistant:
             refused=False,
             citations=draft.citations,
             passages=prepared.passages,
-            answerer=self.answerer_name,
+            answerer=draft.answerer or self.answerer_name,
             warnings=draft.warnings,
             evidence=draft.evidence,
         )
@@ -282,13 +317,20 @@ class Assistant:
                 if self._uses_llm():
                     self._answerer = LLMAnswerer(self._get_chat_model())
                 else:
-                    self._answerer = ExtractiveAnswerer(
-                        self._get_embedder(),
-                        self._bm25_idf,
-                        lambda doc_id: self.get_document(doc_id).text,
-                        min_evidence=self.settings.min_evidence,
-                    )
+                    self._answerer = self._offline_answerer()
             return self._answerer
+
+    def _offline_answerer(self) -> ExtractiveAnswerer:
+        with self._lock:
+            if self._extractive is None:
+                self._get_retriever()
+                self._extractive = ExtractiveAnswerer(
+                    self._get_embedder(),
+                    self._bm25_idf,
+                    lambda doc_id: self.get_document(doc_id).text,
+                    min_evidence=self.settings.min_evidence,
+                )
+            return self._extractive
 
 
 def to_filters(filters: FiltersLike) -> Filters | None:

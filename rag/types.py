@@ -156,3 +156,4 @@ class Draft:
     reason: str = ""
     warnings: tuple[str, ...] = ()
     evidence: Evidence | None = None
+    answerer: str = ""  # set when not the assistant's usual answerer (an offline fallback)

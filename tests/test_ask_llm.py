@@ -138,3 +138,28 @@ def test_cli_ask__llm_failure_is_one_clean_line_with_exit_code_3(index_settings,
     result = CliRunner().invoke(main, ["ask", "How old were the captured soldiers?", "--data-dir", str(index_settings.data_dir)])
     assert result.exit_code == 3
     assert "Error:" in result.output and "500" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_llm__fallback_answers_offline_when_configured(index_settings, server, streaming):
+    server.default = Error(500)
+    settings = index_settings.model_copy(update={"llm_fallback": True})
+    model = OpenAIChatModel("sk-test", "test-model", base_url=server.base_url, max_retries=1, backoff_s=0.01)
+    assistant = Assistant(settings, embedder=FakeEmbedder(), chat_model=model)
+    if streaming:
+        stream = assistant.ask_stream("How old were the captured soldiers?")
+        text = "".join(stream)
+        answer = stream.answer
+        assert text == answer.text
+    else:
+        answer = assistant.ask("How old were the captured soldiers?")
+    assert answer.answerer == "extractive (LLM fallback)"
+    assert any("the LLM service failed" in w for w in answer.warnings)
+    assert answer.refused or "[1]" in answer.text
+
+
+def test_llm__without_fallback_a_failing_stream_raises(index_settings, server):
+    server.default = Error(500)
+    stream = make_assistant(index_settings, server, max_retries=0).ask_stream("How old were the captured soldiers?")
+    with pytest.raises(LLMError, match="500"):
+        "".join(stream)
