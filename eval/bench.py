@@ -116,5 +116,10 @@ def ask_command(seeds_dir: Path | None, squad_index: Path | None, limit: int | N
         emit(run_answer_benchmark(directory, squad_index, questions, limit, cold), out)
 
 
+from eval.bench_load import load_command  # noqa: E402
+
+cli.add_command(load_command)
+
+
 if __name__ == "__main__":
     cli()

@@ -152,11 +152,20 @@ class Assistant:
         return sorted(self._get_store().document_metadata(), key=lambda m: str(m.get("title", "")))
 
     def refresh(self) -> None:
-        """Pick up documents ingested since this assistant opened the index."""
+        """Pick up documents ingested since this assistant opened the index.
+
+        Called automatically (at most every `GENERATION_CHECK_SECONDS`) when another
+        process or app instance published changes to a shared index.
+        """
         with self._lock:
             if self._store is not None:
+                if self._retriever is None:
+                    self._get_retriever()  # builds from the index as it is now
+                    return
+                generation = self._store.generation()
                 self._bm25 = synced_bm25(self._store, self.settings.data_dir / "bm25", save=False)
-                self._get_retriever().refresh(self._bm25)
+                self._retriever.refresh(self._bm25)
+                self._seen_generation = generation  # only once everything is in line
 
     # -- steps -------------------------------------------------------------------
 
@@ -289,10 +298,33 @@ class Assistant:
             message = plugin.load()(self.settings, embedder)
             logger.warning("%s", message)
 
+    # Other processes (or app instances on a shared Chroma server) announce their writes
+    # with a generation marker; it is checked (one cheap call) at most this often.
+    GENERATION_CHECK_SECONDS = 1.0
+    _seen_generation: str | None = None
+    _generation_checked_at = 0.0
+
+    def _follow_other_writers(self) -> None:
+        import time
+
+        now = time.monotonic()
+        if self._store is None or now - self._generation_checked_at < self.GENERATION_CHECK_SECONDS:
+            return
+        self._generation_checked_at = now
+        if self._store.generation() != self._seen_generation:
+            logger.info("The index changed since it was loaded: refreshing.")
+            self.refresh()
+
     def _get_retriever(self) -> HybridRetriever:
+        import time
+
         with self._lock:
+            if self._retriever is not None:
+                self._follow_other_writers()
             if self._retriever is None:
                 store = self._get_store()
+                self._seen_generation = store.generation()
+                self._generation_checked_at = time.monotonic()
                 self._bm25 = synced_bm25(store, self.settings.data_dir / "bm25", save=False)
                 fusion = FusionConfig(
                     method=self.settings.fusion,

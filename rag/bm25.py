@@ -22,6 +22,8 @@ from typing import Sequence
 
 import numpy as np
 
+from rag.errors import StoreError
+
 logger = logging.getLogger(__name__)
 
 _IDS_FILE = "chunk_ids.json"
@@ -226,10 +228,18 @@ def _remove_other_generations(cache_dir: Path, keep: str) -> None:
 
 
 def synced_bm25(store, cache_dir: Path, save: bool = True) -> Bm25Index:
-    """The BM25 index matching the chunks in `store` now: from cache, or rebuilt and cached."""
+    """The BM25 index matching the chunks in `store` now: from cache, or rebuilt and cached.
+
+    With `save` (the writer's call, at the end of an ingest), changes are also announced to
+    the other app instances sharing the index: `store.publish_changes()` bumps its generation
+    marker when this store wrote anything, or when the chunks differ from the cached index
+    (for instance after a killed run), so readers know to refresh.
+    """
     chunk_ids = store.chunk_ids()
     cached = Bm25Index.load(cache_dir)
     if cached is not None and cached.stamp == stamp_of(chunk_ids):
+        if save and getattr(store, "changed", False):
+            store.publish_changes()
         return cached
     ids: list[str] = []
     texts: list[str] = []
@@ -238,6 +248,14 @@ def synced_bm25(store, cache_dir: Path, save: bool = True) -> Bm25Index:
         texts.append(text)
     index = Bm25Index.build(ids, texts)
     if save:
-        index.save(cache_dir)
+        try:
+            index.save(cache_dir)
+        except OSError as exc:
+            raise StoreError(
+                f"Could not save the keyword index in {cache_dir}: {exc.strerror or exc}. The articles "
+                "are indexed; free space or fix permissions and run again to rebuild it."
+            ) from exc
+        if hasattr(store, "publish_changes"):
+            store.publish_changes()
     logger.info("Rebuilt the BM25 index over %d chunks", len(index))
     return index

@@ -1,14 +1,75 @@
-"""Building a Chroma client from settings: embedded on disk, or a Chroma server."""
+"""Building a Chroma client from settings: embedded on disk, or a Chroma server.
+
+In server mode every call to Chroma goes through `chroma_errors`, which turns whatever the
+HTTP client raises (httpx errors, ValueError, chromadb errors) into a `StoreError`:
+`ChromaUnavailableError` when the server cannot be reached. Nothing is cached about a
+failed call, so the next one works again as soon as the server is back.
+"""
 
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from typing import Iterator
 
 from rag._offline import keep_libraries_offline
 from rag.config import Settings
-from rag.errors import StoreError
+from rag.errors import RagError, StoreError
 
 logger = logging.getLogger(__name__)
+
+
+class ChromaUnavailableError(StoreError):
+    """The configured Chroma server does not answer (down, restarting, wrong host or port)."""
+
+
+def server_address(settings: Settings) -> str:
+    scheme = "https" if settings.chroma_ssl else "http"
+    return f"{scheme}://{settings.chroma_host}:{settings.chroma_port}"
+
+
+def unreachable_message(settings: Settings, exc: BaseException | None = None) -> str:
+    detail = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
+    return (
+        f"The Chroma server at {settings.chroma_host}:{settings.chroma_port} is unreachable{detail}. "
+        f"Start it (`chroma run --path DIR --host HOST --port {settings.chroma_port}`) or fix "
+        "RAG_CHROMA_HOST / RAG_CHROMA_PORT / RAG_CHROMA_SSL, then try again; unset "
+        "RAG_CHROMA_HOST to use the embedded store."
+    )
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - chromadb depends on httpx
+        httpx = None
+    if httpx is not None and isinstance(exc, (httpx.TransportError, httpx.TimeoutException)):
+        return True
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    return "could not connect" in str(exc).lower()
+
+
+@contextmanager
+def chroma_errors(settings: Settings, action: str) -> Iterator[None]:
+    """Any failure of the Chroma calls inside becomes a StoreError that says what to do."""
+    try:
+        yield
+    except RagError:
+        raise
+    except Exception as exc:  # chromadb's errors share no useful base class
+        if not settings.server_mode:
+            raise StoreError(
+                f"The index in {settings.data_dir} could not {action}: {type(exc).__name__}: {exc}. "
+                "If the disk is full or read-only, free space or fix permissions and run again: "
+                "the next run repairs anything left half-written."
+            ) from exc
+        if _is_unreachable(exc):
+            raise ChromaUnavailableError(unreachable_message(settings, exc)) from exc
+        raise StoreError(
+            f"The Chroma server at {settings.chroma_host}:{settings.chroma_port} failed to {action}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def make_chroma_client(settings: Settings):  # -> chromadb.api.ClientAPI (import is slow)
@@ -31,9 +92,12 @@ def make_chroma_client(settings: Settings):  # -> chromadb.api.ClientAPI (import
                 settings=chroma_settings,
             )
         except Exception as exc:  # chromadb raises bare Exception/ValueError when unreachable
+            if _is_unreachable(exc):
+                raise ChromaUnavailableError(unreachable_message(settings, exc)) from exc
             raise StoreError(
-                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}: "
-                f"{exc}. Is `chroma run` up? Unset RAG_CHROMA_HOST to use the embedded store."
+                f"Cannot use the Chroma server at {settings.chroma_host}:{settings.chroma_port}: "
+                f"{type(exc).__name__}: {exc}. Check RAG_CHROMA_TOKEN / RAG_CHROMA_SSL; unset "
+                "RAG_CHROMA_HOST to use the embedded store."
             ) from exc
     # Absolute: chromadb caches clients by path string, so a relative path would reach
     # the wrong database after a change of working directory.

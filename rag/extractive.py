@@ -261,7 +261,7 @@ def _draft_from(chosen: Sequence[SentenceEvidence]) -> Draft:
     parts: list[str] = []
     citations: list[Citation] = []
     for n, sentence in enumerate(chosen, start=1):
-        parts.append(place_markers(sentence.text, [n]))
+        parts.append(place_markers(_without_marker_lookalikes(sentence.text), [n]))
         citations.append(
             Citation(
                 n=n,
@@ -275,3 +275,12 @@ def _draft_from(chosen: Sequence[SentenceEvidence]) -> Draft:
             )
         )
     return Draft(" ".join(parts), tuple(citations), False)
+
+
+_MARKER_LOOKALIKE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def _without_marker_lookalikes(quote: str) -> str:
+    """An article's own "[7]" would read as one of our citations: show it as "(7)" in the
+    answer text. The citation keeps the article's exact words and offsets."""
+    return _MARKER_LOOKALIKE.sub(r"(\1)", quote)

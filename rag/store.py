@@ -5,16 +5,25 @@ the record, then the removal of the previous version's chunks, so a process kill
 any point leaves either the old or the new version visible; `repair()` sweeps the rest.
 Chunk ids are `{doc_id}::{version}::{index:05d}`, where `version` hashes the text and
 the chunker settings, so the chunks of two versions of one document never collide.
+
+Several app instances may share one index (a Chroma server). A writer that changed
+anything calls `publish_changes()`, which stores a new random "generation" in the
+documents collection's metadata; readers compare `generation()` (one cheap call) with the
+one they loaded and refresh when it differs. In server mode every Chroma call is wrapped
+by `rag.chroma.chroma_errors`, so an unreachable server is a `StoreError`, never a raw
+HTTP traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
+from rag.chroma import chroma_errors
 from rag.config import Settings
 from rag.errors import IndexMismatchError, StoreError
 from rag.types import Chunk, Document, MetadataValue
@@ -24,6 +33,7 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 ID_SEPARATOR = "::"
 _READ_PAGE = 5000
+GENERATION_KEY = "generation"
 
 
 def chunk_id_for(doc_id: str, version: str, index: int) -> str:
@@ -58,7 +68,9 @@ class IndexStore:
 
     def __init__(self, client, settings: Settings, embed_model: str) -> None:
         self._client = client
+        self._settings = settings
         self._embed_model = embed_model
+        self.changed = False  # set by every write; `publish_changes()` announces them
         marker = {"embed_model": embed_model, "schema": SCHEMA_VERSION}
         try:
             self._chunks = client.get_or_create_collection(
@@ -74,15 +86,47 @@ class IndexStore:
                 embedding_function=None,
             )
         except Exception as exc:  # chromadb's errors share no useful base class
+            if settings.server_mode:
+                with chroma_errors(settings, "open the collections"):
+                    raise
             raise StoreError(f"Cannot open the Chroma collections: {exc}") from exc
         built_with = (self._chunks.metadata or {}).get("embed_model")
         if built_with != embed_model:
+            where = (
+                f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+                f"(collection {settings.collection!r})" if settings.server_mode else settings.data_dir
+            )
             raise IndexMismatchError(
-                f"The index in {settings.data_dir} was built with the embedding model "
+                f"The index in {where} was built with the embedding model "
                 f"{built_with!r}, but {embed_model!r} is configured. Set RAG_EMBED_MODEL back, "
                 "or use another RAG_DATA_DIR (or RAG_COLLECTION) for the new model."
             )
-        self._max_batch = int(client.get_max_batch_size())
+        with self._guard("read its batch size"):
+            self._max_batch = int(client.get_max_batch_size())
+
+    def _guard(self, action: str):
+        return chroma_errors(self._settings, action)
+
+    # -- sharing one index between app instances --------------------------------
+
+    def generation(self) -> str:
+        """The marker the last writer published (changes whenever the index changed)."""
+        with self._guard("read the index generation"):
+            metadata = self._client.get_collection(self._docs.name, embedding_function=None).metadata
+        return str((metadata or {}).get(GENERATION_KEY, ""))
+
+    def publish_changes(self) -> str:
+        """Tell every reader of this index that it changed: store a new generation marker.
+
+        `collection.modify(metadata=...)` replaces the whole metadata dict, so the
+        existing keys (`embed_model`, `schema`) are written back with the new marker.
+        """
+        generation = uuid.uuid4().hex
+        with self._guard("publish the index generation"):
+            current = self._client.get_collection(self._docs.name, embedding_function=None).metadata
+            self._docs.modify(metadata={**(current or {}), GENERATION_KEY: generation})
+        self.changed = False
+        return generation
 
     # -- reading -----------------------------------------------------------------
 
@@ -101,7 +145,8 @@ class IndexStore:
 
     def get_document(self, doc_id: str) -> Document | None:
         """The stored document with its full text, or None when there is no such doc_id."""
-        result = self._docs.get(ids=[doc_id], include=["documents", "metadatas"])
+        with self._guard("read a document"):
+            result = self._docs.get(ids=[doc_id], include=["documents", "metadatas"])
         if not result["ids"]:
             return None
         metadata = dict(result["metadatas"][0])
@@ -119,12 +164,13 @@ class IndexStore:
         """(chunk_id, text, metadata, cosine similarity) of the `k` closest chunks, best first."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        result = self._chunks.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
-            n_results=k,
-            where=dict(where) if where else None,
-            include=["documents", "metadatas", "distances"],
-        )
+        with self._guard("search the chunks"):
+            result = self._chunks.query(
+                query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
+                n_results=k,
+                where=dict(where) if where else None,
+                include=["documents", "metadatas", "distances"],
+            )
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
         return [(chunk_id, text, metadata, 1.0 - float(distance)) for chunk_id, text, metadata, distance in rows]
 
@@ -134,7 +180,8 @@ class IndexStore:
         """(text, metadata, embedding) of each existing chunk among `chunk_ids`."""
         if not chunk_ids:
             return {}
-        result = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        with self._guard("read chunks"):
+            result = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
         return {
             chunk_id: (text, metadata, np.asarray(embedding, dtype=np.float32))
             for chunk_id, text, metadata, embedding in zip(
@@ -155,15 +202,18 @@ class IndexStore:
             yield chunk_id, record[0], record[1]
 
     def count_chunks(self) -> int:
-        return int(self._chunks.count())
+        with self._guard("count the chunks"):
+            return int(self._chunks.count())
 
     def count_documents(self) -> int:
-        return int(self._docs.count())
+        with self._guard("count the documents"):
+            return int(self._docs.count())
 
     def _iter_records(self, collection, include: list[str]) -> Iterator[tuple[str, object]]:
         offset = 0
         while True:
-            page = collection.get(include=include, limit=_READ_PAGE, offset=offset)
+            with self._guard("read the index"):
+                page = collection.get(include=include, limit=_READ_PAGE, offset=offset)
             ids = page["ids"]
             for i, record_id in enumerate(ids):
                 if include == ["metadatas"]:
@@ -193,28 +243,32 @@ class IndexStore:
         chunk_metadata = [
             {**metadata, "chunk_index": c.index, "start": c.start, "end": c.end} for c in chunks
         ]
-        for lo in range(0, len(chunks), self._max_batch):
-            hi = lo + self._max_batch
-            self._chunks.upsert(
-                ids=[c.chunk_id for c in chunks[lo:hi]],
-                embeddings=embeddings[lo:hi],
-                documents=[c.text for c in chunks[lo:hi]],
-                metadatas=chunk_metadata[lo:hi],
+        self.changed = True
+        with self._guard(f"write the document {doc_id!r}"):
+            for lo in range(0, len(chunks), self._max_batch):
+                hi = lo + self._max_batch
+                self._chunks.upsert(
+                    ids=[c.chunk_id for c in chunks[lo:hi]],
+                    embeddings=embeddings[lo:hi],
+                    documents=[c.text for c in chunks[lo:hi]],
+                    metadatas=chunk_metadata[lo:hi],
+                )
+            self._docs.upsert(
+                ids=[doc_id],
+                embeddings=[_mean_direction(embeddings)],
+                documents=[text],
+                metadatas=[{**metadata, "chunk_count": len(chunks)}],
             )
-        self._docs.upsert(
-            ids=[doc_id],
-            embeddings=[_mean_direction(embeddings)],
-            documents=[text],
-            metadatas=[{**metadata, "chunk_count": len(chunks)}],
-        )
-        self._chunks.delete(
-            where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]}
-        )
+            self._chunks.delete(
+                where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]}
+            )
 
     def delete_document(self, doc_id: str) -> None:
         """Remove a document: its record first, so a crash leaves only sweepable orphans."""
-        self._docs.delete(ids=[doc_id])
-        self._chunks.delete(where={"doc_id": doc_id})
+        self.changed = True
+        with self._guard(f"delete the document {doc_id!r}"):
+            self._docs.delete(ids=[doc_id])
+            self._chunks.delete(where={"doc_id": doc_id})
 
     def repair(self) -> RepairReport:
         """Remove chunks no committed record claims, and records whose chunks are missing."""
@@ -228,8 +282,11 @@ class IndexStore:
                 orphans.append(chunk_id)
             else:
                 counts[doc_id] = counts.get(doc_id, 0) + 1
-        for lo in range(0, len(orphans), self._max_batch):
-            self._chunks.delete(ids=orphans[lo : lo + self._max_batch])
+        if orphans:
+            self.changed = True
+        with self._guard("remove orphan chunks"):
+            for lo in range(0, len(orphans), self._max_batch):
+                self._chunks.delete(ids=orphans[lo : lo + self._max_batch])
         incomplete = tuple(
             doc_id for doc_id, stored in documents.items() if counts.get(doc_id, 0) != stored.chunk_count
         )
