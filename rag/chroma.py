@@ -107,3 +107,22 @@ def make_chroma_client(settings: Settings):  # -> chromadb.api.ClientAPI (import
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except OSError as exc:
         raise StoreError(f"Cannot open the index at {path}: {exc}. Check RAG_DATA_DIR.") from exc
+    except Exception as exc:  # chromadb raises its own errors, e.g. for a read-only database
+        _forget_failed_client(path)
+        raise StoreError(
+            f"Cannot open the index at {path}: {exc}. The data dir must be writable (Chroma keeps "
+            "a write-ahead log even for reading); check RAG_DATA_DIR and its permissions."
+        ) from exc
+
+
+def _forget_failed_client(path) -> None:
+    # chromadb caches one client system per path, even one whose start failed; left there,
+    # it would make every later open in this process fail too (a long-running UI could not
+    # recover once the disk is writable again). Its cache is private, so tread carefully.
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    except (ImportError, AttributeError):  # a chromadb without that cache: nothing to forget
+        logger.debug("No chromadb client cache to clear for %s", path)

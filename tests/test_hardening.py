@@ -347,3 +347,44 @@ def test_load__concurrent_askers_share_one_assistant_without_errors(seeded, real
     for row in result:
         assert row["errors"] == 0 and row["incomplete"] == 0, row
         assert row["questions"] == row["askers"] * 2 and row["p95_ms"] >= row["p50_ms"] > 0
+
+
+@pytest.fixture
+def read_only_index(tmp_path):
+    """An index on a real tmpfs, remounted read-only (skipped where mounting is not allowed)."""
+    import subprocess
+
+    data = tmp_path / "ro-data"
+    data.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64M", "tmpfs", str(data)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        yield data
+    finally:
+        subprocess.run(["umount", "-l", str(data)], capture_output=True)  # lazy: Chroma may hold files
+
+
+def test_read_only_data_dir__ingest_and_ask_fail_with_one_line_and_the_index_survives(read_only_index, tmp_path, real_embedder, monkeypatch):
+    import subprocess
+
+    from click.testing import CliRunner
+
+    import rag.assistant
+    from rag.cli import main
+
+    # In a child process, so that nothing here holds the database open for the remount.
+    rag_command = str(Path(sys.executable).with_name("rag"))
+    subprocess.run([rag_command, "ingest", "-q", str(SEEDS), "--data-dir", str(read_only_index)], check=True, capture_output=True)
+    subprocess.run(["mount", "-o", "remount,ro", str(read_only_index)], check=True)
+    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: real_embedder)
+    (tmp_path / "new.txt").write_text("A new article about Kursk and its people.", encoding="utf-8")
+
+    ingest = CliRunner().invoke(main, ["ingest", str(tmp_path / "new.txt"), "--data-dir", str(read_only_index)])
+    asked = CliRunner().invoke(main, ["ask", "How old were the captured soldiers?", "--data-dir", str(read_only_index)])
+
+    for result in (ingest, asked):
+        assert result.exit_code == 3 and result.output.startswith("Error:"), result.output
+        assert "Traceback" not in result.output
+    subprocess.run(["mount", "-o", "remount,rw", str(read_only_index)], check=True)
+    answer = rag.Assistant(Settings(data_dir=read_only_index), embedder=real_embedder).ask("How old were the captured soldiers?")
+    assert "aged 20 and 26" in answer.text
