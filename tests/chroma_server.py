@@ -89,6 +89,14 @@ class ChromaServer:
         while self.alive() and time.monotonic() < deadline:
             time.sleep(0.1)
 
+    def kill(self) -> None:
+        """SIGKILL the server, as a crash would: no shutdown, no flush."""
+        if self._process is None:
+            return
+        self._process.kill()
+        self._process.wait(timeout=10)
+        self._process = None
+
     def log_tail(self) -> str:
         try:
             return self._log.read_text(errors="replace")[-2000:]

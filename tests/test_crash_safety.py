@@ -42,6 +42,7 @@ from rag.config import Settings
 from rag.embeddings import embedder_name
 from rag.errors import IndexLockedError
 from rag.store import IndexStore
+from tests.chroma_server import ChromaServer, chroma_server  # noqa: F401  (fixture)
 
 WORKER = Path(__file__).resolve().parent / "crash_ingest_worker.py"
 
@@ -158,12 +159,15 @@ def expected_doc_ids(corpus: Path) -> set[str]:
 # -- settings, in-process ingest, and the child process --------------------------------------
 
 
-def make_settings(data_dir: Path) -> Settings:
+def make_settings(data_dir: Path, server: ChromaServer | None = None) -> Settings:
+    """Embedded Chroma in `data_dir`, or (with `server`) that Chroma server."""
+    where = {"chroma_host": server.host, "chroma_port": server.port} if server else {}
     return Settings(
         _env_file=None,
         data_dir=data_dir,
         chunk_tokens=CHUNK_TOKENS,
         chunk_overlap_tokens=OVERLAP_TOKENS,
+        **where,
     )
 
 
@@ -185,13 +189,15 @@ def ingest_now(corpus: Path, settings: Settings, **kwargs):
 class Worker:
     """One ingest in a child process; stdout lines are collected by a thread."""
 
-    def __init__(self, corpus: Path, data_dir: Path, *extra: str, delay: float = WORKER_DELAY) -> None:
+    def __init__(self, corpus: Path, data_dir: Path, *extra: str, delay: float = WORKER_DELAY,
+                 server: ChromaServer | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
         env.update(
             RAG_DATA_DIR=str(data_dir),
             RAG_CHUNK_TOKENS=str(CHUNK_TOKENS),
             RAG_CHUNK_OVERLAP_TOKENS=str(OVERLAP_TOKENS),
             PYTHONUNBUFFERED="1",
+            **(server.env() if server else {}),
         )
         self.stderr_path = data_dir.parent / f"{data_dir.name}-worker-{time.monotonic_ns()}.stderr"
         self._stderr = open(self.stderr_path, "wb")
@@ -616,9 +622,13 @@ KILL_POINTS: Mapping[str, tuple[Callable[[Worker], None], tuple[str, ...]]] = {
 @pytest.mark.slow
 @pytest.mark.parametrize("point", list(KILL_POINTS))
 def test_sigkill_at_many_points_then_rerun_is_consistent_and_complete(corpus: Corpus, tmp_path, point):
-    settings = make_settings(tmp_path / "data")
+    kill_at_point_then_recover(corpus, make_settings(tmp_path / "data"), point)
+
+
+def kill_at_point_then_recover(corpus: Corpus, settings: Settings, point: str,
+                               server: ChromaServer | None = None) -> None:
     wait, extra = KILL_POINTS[point]
-    worker = Worker(corpus.folder, settings.data_dir, *extra)
+    worker = Worker(corpus.folder, settings.data_dir, *extra, server=server)
     wait(worker)
     was_running = worker.kill()
     assert was_running or point == "after-last-document", "the worker finished before the kill"
@@ -650,3 +660,46 @@ def test_repeated_sigkills_on_one_data_dir_converge(corpus: Corpus, tmp_path):
         assert all(now[d] == v for d, v in committed.items())
         committed = now
     recover_and_check(corpus.folder, settings, corpus.reference, read_index(settings))
+
+
+# -- server mode: the same kills with the index on a `chroma run` server ---------------------
+
+
+def test_server_mode__sigkill_mid_ingest_then_rerun_is_consistent_and_complete(
+    corpus: Corpus, chroma_server: ChromaServer, tmp_path  # noqa: F811
+):
+    settings = make_settings(tmp_path / "data", chroma_server)
+    worker = Worker(corpus.folder, settings.data_dir, server=chroma_server)
+    done, total = worker.wait_for_progress(lambda total: total // 2)
+    assert 0 < done < total
+    assert worker.kill(), "the worker finished before it could be killed"
+    assert not (settings.data_dir / "chroma").exists(), "the index must live on the server"
+
+    killed = read_index(settings)
+    assert len(committed_complete(killed)) >= worker.last_progress()
+    recover_and_check(corpus.folder, settings, corpus.reference, killed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["during-chroma-open", "between-chunks-and-record", "after-last-document"])
+def test_server_mode__sigkill_at_other_points(corpus: Corpus, chroma_server: ChromaServer, tmp_path, point):  # noqa: F811
+    kill_at_point_then_recover(corpus, make_settings(tmp_path / "data", chroma_server), point, chroma_server)
+
+
+def test_server_mode__server_sigkilled_mid_ingest_then_restarted(
+    corpus: Corpus, chroma_server: ChromaServer, tmp_path  # noqa: F811
+):
+    """The Chroma server itself dies (SIGKILL) part-way through an ingest: the ingest stops
+    with the unreachable-server message, and once the server is back (same --path) the
+    next run completes and the index is consistent."""
+    settings = make_settings(tmp_path / "data", chroma_server)
+    worker = Worker(corpus.folder, settings.data_dir, server=chroma_server)
+    worker.wait_for_progress(lambda total: total // 3)
+    chroma_server.kill()
+    assert worker.proc.wait(timeout=60) != 0, "the ingest must fail while the server is down"
+    assert f"{chroma_server.host}:{chroma_server.port} is unreachable" in worker.stderr(), worker.stderr()
+    worker.kill()
+
+    chroma_server.start()
+    killed = read_index(settings)
+    recover_and_check(corpus.folder, settings, corpus.reference, killed)

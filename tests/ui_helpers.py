@@ -43,14 +43,15 @@ def clean_environment() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def running_app(data_dir: Path, embedder, **build_kwargs) -> Iterator[dict]:
+def running_app(data_dir: Path, embedder, settings_fields: dict | None = None, **build_kwargs) -> Iterator[dict]:
     """The app over a fresh index in `data_dir` (the seeds are indexed first), served on
-    127.0.0.1; yields url, assistant, settings and the Blocks."""
+    127.0.0.1; yields url, assistant, settings and the Blocks. `settings_fields` adds to
+    the settings (e.g. a Chroma server's host and port)."""
     import rag
     from ui.app import build_app, launch_app
 
     with clean_environment():
-        settings = rag.Settings(data_dir=data_dir)
+        settings = rag.Settings(data_dir=data_dir, **(settings_fields or {}))
         assistant = rag.Assistant(settings, embedder=embedder)
         assistant.list_documents()  # indexes the seeds, as `rag ui` does before serving
         demo = build_app(assistant, settings, **build_kwargs)

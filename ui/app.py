@@ -107,16 +107,23 @@ class ChatHandlers:
         return outcome.message, self.article_filter(selected), None
 
     def article_filter(self, selected: Sequence[str] | None = None) -> dict:
-        choices = self.article_choices()
+        try:
+            choices = self._list_articles()
+        except RagError as exc:  # the index is unreachable: keep the filter as the user set it
+            logger.warning("Could not refresh the article filter: %s", exc)
+            return gr.update()
         known = {doc_id for _, doc_id in choices}
         return gr.update(choices=choices, value=[s for s in (selected or []) if s in known])
 
     def article_choices(self) -> list[tuple[str, str]]:
-        """(title, doc_id) of every indexed article, for the filter."""
+        """(title, doc_id) of every indexed article, for the filter; none if unreachable."""
         try:
-            documents = self.assistant.list_documents()
+            return self._list_articles()
         except RagError:
             return []
+
+    def _list_articles(self) -> list[tuple[str, str]]:
+        documents = self.assistant.list_documents()
         return [(str(d.get("title") or d.get("doc_id")), str(d.get("doc_id"))) for d in documents]
 
     def document_text(self, doc_id: str) -> str | None:
