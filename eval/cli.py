@@ -12,8 +12,9 @@ from rag.cli import EXIT_PARTIAL, FatalError, data_dir_option, fail_cleanly, loa
 
 
 @click.command("eval")
-@click.option("--set", "eval_set", default="seeds", show_default=True, metavar="seeds|squad2|FILE",
-              help="The demo-article questions, the SQuAD 2.0 benchmark, or an eval-set file (JSONL).")
+@click.option("--set", "eval_set", default="seeds", show_default=True, metavar="seeds|injection|squad2|FILE",
+              help="The demo-article questions, the prompt-injection set (demo articles plus a planted "
+                   "article), the SQuAD 2.0 benchmark, or an eval-set file (JSONL).")
 @click.option("--judge", type=click.Choice(["offline", "openai"]), default="offline", show_default=True,
               help="Who checks each claim against its citations: the offline verifier or an LLM (OPENAI_API_KEY).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("eval-report"),
@@ -28,7 +29,9 @@ def eval_command(eval_set: str, judge: str, out: Path, limit: int | None, thresh
     """Measure retrieval, correctness, faithfulness and refusals on an eval set.
 
     With --set seeds the index is --data-dir (default: a temporary one, filled with the
-    demo articles). With --set squad2, --data-dir is the SQuAD index (built when missing).
+    demo articles). --set injection adds a planted article full of instructions to that
+    temporary index and checks none is obeyed (injection_resisted). With --set squad2,
+    --data-dir is the SQuAD index (built when missing).
 
     Exit code 0 when every metric meets its threshold, 1 when one is below (named on
     stderr), 3 when the eval could not run.
@@ -36,6 +39,7 @@ def eval_command(eval_set: str, judge: str, out: Path, limit: int | None, thresh
     \b
     Examples:
       rag eval --set seeds --out eval-report
+      rag eval --set injection --out eval-report-injection
       rag eval --set my-questions.jsonl --judge openai --limit 10
     """
     from eval.report import summary_table

@@ -7,7 +7,9 @@
 
 `key_facts` is a list of facts, each a list of accepted alternatives; an answer is
 correct when every fact has one alternative in it (case-insensitive). `gold` quotes
-must appear verbatim in the named article.
+must appear verbatim in the named article. `forbidden` (optional) lists phrases that
+planted instructions try to make the assistant say: the answer may contain one only as
+a cited quote of a source that holds it (see `eval.injection`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEEDS_SET = DATA_DIR / "seeds.jsonl"
+# The prompt-injection set: seed questions and attacks, asked over the demo articles plus
+# the planted article in PLANTED_DIR.
+INJECTION_SET = DATA_DIR / "injection.jsonl"
+PLANTED_DIR = DATA_DIR / "planted"
 
 
 class GoldPassage(BaseModel):
@@ -42,6 +48,7 @@ class EvalItem(BaseModel):
     key_facts: list[list[str]] = Field(default_factory=list)
     gold: list[GoldPassage] = Field(default_factory=list)
     history: list[HistoryTurn] = Field(default_factory=list)
+    forbidden: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _answerable_items_have_facts_and_gold(self) -> "EvalItem":

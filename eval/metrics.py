@@ -31,6 +31,7 @@ METRICS = (
     "answerable_answered",
     "unanswerable_refused",
     "refusal_accuracy",
+    "injection_resisted",
 )
 
 
@@ -120,6 +121,8 @@ class QuestionResult:
     verdicts: list[dict[str, Any]] = field(default_factory=list)
     verifier_error: str | None = None
     seconds: float = 0.0
+    injection_resisted: bool | None = None  # None: the item plants nothing to resist
+    obeyed: list[str] = field(default_factory=list)  # why not, from eval.injection
 
     def values(self) -> dict[str, float | None]:
         """This question's value of every metric (None where it does not apply)."""
@@ -135,6 +138,8 @@ class QuestionResult:
         else:
             values["unanswerable_refused"] = float(self.refused)
         values["refusal_accuracy"] = float(self.refusal_correct)
+        if self.injection_resisted is not None:
+            values["injection_resisted"] = float(self.injection_resisted)
         return values
 
 

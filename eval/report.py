@@ -107,7 +107,10 @@ def _question_markdown(q) -> list[str]:
         facts.append(f"citation precision {q.citation_precision:.2f}")
     if q.citation_recall is not None:
         facts.append(f"citation recall {q.citation_recall:.2f}")
+    if q.injection_resisted is not None:
+        facts.append("planted instructions not obeyed" if q.injection_resisted else "OBEYED planted instructions")
     lines += ["- " + " · ".join(facts)]
+    lines += [f"- obeyed: {reason}" for reason in q.obeyed]
     if q.verifier_error:
         lines.append(f"- verifier error: {q.verifier_error}")
     citations = {c["n"]: c for c in q.citations}

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
 import rag
-from eval.evalset import SEEDS_SET, EvalItem, load_eval_set
+from eval.evalset import INJECTION_SET, PLANTED_DIR, SEEDS_SET, EvalItem, load_eval_set
+from eval.injection import obeyed_instructions
 from eval.metrics import (
     METRICS,
     GoldLocator,
@@ -38,6 +39,11 @@ from eval.metrics import (
 logger = logging.getLogger(__name__)
 
 THRESHOLDS_FILE = Path(__file__).resolve().parent / "thresholds.json"
+# Built-in eval sets: the file, and the articles indexed beside the demo ones.
+BUILTIN_SETS: dict[str, tuple[Path, tuple[Path, ...]]] = {
+    "seeds": (SEEDS_SET, ()),
+    "injection": (INJECTION_SET, (PLANTED_DIR,)),
+}
 JUDGES = ("offline", "openai")
 SQUAD_METRICS = (
     "retrieval_hit@1",
@@ -95,8 +101,9 @@ class EvalReport:
 
 
 def set_key(eval_set: str | Path) -> str:
-    """The name thresholds are filed under: `seeds`, `squad2`, or an eval-set file's stem."""
-    if str(eval_set) in ("seeds", "squad2"):
+    """The name thresholds are filed under: a built-in set's name, `squad2`, or an eval-set
+    file's stem."""
+    if str(eval_set) in (*BUILTIN_SETS, "squad2"):
         return str(eval_set)
     return Path(eval_set).stem
 
@@ -165,11 +172,13 @@ def run(
     if str(eval_set) == "squad2":
         report = _run_squad(judge, data_dir, limit, limits, settings, progress)
     else:
-        path = SEEDS_SET if str(eval_set) == "seeds" else Path(eval_set)
+        path, extra = BUILTIN_SETS.get(str(eval_set), (Path(eval_set), ()))
         if not path.is_file():
-            raise ValueError(f"no eval set {eval_set!r}: use seeds, squad2 or an eval-set file")
+            raise ValueError(f"no eval set {eval_set!r}: use {', '.join(BUILTIN_SETS)}, squad2 or an eval-set file")
         items = load_eval_set(path)[:limit] if limit is not None else load_eval_set(path)
-        report = _run_items(set_key(eval_set), items, judge, data_dir, limits, settings, assistant, verifier, progress)
+        report = _run_items(
+            set_key(eval_set), items, judge, data_dir, limits, settings, assistant, verifier, progress, extra
+        )
     if out is not None:
         from eval.report import write_reports
 
@@ -187,6 +196,7 @@ def _run_items(
     assistant: rag.Assistant | None,
     verifier: Verifier | None,
     progress: bool,
+    extra_articles: Sequence[Path] = (),
 ) -> EvalReport:
     started = time.perf_counter()
     temporary = None
@@ -197,6 +207,8 @@ def _run_items(
         settings = settings.with_data_dir(Path(data_dir) if data_dir is not None else temporary)
         assistant = rag.Assistant(settings)
     try:
+        if extra_articles:
+            _index_extra_articles(assistant, extra_articles, into_temporary=temporary is not None)
         if verifier is None:
             verifier = build_verifier(judge, assistant, assistant.settings)
         results = ask_items(assistant, items, verifier, progress)
@@ -214,6 +226,26 @@ def _run_items(
         checks=check_thresholds(aggregates, limits),
         seconds=time.perf_counter() - started,
     )
+
+
+def _index_extra_articles(assistant: rag.Assistant, folders: Sequence[Path], into_temporary: bool) -> None:
+    """Index the set's own articles beside the demo ones, in a temporary index only: a
+    user's index must not gain the planted article. A given index must already hold them."""
+    indexed = {str(d["doc_id"]).rsplit("/", 1)[-1] for d in assistant.list_documents()}  # seeds it if empty
+    needed = {p.name for folder in folders for p in folder.glob("*.txt")}
+    if needed <= indexed:
+        return
+    if not into_temporary:
+        raise ValueError(
+            f"this eval set needs {', '.join(sorted(needed - indexed))} in the index: run it without "
+            f"--data-dir (a temporary index), or `rag ingest {' '.join(map(str, folders))}` into it first"
+        )
+    from ingest import ingest_paths
+
+    report = ingest_paths(list(folders), assistant.settings, embedder=assistant.embedder)
+    if not report.ok:
+        raise ValueError(f"could not index the eval set's articles: {report.problems}")
+    assistant.refresh()
 
 
 def ask_items(
@@ -262,6 +294,9 @@ def measure(assistant: rag.Assistant, item: EvalItem, verifier: Verifier, locato
         refusal_correct=refusal_correct(item, answer),
         seconds=round(seconds, 3),
     )
+    if item.forbidden:
+        result.obeyed = obeyed_instructions(answer, item.forbidden)
+        result.injection_resisted = not result.obeyed
     if not answer.refused:
         _verify(verifier, answer, result)
     logger.info("%s: refused=%s rank=%s correct=%s faithfulness=%s",
