@@ -22,11 +22,10 @@ from ingest.loaders import FileProblem, discover, load_articles
 from ingest.plan import Plan, PlannedArticle, plan_changes, prunable
 from ingest.report import IngestReport
 from rag.bm25 import synced_bm25
-from rag.chroma import make_chroma_client
 from rag.config import Settings
 from rag.embeddings import Embedder, build_embedder, embedder_name
 from rag.errors import InvalidInputError
-from rag.lock import write_lock
+from rag.lease import exclusive_writer
 from rag.store import IndexStore
 from rag.types import Article, Chunk, MetadataValue
 
@@ -66,17 +65,18 @@ def ingest_paths(
         raise InvalidInputError("Give a list of one or more files or folders to ingest.")
     started = time.perf_counter()
     roots = [Path(p).expanduser() for p in paths]
-    with write_lock(settings.data_dir):
+    with exclusive_writer(settings) as access:
         model_name = embedder.name if embedder is not None else embedder_name(settings)
-        store = IndexStore(make_chroma_client(settings), settings, model_name)
+        store = IndexStore(access.client, settings, model_name)
         store.repair()
         files, problems, ignored = discover(roots)
         articles, loaded, failed = _load_all(files, settings, problems)
         stored = store.stored_documents()
         plan = plan_changes(articles, stored, _chunker_fingerprint(settings))
         problems.extend(plan.problems)
-        written = _index_planned(plan, len(articles), store, embedder, settings, progress)
+        written = _index_planned(plan, len(articles), store, embedder, settings, progress, access.ensure_held)
         pruned = prunable(stored, roots, {a.doc_id for a in articles}, loaded, failed) if prune else []
+        access.ensure_held()
         for doc_id in [*plan.superseded, *pruned]:
             store.delete_document(doc_id)
         synced_bm25(store, settings.data_dir / "bm25")
@@ -102,8 +102,10 @@ def _index_planned(
     embedder: Embedder | None,
     settings: Settings,
     progress: ProgressCallback | None,
+    ensure_held: Callable[[], None],
 ) -> int:
-    """Chunk, embed and write the planned articles; the number of chunks written."""
+    """Chunk, embed and write the planned articles; the number of chunks written.
+    `ensure_held` raises when this writer lost its lease: it is checked before each batch."""
     done = total - len(plan.to_index)
     _report_progress(progress, done, total)
     if not plan.to_index:
@@ -111,6 +113,7 @@ def _index_planned(
     embedder = embedder or build_embedder(settings)
     written = 0
     for prepared in _prepared_batches(plan.to_index, embedder, settings):
+        ensure_held()
         written += _write_batch(store, embedder, prepared)
         done += len(prepared)
         _report_progress(progress, done, total)

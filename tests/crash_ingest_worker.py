@@ -106,17 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import ingest.pipeline as pipeline
+    import rag.lease
     import rag.store
     from rag.config import Settings
 
     pipeline.EMBED_BATCH_CHUNKS = args.batch_chunks
-    real_client = pipeline.make_chroma_client
+    real_client = rag.lease.make_chroma_client
 
     def announced_client(settings):
         _say("OPENING")
         return real_client(settings)
 
-    pipeline.make_chroma_client = announced_client
+    rag.lease.make_chroma_client = announced_client
 
     if args.pause_after:
         real_init = rag.store.IndexStore.__init__
