@@ -110,3 +110,48 @@ def test_refused_answer_is_not_sent_to_the_model():
     model = ScriptedChat()
     result = LLMJudge(model).verify(make_answer("The articles don't say.", refused=True))
     assert result.verdicts == () and result.score is None and model.calls == []
+
+
+# -- over real HTTP: `rag eval --judge openai` against a local OpenAI-compatible server ----
+
+
+def test_rag_eval_judge_openai_over_http(monkeypatch, real_embedder, tmp_path):
+    from click.testing import CliRunner
+
+    import rag.assistant
+    from rag.cli import main
+    from tests.openai_server import Error, FakeOpenAIServer, Malformed, Reply
+
+    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: real_embedder)
+    eval_set = tmp_path / "one.jsonl"
+    eval_set.write_text(json.dumps({
+        "id": "ages", "question": "How old were the captured soldiers?", "answerable": True, "category": "number",
+        "key_facts": [["20"], ["26"]],
+        "gold": [{"doc": "ukraine-captures-two-north-korean-soldiers-exposing-alliance-with-russia.txt",
+                  "quote": AGES}],
+    }) + "\n", encoding="utf-8")
+    verdicts = json.dumps({"claims": [
+        {"claim": "The soldiers were 20 and 26 and are treated in Kyiv.", "cited": [1], "supported": True,
+         "reason": "source [1] gives both ages and Kyiv"},
+    ]})
+    with FakeOpenAIServer(api_key="sk-judge", models=("judge-model",)) as server:
+        # A 500 (retried by the client), a body that is not JSON (retried), prose instead of
+        # the verdict JSON (retried by the judge), then the verdicts.
+        server.enqueue(Error(500), Malformed(), Reply("Sure! The answer looks faithful."), Reply(verdicts))
+        for name, value in {"OPENAI_API_KEY": "sk-judge", "OPENAI_BASE_URL": server.base_url,
+                            "RAG_LLM_MODEL": "judge-model", "RAG_ANSWERER": "extractive",
+                            "RAG_LLM_MAX_RETRIES": "2"}.items():
+            monkeypatch.setenv(name, value)
+        result = CliRunner().invoke(main, ["eval", "--set", str(eval_set), "--judge", "openai", "-q",
+                                           "--data-dir", str(tmp_path / "index"), "--out", str(tmp_path / "out")])
+        requests = server.chat_requests()
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["judge"] == "openai" and report["answerer"] == "extractive"
+    [question] = report["questions"]
+    assert question["verdicts"][0]["reason"] == "source [1] gives both ages and Kyiv"
+    assert question["faithfulness"] == 1.0 and question["verifier_error"] is None
+    assert len(requests) == 4
+    assert all(r.headers["authorization"] == "Bearer sk-judge" and r.body["model"] == "judge-model" for r in requests)
+    prompt = requests[-1].body["messages"][-1]["content"]
+    assert "aged 20 and 26" in prompt and "<answer>" in prompt and question["answer"] in prompt
