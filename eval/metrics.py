@@ -169,3 +169,42 @@ def check_thresholds(
         reason = "" if passed else ("not measured" if value is None else f"{value:.3f} < {threshold:.3f}")
         checks[name] = {"value": value, "threshold": threshold, "passed": passed, "reason": reason}
     return checks
+
+
+@dataclass
+class EvalReport:
+    """The outcome of one eval run: per-question results, aggregates and threshold checks."""
+
+    eval_set: str
+    judge: str
+    answerer: str
+    questions: list[QuestionResult]
+    aggregates: dict[str, dict[str, Any]]
+    thresholds: dict[str, float]
+    checks: dict[str, dict[str, Any]]
+    seconds: float
+    metrics: tuple[str, ...] = METRICS
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(check["passed"] for check in self.checks.values())
+
+    @property
+    def failures(self) -> dict[str, dict[str, Any]]:
+        return {name: check for name, check in self.checks.items() if not check["passed"]}
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {
+            "eval_set": self.eval_set,
+            "judge": self.judge,
+            "answerer": self.answerer,
+            "passed": self.passed,
+            "seconds": round(self.seconds, 1),
+            "aggregates": self.aggregates,
+            "thresholds": self.thresholds,
+            "checks": self.checks,
+            "questions": [asdict(q) for q in self.questions],
+        }

@@ -17,7 +17,6 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
@@ -25,7 +24,7 @@ import rag
 from eval.evalset import INJECTION_SET, PLANTED_DIR, SEEDS_SET, EvalItem, load_eval_set
 from eval.injection import obeyed_instructions
 from eval.metrics import (
-    METRICS,
+    EvalReport,
     GoldLocator,
     QuestionResult,
     aggregate,
@@ -45,59 +44,10 @@ BUILTIN_SETS: dict[str, tuple[Path, tuple[Path, ...]]] = {
     "injection": (INJECTION_SET, (PLANTED_DIR,)),
 }
 JUDGES = ("offline", "openai")
-SQUAD_METRICS = (
-    "retrieval_hit@1",
-    "retrieval_hit@5",
-    "retrieval_hit@10",
-    "retrieval_mrr",
-    "answer_containment",
-    "answerable_answered",
-    "unanswerable_refused",
-    "refusal_accuracy",
-)
 
 
 class Verifier(Protocol):
     def verify(self, answer: rag.Answer) -> Any: ...  # -> eval.faithfulness.Faithfulness
-
-
-@dataclass
-class EvalReport:
-    """The outcome of one eval run: per-question results, aggregates and threshold checks."""
-
-    eval_set: str
-    judge: str
-    answerer: str
-    questions: list[QuestionResult]
-    aggregates: dict[str, dict[str, Any]]
-    thresholds: dict[str, float]
-    checks: dict[str, dict[str, Any]]
-    seconds: float
-    metrics: tuple[str, ...] = METRICS
-    files: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        return all(check["passed"] for check in self.checks.values())
-
-    @property
-    def failures(self) -> dict[str, dict[str, Any]]:
-        return {name: check for name, check in self.checks.items() if not check["passed"]}
-
-    def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        return {
-            "eval_set": self.eval_set,
-            "judge": self.judge,
-            "answerer": self.answerer,
-            "passed": self.passed,
-            "seconds": round(self.seconds, 1),
-            "aggregates": self.aggregates,
-            "thresholds": self.thresholds,
-            "checks": self.checks,
-            "questions": [asdict(q) for q in self.questions],
-        }
 
 
 def set_key(eval_set: str | Path) -> str:
@@ -170,7 +120,9 @@ def run(
         raise ValueError(f"unknown judge {judge!r}; use one of {', '.join(JUDGES)}")
     limits = load_thresholds(eval_set, thresholds)
     if str(eval_set) == "squad2":
-        report = _run_squad(judge, data_dir, limit, limits, settings, progress)
+        from eval.squad_eval import run_squad_eval
+
+        report = run_squad_eval(judge, data_dir, limit, limits, settings, progress)
     else:
         path, extra = BUILTIN_SETS.get(str(eval_set), (Path(eval_set), ()))
         if not path.is_file():
@@ -326,74 +278,3 @@ def _verify(verifier: Verifier, answer: rag.Answer, result: QuestionResult) -> N
         result.faithfulness = clean_number(faithfulness.score)
         result.citation_precision = clean_number(faithfulness.citation_precision)
         result.citation_recall = clean_number(faithfulness.citation_recall)
-
-
-# -- SQuAD 2.0 ------------------------------------------------------------------
-
-
-def _run_squad(
-    judge: str,
-    data_dir: str | Path | None,
-    limit: int | None,
-    limits: dict[str, float],
-    settings: rag.Settings | None,
-    progress: bool,
-) -> EvalReport:
-    """Retrieval (hit@k, MRR@10) and answers (containment, refusal) with the benchmark code.
-
-    Uses `data_dir` as the SQuAD index (built there when missing), else a temp dir.
-    Faithfulness is not measured here."""
-    from eval.bench_answers import rates, squad_outcomes
-    from eval.bench_retrieval import run_retrieval_benchmark
-    from eval.squad import benchmark_dir
-
-    if judge != "offline":
-        logger.warning("squad2 measures no faithfulness; --judge %s is ignored", judge)
-    squad = benchmark_dir()
-    if squad is None or not (squad / "corpus.jsonl").is_file():
-        raise ValueError("SQuAD benchmark files not found (../shared/benchmarks/squad2)")
-    started = time.perf_counter()
-    settings = settings or rag.Settings()
-    temporary = Path(tempfile.mkdtemp(prefix="rag-eval-squad-")) if data_dir is None else None
-    index = Path(data_dir) if data_dir is not None else temporary
-    try:
-        if progress:
-            logger.warning("Indexing the SQuAD corpus into %s (once) and scoring retrieval...", index)
-        retrieval = run_retrieval_benchmark(
-            squad / "corpus.jsonl", squad / "questions_dev.jsonl", index, settings, limit=limit, llamaindex=False
-        )
-        settings = settings.with_data_dir(index)
-        assistant = rag.Assistant(settings, auto_seed=False)
-        outcomes = squad_outcomes(assistant, squad / "questions_dev.jsonl", limit)
-        answerer = assistant.answerer_name
-    finally:
-        if temporary is not None:
-            shutil.rmtree(temporary, ignore_errors=True)
-    ours = retrieval["results"]["ours"]
-    n_ret = int(ours["questions"])
-    figures = rates(outcomes, settings.min_evidence)
-    answerable = sum(o.answerable for o in outcomes)
-    unanswerable = len(outcomes) - answerable
-    accurate = sum(o.refused_at(settings.min_evidence) != o.answerable for o in outcomes)
-    entry = lambda value, n: {"mean": value if n else None, "n": n}  # noqa: E731
-    aggregates = {
-        "retrieval_hit@1": entry(ours["hit@1"], n_ret),
-        "retrieval_hit@5": entry(ours["hit@5"], n_ret),
-        "retrieval_hit@10": entry(ours["hit@10"], n_ret),
-        "retrieval_mrr": entry(ours["mrr@10"], n_ret),
-        "answer_containment": entry(figures["correct_of_answerable"], answerable),
-        "answerable_answered": entry(figures["answerable_answered"], answerable),
-        "unanswerable_refused": entry(figures["unanswerable_refused"], unanswerable),
-        "refusal_accuracy": entry(round(accurate / len(outcomes), 4) if outcomes else None, len(outcomes)),
-    }
-    return EvalReport(
-        eval_set="squad2",
-        judge="none",
-        answerer=answerer,
-        questions=[],
-        aggregates=aggregates,
-        thresholds=limits,
-        checks=check_thresholds(aggregates, limits),
-        seconds=time.perf_counter() - started,
-        metrics=SQUAD_METRICS,
-    )

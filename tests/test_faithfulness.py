@@ -10,7 +10,6 @@ import re
 import pytest
 
 import ingest
-import rag
 from eval.faithfulness import Faithfulness, OfflineVerifier, Verdict, split_sentences
 from eval.labels import LABELS_PATH, answer_from_label, load_labels, misclassified, verifier_accuracy
 from tests.conftest import SEEDS

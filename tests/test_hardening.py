@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -26,7 +25,7 @@ from rag.openai_chat import OpenAIChatModel
 from tests.conftest import REPO, SEEDS
 from tests.fakes import FakeEmbedder
 from tests.helpers import assert_consistent, copy_seeds, open_store
-from tests.openai_server import FakeOpenAIServer, Malformed, Reply, Truncated
+from tests.openai_server import FakeOpenAIServer, Malformed, Truncated
 
 AGES = "How old were the captured soldiers?"
 

@@ -8,7 +8,6 @@ import pytest
 from lxml import etree
 
 from ingest.html import HtmlArticle, extract_html, visible_blocks
-from rag.errors import InvalidInputError
 
 NEWS_PAGE = """\
 <!DOCTYPE html>
