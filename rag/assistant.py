@@ -20,7 +20,7 @@ from rag.chat import ChatModel
 from rag.chroma import make_chroma_client
 from rag.condense import condense_offline, condense_with_llm
 from rag.config import Settings
-from rag.embeddings import Embedder, build_embedder
+from rag.embeddings import Embedder, build_embedder, embedder_name
 from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError
 from rag.extractive import ExtractiveAnswerer
 from rag.guard import (
@@ -278,10 +278,12 @@ class Assistant:
     def _get_store(self) -> IndexStore:
         with self._lock:
             if self._store is None:
-                embedder = self._get_embedder()
-                store = IndexStore(make_chroma_client(self.settings), self.settings, embedder.name)
+                # The store is checked before the model loads: an unreachable server or a
+                # model mismatch fails in a moment, not after seconds of loading weights.
+                name = self._embedder.name if self._embedder is not None else embedder_name(self.settings)
+                store = IndexStore(make_chroma_client(self.settings), self.settings, name)
                 if store.count_documents() == 0:
-                    self._fill_empty_index(embedder)
+                    self._fill_empty_index(self._get_embedder())
                     if store.count_documents() == 0:
                         raise EmptyIndexError(
                             f"The index in {self.settings.data_dir} is empty. Add articles with "

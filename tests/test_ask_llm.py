@@ -135,6 +135,7 @@ def test_cli_ask__llm_failure_is_one_clean_line_with_exit_code_3(index_settings,
     import rag.assistant
 
     monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: FakeEmbedder())
+    monkeypatch.setattr(rag.assistant, "embedder_name", lambda settings: FakeEmbedder().name)
     result = CliRunner().invoke(main, ["ask", "How old were the captured soldiers?", "--data-dir", str(index_settings.data_dir)])
     assert result.exit_code == 3
     assert "Error:" in result.output and "500" in result.output and "Traceback" not in result.output
