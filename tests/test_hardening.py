@@ -7,6 +7,7 @@ and run each ingest in a child process, so a broken Chroma client cannot hang th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -179,21 +181,28 @@ def _index_is_consistent(data: Path) -> tuple[bool, str]:
     return done.returncode == 0, (done.stdout + done.stderr)[-1500:]
 
 
+@contextlib.contextmanager
+def mounted_tmpfs(mount: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of `size` at `mount` (skips the test where mounting is not allowed);
+    unmounted lazily afterwards, since Chroma may still hold files there."""
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
 @pytest.fixture
 def tiny_disk(tmp_path):
     """A 3 MB tmpfs; yields (mount point, remount(size)) and unmounts afterwards."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3M", "tmpfs", str(mount)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN)")
 
     def remount(size: str) -> None:
-        subprocess.run(["mount", "-o", f"remount,size={size}", str(mount)], check=True)
+        subprocess.run(["mount", "-o", f"remount,size={size}", str(tmp_path / "disk")], check=True)
 
-    try:
+    with mounted_tmpfs(tmp_path / "disk", "3M") as mount:
         yield mount, remount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 @pytest.fixture
@@ -350,17 +359,9 @@ def test_load__concurrent_askers_share_one_assistant_without_errors(seeded, real
 
 @pytest.fixture
 def read_only_index(tmp_path):
-    """An index on a real tmpfs, remounted read-only (skipped where mounting is not allowed)."""
-    import subprocess
-
-    data = tmp_path / "ro-data"
-    data.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64M", "tmpfs", str(data)], capture_output=True).returncode:
-        pytest.skip("mounting a tmpfs is not permitted here")
-    try:
+    """An index on a real tmpfs, that the test remounts read-only."""
+    with mounted_tmpfs(tmp_path / "ro-data", "64M") as data:
         yield data
-    finally:
-        subprocess.run(["umount", "-l", str(data)], capture_output=True)  # lazy: Chroma may hold files
 
 
 def test_read_only_data_dir__ingest_and_ask_fail_with_one_line_and_the_index_survives(read_only_index, tmp_path, real_embedder, monkeypatch):
