@@ -48,6 +48,16 @@ class ChromaServer:
     def env(self) -> dict[str, str]:
         return {"RAG_CHROMA_HOST": self.host, "RAG_CHROMA_PORT": str(self.port)}
 
+    def settings_fields(self) -> dict[str, object]:
+        """The `rag.Settings` fields that point an app at this server."""
+        return {"chroma_host": self.host, "chroma_port": self.port}
+
+    def settings(self, data_dir: Path, **more: object):
+        """Settings (no .env file read) for an app instance with its own `data_dir` on this server."""
+        import rag
+
+        return rag.Settings(_env_file=None, data_dir=data_dir, **self.settings_fields(), **more)
+
     def start(self) -> "ChromaServer":
         self.path.mkdir(parents=True, exist_ok=True)
         log = open(self._log, "ab")

@@ -161,7 +161,7 @@ def expected_doc_ids(corpus: Path) -> set[str]:
 
 def make_settings(data_dir: Path, server: ChromaServer | None = None) -> Settings:
     """Embedded Chroma in `data_dir`, or (with `server`) that Chroma server."""
-    where = {"chroma_host": server.host, "chroma_port": server.port} if server else {}
+    where = server.settings_fields() if server else {}
     return Settings(
         _env_file=None,
         data_dir=data_dir,

@@ -21,10 +21,6 @@ from tests.fakes import FakeEmbedder
 from tests.helpers import copy_seeds, open_store
 
 
-def settings_for(server: ChromaServer, data_dir: Path) -> rag.Settings:
-    return rag.Settings(_env_file=None, data_dir=data_dir, chroma_host=server.host, chroma_port=server.port)
-
-
 def plant_holder(settings: rag.Settings, host: str, pid: int, expires_in: float) -> None:
     """A lease as another machine's ingest would have written it."""
     holder = LeaseHolder("someone-else", host, pid, "2026-11-22T10:00:00+00:00", time.time() + expires_in)
@@ -48,7 +44,7 @@ def corpus(tmp_path) -> Path:
 def test_lease__an_ingest_from_another_data_dir_is_refused_while_one_runs(
     chroma_server, corpus, tmp_path  # noqa: F811
 ):
-    first, second = settings_for(chroma_server, tmp_path / "a"), settings_for(chroma_server, tmp_path / "b")
+    first, second = chroma_server.settings(tmp_path / "a"), chroma_server.settings(tmp_path / "b")
     started, go_on = threading.Event(), threading.Event()
     outcome: dict = {}
 
@@ -80,7 +76,7 @@ def test_lease__an_ingest_from_another_data_dir_is_refused_while_one_runs(
 def test_lease__a_live_claim_from_another_host_is_refused_and_an_expired_one_ignored(
     chroma_server, corpus, tmp_path  # noqa: F811
 ):
-    settings = settings_for(chroma_server, tmp_path / "a")
+    settings = chroma_server.settings(tmp_path / "a")
     plant_holder(settings, "newsroom-box-7", 4242, expires_in=45)
     with pytest.raises(rag.IndexLockedError, match=r"pid 4242 on host newsroom-box-7 .*lapses within 4\d s"):
         ingest_paths([corpus], settings, embedder=FakeEmbedder())
@@ -95,13 +91,13 @@ def test_lease__a_dead_process_on_this_host_does_not_block(chroma_server, corpus
     import sys
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    settings = settings_for(chroma_server, tmp_path / "a")
+    settings = chroma_server.settings(tmp_path / "a")
     plant_holder(settings, socket.gethostname(), int(dead.stdout), expires_in=45)  # e.g. SIGKILLed
     assert ingest_paths([corpus], settings, embedder=FakeEmbedder()).ok
 
 
 def test_lease__of_simultaneous_claims_exactly_one_wins(chroma_server, tmp_path):  # noqa: F811
-    settings = settings_for(chroma_server, tmp_path / "a")
+    settings = chroma_server.settings(tmp_path / "a")
     for _ in range(3):
         leases = [ServerWriteLease(make_chroma_client(settings), settings, settle_s=0.3) for _ in range(3)]
         barrier = threading.Barrier(len(leases))
@@ -132,7 +128,7 @@ def test_lease__a_writer_that_loses_its_lease_stops_before_its_next_batch(
 
     monkeypatch.setattr(rag.lease, "LEASE_TTL_S", 1.0)  # heartbeat every 0.25 s
     monkeypatch.setattr(ingest.pipeline, "EMBED_BATCH_CHUNKS", 2)
-    settings = settings_for(chroma_server, tmp_path / "a")
+    settings = chroma_server.settings(tmp_path / "a")
 
     def taken_over(done: int, total: int) -> None:
         if done == 1:  # after the first batch, another machine takes the index over
@@ -151,7 +147,7 @@ def test_lease__a_writer_that_loses_its_lease_stops_before_its_next_batch(
 
 
 def test_lease__lapses_when_it_cannot_be_renewed(chroma_server, tmp_path):  # noqa: F811
-    settings = settings_for(chroma_server, tmp_path / "a")
+    settings = chroma_server.settings(tmp_path / "a")
     now = [1000.0]
     lease = ServerWriteLease(make_chroma_client(settings), settings, ttl_s=60, settle_s=0, clock=lambda: now[0])
     lease.acquire()

@@ -34,10 +34,6 @@ NEW_ARTICLE = {
 BRIDGE = "How much did the Tagus harbor bridge cost?"
 
 
-def server_settings(server, data_dir: Path) -> rag.Settings:
-    return rag.Settings(data_dir=data_dir, chroma_host=server.host, chroma_port=server.port)
-
-
 def write_jsonl(path: Path, *articles: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
@@ -45,7 +41,7 @@ def write_jsonl(path: Path, *articles: dict) -> Path:
 
 
 def test_server_mode__ingest_ask_and_eval(chroma_server, real_embedder, tmp_path):  # noqa: F811
-    settings = server_settings(chroma_server, tmp_path / "app")
+    settings = chroma_server.settings(tmp_path / "app")
     report = ingest_paths([copy_seeds(tmp_path / "seeds")[0].parent], settings, embedder=real_embedder)
     assert len(report.new) == 2 and report.ok
     assert not (tmp_path / "app" / "chroma").exists()  # nothing embedded on disk
@@ -81,7 +77,7 @@ WORKER = textwrap.dedent(
 def test_two_app_instances__share_one_index_and_see_each_others_writes(
     chroma_server, real_embedder, tmp_path  # noqa: F811
 ):
-    settings = server_settings(chroma_server, tmp_path / "app-a")
+    settings = chroma_server.settings(tmp_path / "app-a")
     ingest_paths([copy_seeds(tmp_path / "seeds")[0].parent], settings, embedder=real_embedder)
     first = rag.Assistant(settings, embedder=real_embedder, auto_seed=False)
     first.GENERATION_CHECK_SECONDS = 0.0
@@ -110,14 +106,14 @@ def test_two_app_instances__share_one_index_and_see_each_others_writes(
     assert first.get_document("harbor-bridge").title == NEW_ARTICLE["title"]
 
     # And a third, fresh instance sees all three.
-    third = rag.Assistant(server_settings(chroma_server, tmp_path / "app-c"), embedder=real_embedder)
+    third = rag.Assistant(chroma_server.settings(tmp_path / "app-c"), embedder=real_embedder)
     assert {m["doc_id"] for m in third.list_documents()} == {*seed_ids, "harbor-bridge"}
 
 
 def test_generation_marker__keeps_the_collection_metadata(chroma_server, real_embedder, tmp_path):  # noqa: F811
     from tests.helpers import open_store
 
-    settings = server_settings(chroma_server, tmp_path / "app")
+    settings = chroma_server.settings(tmp_path / "app")
     ingest_paths([copy_seeds(tmp_path / "seeds")[0].parent], settings, embedder=real_embedder)
     store = open_store(settings, real_embedder.name)
     before = store.generation()
@@ -134,7 +130,7 @@ def test_generation_marker__keeps_the_collection_metadata(chroma_server, real_em
 def test_server_stopped_mid_session__clear_error_then_recovers(
     chroma_server, real_embedder, tmp_path, monkeypatch  # noqa: F811
 ):
-    settings = server_settings(chroma_server, tmp_path / "app")
+    settings = chroma_server.settings(tmp_path / "app")
     ingest_paths([copy_seeds(tmp_path / "seeds")[0].parent], settings, embedder=real_embedder)
     assistant = rag.Assistant(settings, embedder=real_embedder, auto_seed=False)
     assert not assistant.ask(AGES).refused

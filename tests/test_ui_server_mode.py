@@ -24,8 +24,7 @@ def test_ui__chroma_server_stopped_mid_session__clear_error_then_recovers(
     chroma_server, real_embedder, tmp_path  # noqa: F811
 ):
     where = f"{chroma_server.host}:{chroma_server.port}"
-    fields = {"chroma_host": chroma_server.host, "chroma_port": chroma_server.port}
-    with running_app(tmp_path / "app", real_embedder, settings_fields=fields) as app:
+    with running_app(tmp_path / "app", real_embedder, settings_fields=chroma_server.settings_fields()) as app:
         assert not (tmp_path / "app" / "chroma").exists(), "the index must live on the server"
         client = gradio_client.Client(app["url"], verbose=False)
         assert "20 and 26" in ask(client, AGES)["answer"]
