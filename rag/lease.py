@@ -125,7 +125,9 @@ class ServerWriteLease:
 
     def acquire(self) -> None:
         self._refuse_if_taken(self.holder())
-        self._write(self._claim())
+        claim = self._claim()
+        self._write(claim.to_metadata())
+        self._held_until = claim.expires_at
         time.sleep(self._settle_s)
         current = self.holder()
         if current is None or current.owner != self._owner:
@@ -167,10 +169,9 @@ class ServerWriteLease:
             f"within {left:.0f} s)."
         )
 
-    def _claim(self) -> dict[str, str | int | float]:
-        self._held_until = self._clock() + self._ttl_s
+    def _claim(self) -> LeaseHolder:
         since = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        return LeaseHolder(self._owner, socket.gethostname(), os.getpid(), since, self._held_until).to_metadata()
+        return LeaseHolder(self._owner, socket.gethostname(), os.getpid(), since, self._clock() + self._ttl_s)
 
     def _write(self, metadata: Mapping[str, Any]) -> None:
         with chroma_errors(self._settings, "write the writer lease"):
