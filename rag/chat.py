@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Literal, Protocol, Sequence, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,9 @@ class ChatMessage:
 @runtime_checkable
 class ChatModel(Protocol):
     """A chat-completion model. Implementations retry transient failures themselves and
-    raise `rag.errors.LLMError` with a readable message when they give up."""
+    raise `rag.errors.LLMError` with a readable message when they give up. A model with an
+    output cap raises `rag.errors.LLMReplyCutError` (an `LLMError` holding the text so far)
+    for a reply it cut there; a stream raises it after yielding that text."""
 
     name: str
 

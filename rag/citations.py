@@ -1,16 +1,35 @@
-"""Parsing and checking the `[n]` markers in a model's reply.
+"""Parsing and checking the citation markers in a model's reply.
 
-An unknown number is removed and logged; a sentence without any marker gets the source
-it overlaps most (when the overlap is convincing) or is flagged; cited sources are then
-renumbered 1..m in order of first use so the reader never sees gaps.
+Markers are normalised to our `[n]` form. Always read as markers, whatever surrounds them:
+
+    [1]  [1, 2]  [1][2]  [^1]  [1-3]  [1–3] (a range: 1, 2 and 3)  【1】  ［1］
+    [Source 1]  [source: 2]  [Sources 1, 2]  (Source 1)  (ref 2)
+
+A parenthesised bare number list such as `(1)` or `(1, 2)` is often plain text ("a list
+item (1) of the plan", "in 2024 (2)"), so it is read as a marker only when
+
+  * every number in it is a valid source number (1..number of sources), and
+  * it sits where a citation sits: in a run of markers (only white space between them)
+    that either ends the sentence (nothing or sentence-final punctuation . ! ? … after
+    it) or holds a marker of the always-read kinds above ("… [1] (2) and …").
+
+Otherwise it is left in the text as written.
+
+A marker number that is not a valid source (0, too large, or longer than
+`MAX_MARKER_DIGITS` digits) is removed and logged, as is the part of a range beyond the
+last source. Markers alone in a "sentence" of their own ("… 26. [1]") belong to the
+sentence before. A sentence without any marker gets the source it overlaps most (when
+the overlap is convincing) or is flagged; cited sources are then renumbered 1..m in order
+of first use so the reader never sees gaps. Every `[n]` left in the text is one of the
+returned citations, whatever the reply holds.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from rag.bm25 import tokenize
 from rag.sentences import sentence_spans
@@ -18,8 +37,22 @@ from rag.types import Citation, Passage
 
 logger = logging.getLogger(__name__)
 
-MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+MAX_MARKER_DIGITS = 4  # longer numbers are never a source (and int() refuses 4,300+ digits)
 MIN_OVERLAP_FOR_UNCITED = 0.5  # share of a sentence's content words found in one source
+
+_ITEM = r"\d+(?:\s*[-–—]\s*\d+)?"
+_LIST = rf"{_ITEM}(?:(?:\s*[,;&]\s*|\s+and\s+){_ITEM})*"
+_LABEL = r"(?:sources?|refs?\.?|references?|citations?)\s*(?:id\s*)?[:#=]?\s*"
+# `bare` is the only ambiguous kind: a parenthesised number list without a label.
+MARKER = re.compile(
+    rf"\[\^?\s*(?:{_LABEL})?(?P<square>{_LIST})\s*\]"
+    rf"|[【［]\s*(?:{_LABEL})?(?P<wide>{_LIST})\s*[】］]"
+    rf"|[(（]\s*(?:{_LABEL}(?P<named>{_LIST})|(?P<bare>{_LIST}))\s*[)）]",
+    re.IGNORECASE,
+)
+_ITEMS = re.compile(r"(\d+)(?:\s*[-–—]\s*(\d+))?")
+_ENDS_SENTENCE = re.compile(r"\s*(?:[.!?…]|\Z)")
+_TOO_BIG = 10**MAX_MARKER_DIGITS
 
 
 @dataclass(frozen=True)
@@ -29,30 +62,126 @@ class CheckedReply:
     warnings: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """One sentence without its markers, the valid source numbers they held and the
+    numbers (or ranges) that match no source."""
+
+    bare: str
+    numbers: tuple[int, ...]
+    unknown: tuple[str, ...]
+
+
 def check_citations(reply: str, sources: Sequence[Passage]) -> CheckedReply:
     """The reply with valid, renumbered markers, its citations, and what was fixed."""
     warnings: list[str] = []
     sentences: list[tuple[str, list[int]]] = []
     for start, end in sentence_spans(reply):
-        sentence = reply[start:end]
-        numbers = [int(n) for group in MARKER.findall(sentence) for n in re.split(r"\s*,\s*", group)]
-        bare = MARKER.sub("", sentence).strip()
-        if not bare or not re.search(r"\w", bare):
+        parsed = _parse_markers(reply[start:end], len(sources))
+        _report_unknown(parsed.unknown, len(sources), warnings)
+        if not re.search(r"\w", parsed.bare):
+            if sentences:  # "… 26. [1]": markers on their own cite the sentence before
+                sentences[-1][1].extend(parsed.numbers)
             continue
-        valid = list(dict.fromkeys(n for n in numbers if 1 <= n <= len(sources)))
-        for unknown in sorted(set(numbers) - set(valid)):
-            logger.warning("Removed citation [%d]: there are only %d sources", unknown, len(sources))
-            warnings.append(f"removed citation [{unknown}], which matches no source")
-        if not valid:
-            valid = _best_source(bare, sources, warnings)
-        sentences.append((bare, valid))
-    order = list(dict.fromkeys(n for _, numbers in sentences for n in numbers))
+        sentences.append((parsed.bare, list(parsed.numbers)))
+    cited = [(bare, list(dict.fromkeys(numbers)) or _best_source(bare, sources, warnings)) for bare, numbers in sentences]
+    order = list(dict.fromkeys(n for _, numbers in cited for n in numbers))
     renumber = {old: new for new, old in enumerate(order, start=1)}
-    text = " ".join(place_markers(bare, [renumber[n] for n in numbers]) for bare, numbers in sentences)
+    text = " ".join(place_markers(bare, [renumber[n] for n in numbers]) for bare, numbers in cited)
     citations = tuple(_citation(renumber[old], sources[old - 1]) for old in order)
     return CheckedReply(text, citations, tuple(warnings))
 
 
+def _parse_markers(sentence: str, count: int) -> _Parsed:
+    """`sentence` without its markers (see the module docstring for what is one), the
+    valid numbers 1..count they cite and the ones they cite in vain. Markers are removed
+    until none is left, so "[[1]2]" cannot leave a "[2]" behind."""
+    numbers: list[int] = []
+    unknown: list[str] = []
+    while True:
+        stripped = _strip_markers(sentence, count, numbers, unknown)
+        if stripped == sentence:
+            return _Parsed(sentence.strip(), tuple(numbers), tuple(dict.fromkeys(unknown)))
+        sentence = stripped
+
+
+def _strip_markers(text: str, count: int, numbers: list[int], unknown: list[str]) -> str:
+    markers = _markers(text, count)
+    if not markers:
+        return text
+    kept = text[: markers[0].start()]
+    for marker, following in zip(markers, [*markers[1:], None]):
+        valid, invalid = _numbers(_group(marker), count)
+        numbers.extend(valid)
+        unknown.extend(invalid)
+        after = text[marker.end() : following.start() if following else len(text)]
+        kept = kept.rstrip()
+        # "a[1]b" must not become "ab".
+        kept += " " + after if re.match(r"\w", after) and re.search(r"\w\Z", kept) else after
+    return kept
+
+
+def _markers(text: str, count: int) -> list[re.Match[str]]:
+    """The marker matches in `text`: every unambiguous one, and a bare "(n)" only when its
+    numbers are valid and its run of markers ends the sentence or holds an unambiguous one."""
+    candidates = [
+        m for m in MARKER.finditer(text)
+        if m.group("bare") is None or not _numbers(m.group("bare"), count)[1]
+    ]
+    chosen: list[re.Match[str]] = []
+    for run in _runs(text, candidates):
+        anchored = _ENDS_SENTENCE.match(text, run[-1].end()) is not None
+        anchored = anchored or any(m.group("bare") is None for m in run)
+        chosen.extend(m for m in run if anchored or m.group("bare") is None)
+    return chosen
+
+
+def _runs(text: str, matches: list[re.Match[str]]) -> list[list[re.Match[str]]]:
+    """Matches grouped into runs with nothing but white space between them."""
+    runs: list[list[re.Match[str]]] = []
+    for match in matches:
+        if runs and not text[runs[-1][-1].end() : match.start()].strip():
+            runs[-1].append(match)
+        else:
+            runs.append([match])
+    return runs
+
+
+def _group(marker: re.Match[str]) -> str:
+    return next(g for g in (marker.group(k) for k in ("square", "wide", "named", "bare")) if g is not None)
+
+
+def _numbers(group: str, count: int) -> tuple[list[int], list[str]]:
+    """The source numbers 1..count in a marker's list ("1, 3-5": 1, 3, 4, 5) and, shown as
+    written, what lies outside that range."""
+    valid: list[int] = []
+    invalid: list[str] = []
+    for item in _ITEMS.finditer(group):
+        ends = sorted((_to_int(digits), digits) for digits in (item.group(1), item.group(2) or item.group(1)))
+        (low, low_digits), (high, high_digits) = ends
+        valid.extend(range(max(low, 1), min(high, count) + 1))
+        if low < 1:
+            invalid.append(_shown(low_digits))
+        if high > count:
+            beyond = max(low, count + 1)
+            invalid.append(_shown(high_digits) if beyond == high else f"{beyond}-{_shown(high_digits)}")
+    return valid, invalid
+
+
+def _to_int(digits: str) -> int:
+    """The number, or a number above any source for one too long to convert safely."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= MAX_MARKER_DIGITS else _TOO_BIG
+
+
+def _shown(digits: str) -> str:
+    return digits if len(digits) <= 12 else f"{digits[:12]}…"
+
+
+def _report_unknown(unknown: Sequence[str], count: int, warnings: list[str]) -> None:
+    for label in unknown:
+        logger.warning("Removed citation [%s]: there are only %d sources", label, count)
+        warnings.append(f"removed citation [{label}], which matches no source")
 def _best_source(sentence: str, sources: Sequence[Passage], warnings: list[str]) -> list[int]:
     words = set(tokenize([sentence])[0])
     if not words or not sources:

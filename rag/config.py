@@ -59,6 +59,14 @@ class Settings(BaseSettings):
         default=False,
         description="When the LLM service fails after its retries, answer offline (extractive) instead of an error.",
     )
+    llm_max_tokens: int = Field(
+        default=1024, ge=16, le=32768,
+        description="Cap on the reply's length, sent as max_tokens; a longer reply keeps its complete sentences, with a warning.",
+    )
+    llm_deadline_s: float = Field(
+        default=120.0, gt=0,
+        description="Seconds one LLM answer may take in all: every attempt, backoff wait and the whole stream.",
+    )
     answerer: str = Field(
         default="auto",
         pattern=r"^(auto|extractive|openai)$",

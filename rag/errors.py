@@ -9,6 +9,7 @@
     │   ├── IndexLockedError      another process is writing to the same index
     │   └── EmptyIndexError       there is nothing indexed to answer from
     ├── LLMError              the language model service failed (after retries)
+    │   └── LLMReplyCutError      the reply reached the output cap (RAG_LLM_MAX_TOKENS)
     ├── DocumentNotFoundError no document has the requested doc_id
     └── InvalidInputError     an argument given by the caller is not usable
 
@@ -50,6 +51,15 @@ class EmptyIndexError(StoreError):
 
 class LLMError(RagError):
     """The OpenAI-compatible service could not give an answer, even after retries."""
+
+
+class LLMReplyCutError(LLMError):
+    """The model's reply reached the output cap and was cut; `partial` is what arrived
+    (for a stream: after it was yielded), so a caller may keep its complete sentences."""
+
+    def __init__(self, message: str, partial: str) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 class InvalidInputError(RagError, ValueError):

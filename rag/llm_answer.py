@@ -1,11 +1,20 @@
-"""The LLM answerer: numbered sources in, a checked and cited answer out."""
+"""The LLM answerer: numbered sources in, a checked and cited answer out.
+
+A reply the model cut at its output cap (`LLMReplyCutError`) keeps only its complete
+sentences, and the answer gets a warning that says so; with none complete it is a refusal
+with that warning. A stream tells the cut in one last piece (`CUT_NOTE`, which the reader
+sees as it arrives) and `finish` reads it back, so a streamed answer ends the same way.
+"""
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from rag.chat import ChatMessage, ChatModel
 from rag.citations import check_citations
+from rag.errors import LLMReplyCutError
 from rag.prompts import (
     ANSWER_SYSTEM_PROMPT,
     ANSWER_USER_TEMPLATE,
@@ -13,7 +22,13 @@ from rag.prompts import (
     SOURCE_TEMPLATE,
     escape_source_text,
 )
+from rag.sentences import sentence_spans
 from rag.types import Draft, Passage
+
+CUT_NOTE = "\n\n(cut off: {message})"
+_CUT_NOTE = re.compile(r"\n\n\(cut off: (?P<message>[^\n]*)\)\Z")
+# A last sentence is complete when it ends in . ! ? … (then maybe quotes and markers).
+_COMPLETE_END = re.compile(r"[.!?…][\"'”’)\]]*(?:\s*\[[^\[\]\n]{1,20}\])*\Z")
 
 
 def answer_messages(question: str, passages: Sequence[Passage]) -> list[ChatMessage]:
@@ -34,16 +49,49 @@ class LLMAnswerer:
         self.name = model.name
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
-        return self.finish(self._model.complete(answer_messages(question, passages)), passages)
+        try:
+            reply = self._model.complete(answer_messages(question, passages))
+        except LLMReplyCutError as cut:
+            return self._finish_cut(cut.partial, str(cut), passages)
+        return self.finish(reply, passages)
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        return self._model.stream(answer_messages(question, passages))
+        """The model's pieces; when it cut the reply at its output cap, a last piece says so."""
+        try:
+            yield from self._model.stream(answer_messages(question, passages))
+        except LLMReplyCutError as cut:
+            yield CUT_NOTE.format(message=cut)
 
     def finish(self, reply: str, passages: Sequence[Passage]) -> Draft:
-        """Parse and check the reply's citations; a refusal stays a refusal."""
-        if NOT_IN_SOURCES in reply:
-            return Draft("", (), True, "the model said the sources do not cover it")
-        checked = check_citations(reply, passages)
-        if not checked.citations:
-            return Draft("", (), True, "the model's answer could not be tied to any source", checked.warnings)
-        return Draft(checked.text, checked.citations, False, "", checked.warnings)
+        """Parse and check the reply's citations; a refusal stays a refusal, a cut reply
+        (ending in `CUT_NOTE`) keeps its complete sentences."""
+        cut = _CUT_NOTE.search(reply)
+        if cut is not None:
+            return self._finish_cut(reply[: cut.start()], cut.group("message"), passages)
+        return _checked(reply, passages)
+
+    def _finish_cut(self, partial: str, message: str, passages: Sequence[Passage]) -> Draft:
+        kept = complete_sentences(partial)
+        if kept:
+            draft = _checked(kept, passages)
+        else:
+            draft = Draft("", (), True, "the model's reply was cut before its first sentence ended")
+        return replace(draft, warnings=(f"{message} Only its complete sentences are kept.", *draft.warnings))
+
+
+def _checked(reply: str, passages: Sequence[Passage]) -> Draft:
+    if NOT_IN_SOURCES in reply:
+        return Draft("", (), True, "the model said the sources do not cover it")
+    checked = check_citations(reply, passages)
+    if not checked.citations:
+        return Draft("", (), True, "the model's answer could not be tied to any source", checked.warnings)
+    return Draft(checked.text, checked.citations, False, "", checked.warnings)
+
+
+def complete_sentences(text: str) -> str:
+    """`text` up to the end of its last complete sentence: the last one of a cut reply is
+    complete only if it ends in sentence-final punctuation."""
+    spans = sentence_spans(text)
+    if spans and not _COMPLETE_END.search(text[spans[-1][0] : spans[-1][1]]):
+        spans = spans[:-1]
+    return text[: spans[-1][1]] if spans else ""

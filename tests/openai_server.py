@@ -8,7 +8,8 @@
 
 Each chat-completions request consumes the next behaviour of the queue (`server.default`
 once it is empty): `Reply` (JSON, or SSE chunks when the request says `stream`), `Error`,
-`Delay`, `Malformed`, `Truncated`. A plain string stands for `Reply(text)`.
+`Delay`, `Malformed`, `Truncated`, `Trickle`. A plain string stands for `Reply(text)`.
+Like a server that ignores it, the fake never applies the request's `max_tokens`.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Mapping, Union
+from typing import Any, Self
 
 _ERROR_KINDS = {
     400: ("invalid_request_error", None),
@@ -58,7 +60,7 @@ class Delay:
     """Wait `seconds` (cut short when the server stops), then behave as `then`."""
 
     seconds: float
-    then: "Behaviour" = Reply("Answer after a delay.")
+    then: Behaviour = Reply("Answer after a delay.")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,17 @@ class Truncated:
     abrupt: bool = True
 
 
-Behaviour = Union[Reply, Error, Delay, Malformed, Truncated, str]
+@dataclass(frozen=True)
+class Trickle:
+    """A reply that arrives slowly: one of `pieces` every `interval` seconds, as SSE chunks
+    when streaming, else as that many slices of the JSON body. Stops when the server does."""
+
+    pieces: tuple[str, ...]
+    interval: float
+    finish_reason: str = "stop"
+
+
+Behaviour = Reply | Error | Delay | Malformed | Truncated | Trickle | str
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,7 @@ class FakeOpenAIServer:
         with self._lock:
             return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
-    def __enter__(self) -> "FakeOpenAIServer":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -236,6 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, behaviour.body, "application/json")
         if isinstance(behaviour, Truncated):
             return self._truncated(behaviour, body, streaming)
+        if isinstance(behaviour, Trickle):
+            return self._trickle(behaviour, body, streaming)
         if streaming:
             return self._stream_reply(behaviour, body)
         self._json(200, _completion(body["model"], behaviour))
@@ -258,12 +272,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(whole[: len(whole) // 2])
         self.close_connection = True
 
-    def _sse(self, events: list[bytes], *, terminate: bool = True) -> None:
+    def _trickle(self, trickle: Trickle, body: dict[str, Any], streaming: bool) -> None:
+        text = "".join(trickle.pieces)
+        if streaming:
+            events = [_event(c) for c in _chunks(body["model"], list(trickle.pieces), trickle.finish_reason)]
+            return self._sse([*events, b"data: [DONE]\n\n"], interval=trickle.interval)
+        whole = json.dumps(_completion(body["model"], Reply(text, finish_reason=trickle.finish_reason))).encode()
+        size = -(-len(whole) // max(len(trickle.pieces), 1))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(whole)))
+        self.end_headers()
+        for start in range(0, len(whole), size):
+            if start and self.server.stopping.wait(trickle.interval):
+                self.close_connection = True
+                return
+            self.wfile.write(whole[start : start + size])
+            self.wfile.flush()
+
+    def _sse(self, events: list[bytes], *, terminate: bool = True, interval: float = 0.0) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        for event in events:
+        for number, event in enumerate(events):
+            if number > 1 and interval and self.server.stopping.wait(interval):  # after the role chunk
+                self.close_connection = True
+                return
             self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
             self.wfile.flush()
         if terminate:

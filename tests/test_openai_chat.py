@@ -5,15 +5,23 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from rag.chat import ChatMessage, ChatModel
 from rag.config import Settings
-from rag.errors import ConfigurationError, LLMError
-from rag.openai_chat import OpenAIChatModel
-from tests.openai_server import Delay, Error, FakeOpenAIServer, Malformed, Reply, Truncated
+from rag.errors import ConfigurationError, LLMError, LLMReplyCutError
+from rag.openai_chat import CHARS_PER_TOKEN, OpenAIChatModel
+from tests.openai_server import (
+    Delay,
+    Error,
+    FakeOpenAIServer,
+    Malformed,
+    Reply,
+    Trickle,
+    Truncated,
+)
 
 KEY = "sk-test-key"
 MODEL = "gpt-4o-mini"
@@ -140,7 +148,7 @@ def test_openai_chat__stream_that_breaks_off_after_starting_raises(server, abrup
     received = []
     with pytest.raises(LLMError, match="broke off"):
         for piece in _model(server.base_url).stream(MESSAGES):
-            received.append(piece)
+            received.append(piece)  # noqa: PERF402 (the stream raises part-way)
     assert received == ["The answer ", "was cut "]
     assert len(server.chat_requests()) == 1  # pieces were already out: no retry
 
@@ -207,3 +215,183 @@ def test_openai_chat__stream_abandoned_early_releases_the_connection(server):
     assert next(pieces) == "This"
     pieces.close()
     assert model.complete(MESSAGES) == "This is the default reply."
+
+
+# -- output cap and deadline (issue 10) -------------------------------------------
+
+SENTENCE = "The soldiers were aged 20 and 26 [1]. "
+HUGE = SENTENCE * (2_000_000 // len(SENTENCE))  # a 2 MB reply
+
+
+def _pieces_of(text: str, size: int = 1000) -> tuple[str, ...]:
+    return tuple(text[i : i + size] for i in range(0, len(text), size))
+
+
+class FakeClock:
+    """A clock the test moves by hand; `sleep` moves it too and is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_openai_chat__max_tokens_from_the_settings_is_in_every_request(server, monkeypatch):
+    monkeypatch.setenv("RAG_LLM_MAX_TOKENS", "300")
+    settings = Settings(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=server.base_url)
+    model = OpenAIChatModel.from_settings(settings)
+    model.backoff_s = 0.01
+    server.enqueue(Error(500), "Complete.", Error(503), Reply("Streamed.", pieces=("Streamed.",)))
+    assert model.complete(MESSAGES) == "Complete."
+    assert list(model.stream(MESSAGES)) == ["Streamed."]
+    bodies = [r.body for r in server.chat_requests()]
+    assert len(bodies) == 4 and [b.get("stream", False) for b in bodies] == [False, False, True, True]
+    assert [b["max_tokens"] for b in bodies] == [300, 300, 300, 300]
+
+
+@pytest.mark.parametrize(
+    "env, value", [("RAG_LLM_MAX_TOKENS", "15"), ("RAG_LLM_MAX_TOKENS", "32769"), ("RAG_LLM_DEADLINE_S", "0")]
+)
+def test_settings__llm_bounds_out_of_range_are_refused(monkeypatch, env, value):
+    from pydantic import ValidationError
+
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ValidationError, match=env.removeprefix("RAG_").lower()):
+        Settings()
+
+
+def test_openai_chat__from_settings_passes_the_deadline(server, monkeypatch):
+    monkeypatch.setenv("RAG_LLM_DEADLINE_S", "7.5")
+    model = OpenAIChatModel.from_settings(Settings(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=server.base_url))
+    assert (model.deadline_s, model.max_tokens) == (7.5, 1024)
+
+
+def test_openai_chat__stream_of_2_mb_ignoring_max_tokens_is_cut_at_the_budget(server):
+    server.enqueue(Reply(HUGE, pieces=_pieces_of(HUGE)))
+    model = _model(server.base_url, max_tokens=64)
+    received: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(LLMReplyCutError, match=r"RAG_LLM_MAX_TOKENS=64 tokens \(the service ignored it") as cut:
+        for piece in model.stream(MESSAGES):
+            received.append(piece)  # noqa: PERF402 (the stream raises part-way)
+    elapsed = time.monotonic() - started
+    assert "".join(received) == cut.value.partial == HUGE[: 64 * CHARS_PER_TOKEN]
+    assert elapsed < 2.0, elapsed
+    assert len(server.chat_requests()) == 1
+
+
+def test_openai_chat__a_2_mb_body_ignoring_max_tokens_is_not_read_to_the_end(server):
+    server.enqueue(HUGE)
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"over [\d,]+ bytes though max_tokens=64 was asked.*RAG_LLM_MAX_TOKENS"):
+        _model(server.base_url, max_tokens=64).complete(MESSAGES)
+    assert time.monotonic() - started < 2.0
+    assert len(server.chat_requests()) == 1  # the same server would ignore it again: no retry
+
+
+def test_openai_chat__a_reply_over_the_budget_is_cut_there(server):
+    server.enqueue(SENTENCE * 100)
+    with pytest.raises(LLMReplyCutError, match="ignored it, so it was cut after 512 characters") as cut:
+        _model(server.base_url, max_tokens=64).complete(MESSAGES)
+    assert cut.value.partial == (SENTENCE * 100)[:512]
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_openai_chat__finish_reason_length_is_a_cut_reply(server, streaming):
+    server.enqueue(Reply("The soldiers were aged 20 and 26 [1]. Putin said tha", finish_reason="length"))
+    model = _model(server.base_url, max_tokens=16)
+    with pytest.raises(LLMReplyCutError, match=r"cut at RAG_LLM_MAX_TOKENS=16 tokens \(the service stopped it there\)") as cut:
+        list(model.stream(MESSAGES)) if streaming else model.complete(MESSAGES)
+    assert cut.value.partial == "The soldiers were aged 20 and 26 [1]. Putin said tha"
+
+
+def test_openai_chat__trickling_stream_stops_at_the_deadline(server):
+    server.enqueue(Trickle(("word ",) * 40, interval=0.5))
+    model = _model(server.base_url, timeout_s=3.0, deadline_s=2.0)
+    received: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"within RAG_LLM_DEADLINE_S=2 s \(the answer was still streaming\)"):
+        for piece in model.stream(MESSAGES):
+            received.append(piece)  # noqa: PERF402 (the stream raises part-way)
+    elapsed = time.monotonic() - started
+    assert 1.9 < elapsed < 2.0 + 1.5, elapsed  # the whole stream would take 20 s
+    assert 1 <= len(received) < 10
+
+
+def test_openai_chat__trickling_body_stops_at_the_deadline(server):
+    server.enqueue(Trickle(("word ",) * 40, interval=0.5))
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"within RAG_LLM_DEADLINE_S=2 s \(the reply was still arriving\)"):
+        _model(server.base_url, timeout_s=3.0, deadline_s=2.0).complete(MESSAGES)
+    elapsed = time.monotonic() - started
+    assert 1.9 < elapsed < 2.0 + 1.5, elapsed
+
+
+def test_openai_chat__retries_stop_at_the_deadline(server):
+    server.default = Error(503, headers={"Retry-After": "0.4"})
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"within RAG_LLM_DEADLINE_S=1.5 s \(HTTP 503 after \d attempts, no time left"):
+        _model(server.base_url, max_retries=10, deadline_s=1.5).complete(MESSAGES)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5 + 1.0, elapsed
+    assert 2 <= len(server.chat_requests()) <= 4  # not the 11 attempts allowed
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_openai_chat__a_slow_server_is_bounded_by_the_deadline_not_the_timeout(server, streaming):
+    server.default = Delay(10.0)
+    model = _model(server.base_url, timeout_s=5.0, max_retries=3, deadline_s=1.0)
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"within RAG_LLM_DEADLINE_S=1 s \(timed out after 1 s after 1 attempt\)"):
+        list(model.stream(MESSAGES)) if streaming else model.complete(MESSAGES)
+    elapsed = time.monotonic() - started
+    assert 0.9 < elapsed < 1.0 + 1.5, elapsed
+    assert len(server.chat_requests()) == 1
+
+
+def test_openai_chat__backoff_that_would_pass_the_deadline_is_not_waited(server):
+    clock = FakeClock()
+    server.default = Error(500)
+    model = _model(server.base_url, max_retries=10, backoff_s=2.0, deadline_s=10.0, clock=clock, sleep=clock.sleep)
+    with pytest.raises(LLMError, match=r"RAG_LLM_DEADLINE_S=10 s \(HTTP 500 after \d attempts, no time left to retry\)"):
+        model.complete(MESSAGES)
+    assert sum(clock.sleeps) < 10.0 and len(clock.sleeps) >= 2
+    assert len(server.chat_requests()) == len(clock.sleeps) + 1
+
+
+def test_openai_chat__each_attempt_waits_no_longer_than_the_time_left(server):
+    times = iter([0.0, 99.7])  # the deadline is set at 0, the attempt starts 0.3 s before it
+
+    def clock() -> float:
+        return next(times, 99.7)
+
+    server.default = Delay(5.0)
+    model = _model(server.base_url, timeout_s=4.0, max_retries=0, deadline_s=100.0, clock=clock)
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"timed out after 0.3 s"):
+        model.complete(MESSAGES)
+    assert time.monotonic() - started < 2.0
+
+
+def test_openai_chat__stream_checks_the_deadline_between_pieces(server):
+    clock = FakeClock()
+    server.enqueue(Reply("one two three four five six", pieces=("one", " two", " three", " four", " five", " six")))
+    received: list[str] = []
+    with pytest.raises(LLMError, match=r"RAG_LLM_DEADLINE_S=30 s \(the answer was still streaming\)"):
+        for piece in _model(server.base_url, deadline_s=30.0, clock=clock).stream(MESSAGES):
+            received.append(piece)
+            if len(received) == 3:
+                clock.now = 31.0
+    assert received == ["one", " two", " three"]
+
+
+@pytest.mark.parametrize("kwargs, problem", [({"max_tokens": 0}, "max_tokens"), ({"deadline_s": 0}, "RAG_LLM_DEADLINE_S")])
+def test_openai_chat__bad_bounds_are_refused(kwargs, problem):
+    with pytest.raises(ValueError, match=problem):
+        OpenAIChatModel(KEY, MODEL, **kwargs)
