@@ -1,9 +1,14 @@
 """A BM25 keyword index over the chunks, derived from Chroma and cached on disk.
 
-Chroma is the one source of truth. The BM25 index is rebuilt from it whenever the set
-of chunk ids changes, and its cache is stamped with a hash of those ids: a process
-killed between a Chroma write and a BM25 save, or a second app instance sharing a
-Chroma server, can never make keyword search disagree with the vector store.
+Chroma is the one source of truth. The BM25 index covers the committed chunks (those
+whose document record holds their version, `IndexStore.committed_chunk_ids()`): it is
+rebuilt from Chroma whenever that set of ids changes, and its cache is stamped with a hash
+of those ids. A process killed between a Chroma write and a BM25 save, or a second app
+instance sharing a Chroma server, can never make keyword search disagree with the vector
+store; and the chunks a killed writer left uncommitted never count in a reader's index
+(their words would skew idf, and they would be proposed as candidates) before the next
+writer's repair removes them. After a normal run, and after a repair, every chunk is
+committed, so the writer's stamp and a reader's agree.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -109,7 +114,7 @@ class Bm25Index:
         self._document_frequency = _document_frequencies(model) if chunk_ids else None
 
     @classmethod
-    def build(cls, chunk_ids: Sequence[str], texts: Sequence[str]) -> "Bm25Index":
+    def build(cls, chunk_ids: Sequence[str], texts: Sequence[str]) -> Bm25Index:
         bm25s = _import_bm25s()
         if len(chunk_ids) != len(texts):
             raise ValueError(f"{len(chunk_ids)} ids but {len(texts)} texts")
@@ -197,7 +202,7 @@ class Bm25Index:
         _remove_other_generations(cache_dir, keep=generation.name)
 
     @classmethod
-    def load(cls, cache_dir: Path) -> "Bm25Index | None":
+    def load(cls, cache_dir: Path) -> Bm25Index | None:
         """The cached index, or None when there is none or it cannot be read."""
         bm25s = _import_bm25s()
         try:
@@ -227,26 +232,33 @@ def _remove_other_generations(cache_dir: Path, keep: str) -> None:
             entry.unlink(missing_ok=True)
 
 
+def _texts_of(store, wanted: set[str]) -> tuple[list[str], list[str]]:
+    """(ids, texts) of the chunks in `wanted` that are still stored."""
+    ids: list[str] = []
+    texts: list[str] = []
+    for chunk_id, text, _ in store.iter_chunks():
+        if chunk_id in wanted:
+            ids.append(chunk_id)
+            texts.append(text)
+    return ids, texts
+
+
 def synced_bm25(store, cache_dir: Path, save: bool = True) -> Bm25Index:
-    """The BM25 index matching the chunks in `store` now: from cache, or rebuilt and cached.
+    """The BM25 index matching the committed chunks in `store` now: from cache, or rebuilt
+    (and cached, with `save`). Readers pass `save=False`: they never write.
 
     With `save` (the writer's call, at the end of an ingest), changes are also announced to
     the other app instances sharing the index: `store.publish_changes()` bumps its generation
     marker when this store wrote anything, or when the chunks differ from the cached index
     (for instance after a killed run), so readers know to refresh.
     """
-    chunk_ids = store.chunk_ids()
+    chunk_ids = store.committed_chunk_ids()
     cached = Bm25Index.load(cache_dir)
     if cached is not None and cached.stamp == stamp_of(chunk_ids):
         if save and getattr(store, "changed", False):
             store.publish_changes()
         return cached
-    ids: list[str] = []
-    texts: list[str] = []
-    for chunk_id, text, _ in store.iter_chunks():
-        ids.append(chunk_id)
-        texts.append(text)
-    index = Bm25Index.build(ids, texts)
+    index = Bm25Index.build(*_texts_of(store, set(chunk_ids)))
     if save:
         try:
             index.save(cache_dir)

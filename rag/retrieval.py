@@ -3,21 +3,28 @@
 Both searches propose candidates; every candidate then gets BOTH scores exactly (BM25
 scores all chunks anyway; cosine comes from the stored vectors), so fusion never has to
 guess a missing score the way rank-only fusion does.
+
+Only committed chunks are ever returned: the ranked candidates are checked against the
+document records as they are now, as far as the ranking is read (usually one metadata read
+of the few documents a search returns), so chunks a killed writer left without a record,
+or of a version another record replaced, are never served or cited, while documents
+another process committed since this retriever was built are.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
-from rag.bm25 import Bm25Index
+from rag.bm25 import Bm25Index, doc_id_of
 from rag.embeddings import Embedder
 from rag.errors import InvalidInputError
-from rag.store import IndexStore
+from rag.store import IndexStore, is_committed
 from rag.types import Filters, MetadataValue, Passage
 
 logger = logging.getLogger(__name__)
@@ -98,11 +105,13 @@ class HybridRetriever:
     def retrieve(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Passage]:
         if not 1 <= k <= MAX_K:
             raise InvalidInputError(f"k must be between 1 and {MAX_K}, got {k}")
-        candidates = self.candidates(query, filters)
-        return [to_passage(candidate, score) for score, candidate in rank_candidates(candidates, self.fusion, k)]
+        ranked = ranked_by_fused_score(self.candidates(query, filters), self.fusion)
+        kept = collapse_near_duplicates(self._committed(ranked, batch=2 * k), self.fusion.duplicate_similarity, limit=k)
+        return [to_passage(candidate, score) for score, candidate in kept]
 
     def candidates(self, query: str, filters: Filters | None = None) -> list[Candidate]:
-        """The union of dense and BM25 candidates, each with both scores."""
+        """The union of dense and BM25 candidates, each with both scores. They may include
+        chunks no record commits (left by a killed writer): `retrieve` never returns those."""
         allowed = allowed_doc_ids(self._documents, filters)
         if allowed is not None and not allowed:
             return []
@@ -130,13 +139,26 @@ class HybridRetriever:
             for chunk_id, (text, metadata, vector) in records.items()
         ]
 
+    def _committed(
+        self, ranked: Sequence[tuple[float, Candidate]], batch: int
+    ) -> Iterator[tuple[float, Candidate]]:
+        """The ranked candidates whose document's record exists now and holds their version,
+        in order. The records are read `batch` candidates at a time, only as far as the caller
+        reads: a search usually reads the versions of just the documents it returns."""
+        for lo in range(0, len(ranked), batch):
+            part = ranked[lo : lo + batch]
+            versions = self._store.committed_versions(doc_id_of(c.chunk_id) for _, c in part)
+            yield from (pair for pair in part if is_committed(pair[1].chunk_id, versions))
+
+
+def ranked_by_fused_score(candidates: Sequence[Candidate], fusion: FusionConfig) -> list[tuple[float, Candidate]]:
+    """Every (fused score, candidate) pair, best first; ties broken by chunk id."""
+    return sorted(zip(fuse(candidates, fusion), candidates), key=lambda pair: (-pair[0], pair[1].chunk_id))
+
 
 def rank_candidates(candidates: Sequence[Candidate], fusion: FusionConfig, k: int) -> list[tuple[float, Candidate]]:
     """The `k` best (fused score, candidate) pairs, best first, near-duplicates collapsed."""
-    ranked = sorted(
-        zip(fuse(candidates, fusion), candidates), key=lambda pair: (-pair[0], pair[1].chunk_id)
-    )
-    return collapse_near_duplicates(ranked, fusion.duplicate_similarity, limit=k)
+    return collapse_near_duplicates(ranked_by_fused_score(candidates, fusion), fusion.duplicate_similarity, limit=k)
 
 
 def fuse(candidates: Sequence[Candidate], fusion: FusionConfig) -> list[float]:
@@ -164,14 +186,15 @@ def fuse(candidates: Sequence[Candidate], fusion: FusionConfig) -> list[float]:
 
 
 def collapse_near_duplicates(
-    ranked: Sequence[tuple[float, Candidate]], threshold: float, limit: int | None = None
+    ranked: Iterable[tuple[float, Candidate]], threshold: float, limit: int | None = None
 ) -> list[tuple[float, Candidate]]:
     """Drop a passage whose words mostly repeat a better-ranked one from another article
-    (the same wire story under two ids); stop once `limit` passages are kept."""
+    (the same wire story under two ids); stop once `limit` passages are kept, reading no
+    further into `ranked`."""
     kept: list[tuple[float, Candidate, set[tuple[str, ...]]]] = []
+    if limit is not None and limit < 1:
+        return []
     for score, candidate in ranked:
-        if limit is not None and len(kept) >= limit:
-            break
         shingles = _shingles(candidate.text)
         if any(
             other.metadata.get("doc_id") != candidate.metadata.get("doc_id")
@@ -180,6 +203,8 @@ def collapse_near_duplicates(
         ):
             continue
         kept.append((score, candidate, shingles))
+        if len(kept) == limit:
+            break
     return [(score, candidate) for score, candidate, _ in kept]
 
 

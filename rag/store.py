@@ -3,6 +3,8 @@
 A document record is the commit marker of its chunks. Writes go chunks first, then
 the record, then the removal of the previous version's chunks, so a process killed at
 any point leaves either the old or the new version visible; `repair()` sweeps the rest.
+Until it does (only a writer repairs), readers see a chunk only if the record of its
+document holds the chunk's version (`committed_chunk_ids()`, `committed_versions()`).
 Chunk ids are `{doc_id}::{version}::{index:05d}`, where `version` hashes the text and
 the chunker settings, so the chunks of two versions of one document never collide.
 
@@ -18,8 +20,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -44,6 +46,13 @@ def chunk_id_for(doc_id: str, version: str, index: int) -> str:
 def _split_chunk_id(chunk_id: str) -> tuple[str, str]:
     doc_id, version, _ = chunk_id.rsplit(ID_SEPARATOR, 2)
     return doc_id, version
+
+
+def is_committed(chunk_id: str, versions: Mapping[str, str]) -> bool:
+    """Whether a record commits this chunk: `versions` (doc_id -> the version its record
+    holds) has the chunk's document at the chunk's version."""
+    doc_id, version = _split_chunk_id(chunk_id)
+    return versions.get(doc_id) == version
 
 
 @dataclass(frozen=True)
@@ -195,6 +204,29 @@ class IndexStore:
 
     def chunk_ids(self) -> list[str]:
         return [chunk_id for chunk_id, _ in self._iter_records(self._chunks, include=[])]
+
+    def committed_versions(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """doc_id -> the version its record commits, for those of `doc_ids` that have a record.
+
+        One read of the records' metadata (no text, no vectors), cheap enough for every search.
+        """
+        wanted = list(dict.fromkeys(doc_ids))
+        if not wanted:
+            return {}
+        with self._guard("read the document versions"):
+            result = self._docs.get(ids=wanted, include=["metadatas"])
+        return {doc_id: str(metadata["version"]) for doc_id, metadata in zip(result["ids"], result["metadatas"])}
+
+    def committed_chunk_ids(self) -> list[str]:
+        """The chunks readers may see: those of the version their document's record commits.
+
+        The same as `chunk_ids()` except after a killed write, until the next writer's
+        `repair()`: chunks written before their record, or of a version being replaced or
+        deleted, are left out. Read-only, so readers can call it.
+        """
+        chunk_ids = self.chunk_ids()
+        versions = {str(m["doc_id"]): str(m["version"]) for m in self.document_metadata()}
+        return [chunk_id for chunk_id in chunk_ids if is_committed(chunk_id, versions)]
 
     def iter_chunks(self) -> Iterator[tuple[str, str, Mapping[str, MetadataValue]]]:
         """(chunk_id, text, metadata) for every stored chunk, in pages."""

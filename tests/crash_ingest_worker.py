@@ -26,7 +26,7 @@ import hashlib
 import json
 import sys
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -37,7 +37,8 @@ FAKE_DIMENSION = 32
 
 
 class SlowFakeEmbedder:
-    """Deterministic unit vectors from a hash of each text; words count as tokens."""
+    """Deterministic unit vectors from a hash of each text; words count as tokens.
+    It also serves the readers the crash tests open (`rag.Assistant(embedder=...)`)."""
 
     name = FAKE_EMBEDDER_NAME
     dimension = FAKE_DIMENSION
@@ -61,7 +62,10 @@ class SlowFakeEmbedder:
 
 
 def fake_vector(text: str) -> np.ndarray:
-    seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
+    """A random unit vector seeded by the text with its whitespace folded, so a question made
+    of a chunk's passage (a question's line breaks read as spaces) finds that chunk first."""
+    folded = " ".join(text.split())
+    seed = int.from_bytes(hashlib.sha256(folded.encode("utf-8")).digest()[:8], "little")
     vector = np.random.default_rng(seed).standard_normal(FAKE_DIMENSION).astype(np.float32)
     return vector / np.linalg.norm(vector)
 
@@ -105,9 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause", type=float, default=0.5)
     args = parser.parse_args(argv)
 
-    import ingest.pipeline as pipeline
     import rag.lease
     import rag.store
+    from ingest import pipeline
     from rag.config import Settings
 
     pipeline.EMBED_BATCH_CHUNKS = args.batch_chunks

@@ -11,6 +11,11 @@ this process with the same fake embedder (same name, same settings), reading Chr
 through the project's own `IndexStore`. Every recovered index is compared with a clean,
 never-killed ingest of the same corpus into another data dir.
 
+At every kill point, before the re-run repairs anything, a reader (`rag.Assistant`, which
+never writes, so never repairs) also asks questions, among them the very words of the
+chunks the kill left uncommitted: it must only serve and cite chunks a document record
+commits, with offsets that hold in `get_document` (`assert_readers_see_only_committed`).
+
 The default run keeps one kill-and-recover test, one update kill and the lock test; the
 loops over many kill points are marked slow (`python -m pytest -m '' tests/test_crash_safety.py`).
 """
@@ -29,18 +34,19 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 import pytest
 
+import rag
 from ingest import ingest_paths, passage_for_embedding
 from rag.bm25 import Bm25Index, stamp_of, synced_bm25
 from rag.chroma import make_chroma_client
 from rag.config import Settings
 from rag.embeddings import embedder_name
-from rag.errors import IndexLockedError
+from rag.errors import EmptyIndexError, IndexLockedError
 from rag.store import IndexStore
 from tests.chroma_server import ChromaServer, chroma_server  # noqa: F401  (fixture)
 
@@ -200,7 +206,7 @@ class Worker:
             **(server.env() if server else {}),
         )
         self.stderr_path = data_dir.parent / f"{data_dir.name}-worker-{time.monotonic_ns()}.stderr"
-        self._stderr = open(self.stderr_path, "wb")
+        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115  (closed by kill() or finish())
         command = [sys.executable, str(WORKER), str(corpus), "--delay", str(delay),
                    "--batch-chunks", str(WORKER_BATCH_CHUNKS), *extra]
         # cwd outside the repo: Settings must not pick up a stray .env file.
@@ -355,7 +361,9 @@ def assert_search_structures(settings: Settings, sample: int = 40) -> None:
     forget_chroma()
     try:
         client, store = _open_store(settings)
-        stamp = stamp_of(store.chunk_ids())
+        # After the run's repair every chunk is committed, so writer and readers stamp alike.
+        assert sorted(store.committed_chunk_ids()) == sorted(store.chunk_ids())
+        stamp = stamp_of(store.committed_chunk_ids())
         assert synced_bm25(store, settings.data_dir / "bm25", save=False).stamp == stamp
         cached = Bm25Index.load(settings.data_dir / "bm25")
         assert cached is not None and cached.stamp == stamp, "BM25 cache out of date after the run"
@@ -370,6 +378,68 @@ def assert_search_structures(settings: Settings, sample: int = 40) -> None:
         forget_chroma()
 
 
+# -- what a reader sees between a kill and the next run ----------------------------------------
+
+READER_QUESTIONS = 6  # per killed state: uncommitted chunks first, then article openings
+_OPENING_WORDS = 40
+
+
+def committed_chunk_ids(snapshot: Snapshot) -> set[str]:
+    """Chunks a record commits: their document's record holds the chunk's version."""
+    return {cid for cid, (_, meta) in snapshot.chunks.items()
+            if meta["doc_id"] in snapshot.documents
+            and snapshot.documents[meta["doc_id"]][1]["version"] == cid.split("::")[-2]}
+
+
+def reader_questions(killed: Snapshot) -> list[str]:
+    """Chunks no record commits (what a half-written document left), each asked in the very
+    words it was embedded from, so that both searches rank it first if they see it at all;
+    then the opening words of a few committed articles."""
+    committed = committed_chunk_ids(killed)
+    uncommitted = sorted({passage_for_embedding(str(meta["title"]), text)
+                          for cid, (text, meta) in killed.chunks.items() if cid not in committed})
+    openings = [" ".join(killed.documents[d][0].split()[:_OPENING_WORDS]) for d in sorted(killed.documents)]
+    picked = [*uncommitted[: READER_QUESTIONS // 2], *openings[:: max(1, len(openings) // 3)]]
+    return picked[:READER_QUESTIONS]
+
+
+def assert_readers_see_only_committed(settings: Settings, killed: Snapshot) -> None:
+    """A reader opened after the kill, before any re-run (readers never repair), retrieves and
+    cites only chunks a record commits, at the record's version, with offsets that hold in
+    `get_document`; its BM25 index holds exactly those chunks; and it writes nothing."""
+    forget_chroma()
+    cache_pointer = settings.data_dir / "bm25" / "CURRENT"
+    pointer_before = cache_pointer.read_text() if cache_pointer.exists() else None
+    reader_settings = settings.model_copy(update={"min_evidence": 0.0})  # answer, so there are citations
+    assistant = rag.Assistant(reader_settings, embedder=SlowFakeEmbedder(0.0), auto_seed=False)
+    try:
+        if not killed.documents:
+            with pytest.raises(EmptyIndexError):
+                assistant.retrieve("anything at all")
+            return
+        committed = committed_chunk_ids(killed)
+        for question in reader_questions(killed):
+            _assert_answer_quotes_committed_text(assistant, assistant.ask(question, k=10), killed, committed)
+        assert set(assistant._bm25.chunk_ids) == committed, "the reader's BM25 index is not the committed chunks'"
+        _, store = _open_store(settings)
+        assert (store.count_documents(), store.count_chunks()) == (len(killed.documents), len(killed.chunks))
+    finally:
+        forget_chroma()
+    assert (cache_pointer.read_text() if cache_pointer.exists() else None) == pointer_before, "a reader wrote"
+
+
+def _assert_answer_quotes_committed_text(
+    assistant: rag.Assistant, answer: rag.Answer, killed: Snapshot, committed: set[str]
+) -> None:
+    assert answer.passages, answer.question
+    for passage in answer.passages:
+        assert passage.chunk_id in committed, f"served {passage.chunk_id}, which no record commits"
+    for item in [*answer.passages, *answer.citations]:
+        assert item.doc_id in killed.documents, f"served or cited {item.doc_id}, which has no record"
+        text = assistant.get_document(item.doc_id).text
+        assert text[item.start:item.end] == item.text, f"{item}: its offsets do not hold in get_document"
+
+
 def assert_rerun_is_noop(corpus: Path, settings: Settings, n_docs: int) -> None:
     report = ingest_now(corpus, settings)
     assert report.new == () and report.updated == () and report.chunks_written == 0, report.summary()
@@ -380,6 +450,7 @@ def assert_rerun_is_noop(corpus: Path, settings: Settings, n_docs: int) -> None:
 def recover_and_check(corpus: Path, settings: Settings, reference: Snapshot,
                       killed_state: Snapshot) -> None:
     """Re-run after a kill; the index must then equal the reference, keeping what was committed."""
+    assert_readers_see_only_committed(settings, killed_state)
     kept = committed_complete(killed_state)
     report = ingest_now(corpus, settings)
     assert report.ok, report.problems
@@ -471,6 +542,7 @@ def test_next_run_sweeps_half_written_chunks_even_when_their_file_is_gone(corpus
     killed = read_index(settings)
     half_written = {m["doc_id"] for _, m in killed.chunks.values()} - set(killed.documents)
     assert len(half_written) == 1, "expected one document with chunks but no record"
+    assert_readers_see_only_committed(settings, killed)
     for doc_id in half_written:
         (folder / doc_id.split("/", 1)[1]).unlink()
 
@@ -483,7 +555,7 @@ def test_next_run_sweeps_half_written_chunks_even_when_their_file_is_gone(corpus
         {d: v for d, v in corpus.reference.documents.items() if d not in half_written},
         {c: v for c, v in corpus.reference.chunks.items() if v[1]["doc_id"] not in half_written},
     )
-    assert_same_index(after, expected, volatile=frozenset({"ingested_at", "source_file"}))
+    assert_same_index(after, expected, volatile=frozenset({"ingested_at", "source_file", "source_key"}))
     assert_search_structures(settings)
     assert_rerun_is_noop(folder, settings, N_ARTICLES - 1)
 
@@ -522,6 +594,7 @@ def update_case(corpus: Corpus, tmp_path_factory) -> UpdateCase:
 
 def _check_update_recovered(case: UpdateCase, settings: Settings, killed: Snapshot) -> None:
     folder, before, reference, changed = case.folder, case.before, case.reference, case.changed
+    assert_readers_see_only_committed(settings, killed)
     kept = committed_complete(killed)
     # A kill never loses a document: each one is whole, in its old or its new version.
     for doc_id in expected_doc_ids(folder):
@@ -651,10 +724,11 @@ def test_repeated_sigkills_on_one_data_dir_converge(corpus: Corpus, tmp_path):
         if target == base:
             _kill_during_open(worker)
         else:
-            worker.wait_for_progress(lambda total: min(target, total - 1))
+            worker.wait_for_progress(lambda total, target=target: min(target, total - 1))
         if not worker.kill():
             break
         killed = read_index(settings)
+        assert_readers_see_only_committed(settings, killed)
         now = committed_complete(killed)
         assert set(committed) <= set(now), f"attempt {attempt}: committed documents were lost"
         assert all(now[d] == v for d, v in committed.items())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import shutil
@@ -12,7 +13,7 @@ import pytest
 
 from eval.squad import Question, Span, first_hit_rank, is_hit, score
 from ingest import ingest_paths
-from rag.bm25 import Bm25Index, synced_bm25, tokenize_one
+from rag.bm25 import Bm25Index, stamp_of, synced_bm25, tokenize_one
 from rag.config import Settings
 from rag.errors import InvalidInputError
 from rag.retrieval import (
@@ -23,7 +24,8 @@ from rag.retrieval import (
     fuse,
     rank_candidates,
 )
-from rag.types import Filters
+from rag.store import IndexStore, chunk_id_for
+from rag.types import Chunk, Filters, Passage
 from tests.conftest import SEEDS
 from tests.helpers import open_store
 
@@ -208,6 +210,102 @@ def test_retrieve__empty_index_returns_nothing(settings, fake_embedder):
     assert make_retriever(settings, fake_embedder).retrieve("anything", k=3) == []
 
 
+# -- only committed chunks are served: what a killed writer leaves is invisible ----------
+
+VOLCANO = "The volcano erupted at dawn and buried the hamlet of Zorblat under grey ash."
+REPLAY = "The away side won the replay three to nil, and their goalkeeper saved two penalties."
+
+
+def _metadata(doc_id: str, text: str, version: str) -> dict[str, str]:
+    return {"doc_id": doc_id, "title": f"About {doc_id}", "source": "wire", "published": "2025-06-01",
+            "content_hash": hashlib.sha256(text.encode("utf-8")).hexdigest(), "version": version}
+
+
+def _write_chunks_only(store: IndexStore, embedder, doc_id: str, text: str, version: str) -> Chunk:
+    """What a writer killed between a document's chunks and its record leaves: the chunk
+    of one version of `text`, and no record holding that version."""
+    chunk = Chunk(chunk_id_for(doc_id, version, 0), doc_id, 0, text, 0, len(text))
+    store._chunks.upsert(
+        ids=[chunk.chunk_id], embeddings=embedder.embed_documents([text]), documents=[text],
+        metadatas=[{**_metadata(doc_id, text, version), "chunk_index": 0, "start": 0, "end": len(text)}],
+    )
+    return chunk
+
+
+def _commit(store: IndexStore, embedder, chunk: Chunk, version: str) -> None:
+    """The writer finishing the document: its chunks, its record, old versions dropped."""
+    store.write_document(chunk.text, _metadata(chunk.doc_id, chunk.text, version), [chunk],
+                         embedder.embed_documents([chunk.text]))
+
+
+def _reader(store: IndexStore, settings: Settings, embedder) -> HybridRetriever:
+    """A retriever opened the way the app opens one: it never writes, so never repairs."""
+    return HybridRetriever(store, synced_bm25(store, settings.data_dir / "bm25", save=False), embedder)
+
+
+def _assert_quotes_its_document(store: IndexStore, passages: list[Passage]) -> None:
+    for p in passages:
+        document = store.get_document(p.doc_id)
+        assert document is not None, f"{p.chunk_id}: no record for {p.doc_id}"
+        assert p.chunk_id.split("::")[1] == document.metadata["version"], f"{p.chunk_id} is not the committed version"
+        assert document.text[p.start:p.end] == p.text, p.chunk_id
+
+
+def test_retrieve__never_serves_chunks_that_no_record_commits_until_it_does(retriever, settings, fake_embedder):
+    store = retriever._store
+    volcano = _write_chunks_only(store, fake_embedder, "volcano", VOLCANO, "v1")  # new, no record yet
+    replay = _write_chunks_only(store, fake_embedder, "match", REPLAY, "v2")  # the record still holds v1
+    uncommitted = {volcano.chunk_id, replay.chunk_id}
+    reader = _reader(store, settings, fake_embedder)
+    # The retriever built before (its BM25 never saw them) and the one built now both hide them.
+    for opened in (retriever, reader):
+        for question in (VOLCANO, REPLAY):
+            passages = opened.retrieve(question, k=10)
+            assert passages and not {p.chunk_id for p in passages} & uncommitted, question
+            _assert_quotes_its_document(store, passages)
+    assert not set(reader._bm25.chunk_ids) & uncommitted
+    assert reader._bm25.idf(tokenize_one("volcano")[0]) == 0.0  # their words do not count either
+
+    _commit(store, fake_embedder, volcano, "v1")
+    _commit(store, fake_embedder, replay, "v2")
+    # Committed by a record since either retriever was built: served at once, from dense search.
+    for opened in (retriever, reader):
+        assert opened.retrieve(VOLCANO, k=1)[0].chunk_id == volcano.chunk_id
+        assert opened.retrieve(REPLAY, k=1)[0].chunk_id == replay.chunk_id
+        _assert_quotes_its_document(store, opened.retrieve("the final, the volcano and the replay", k=10))
+    assert uncommitted <= set(_reader(store, settings, fake_embedder)._bm25.chunk_ids)
+
+
+def test_retrieve__still_returns_k_passages_when_uncommitted_chunks_rank_first(retriever, fake_embedder):
+    store = retriever._store
+    for n in range(5):  # more than one batch of record reads (2 * k) of better-ranked orphans
+        _write_chunks_only(store, fake_embedder, f"volcano-{n}", f"{VOLCANO} Report {n}.", "v1")
+    passages = retriever.retrieve(VOLCANO, k=2)
+    assert len(passages) == 2 and not [p for p in passages if p.doc_id.startswith("volcano")]
+    _assert_quotes_its_document(store, passages)
+
+
+def test_synced_bm25__a_reader_after_a_kill_and_the_writer_after_repair_reuse_the_cache(
+    retriever, settings, fake_embedder, monkeypatch
+):
+    store = retriever._store
+    cache = settings.data_dir / "bm25"
+    written = Bm25Index.load(cache)  # saved by the ingest that built the index
+    assert written is not None and written.stamp == stamp_of(store.chunk_ids())
+    _write_chunks_only(store, fake_embedder, "volcano", VOLCANO, "v1")
+    _write_chunks_only(store, fake_embedder, "match", REPLAY, "v2")
+    assert len(store.committed_chunk_ids()) == len(store.chunk_ids()) - 2
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the BM25 index was rebuilt although its committed chunks did not change")
+
+    monkeypatch.setattr(Bm25Index, "build", no_rebuild)
+    assert synced_bm25(store, cache, save=False).stamp == written.stamp  # a reader, orphans on disk
+    store.repair()  # what the next writer does first
+    assert sorted(store.committed_chunk_ids()) == sorted(store.chunk_ids()) == sorted(written.chunk_ids)
+    assert synced_bm25(store, cache).stamp == written.stamp
+
+
 # -- BM25 tokenisation and scoring ------------------------------------------------------
 
 
@@ -305,7 +403,7 @@ def test_paraphrased_questions_find_their_passage_with_the_real_model(tmp_path, 
     ours = _paraphrase_ranks(make_retriever(settings, real_embedder))
     dense = _paraphrase_ranks(make_retriever(settings, real_embedder, FusionConfig(bm25_weight=0.0)))
     at3 = [r is not None and r <= 3 for r in ours]
-    mrr = lambda ranks: sum(1 / r for r in ranks if r) / len(ranks)  # noqa: E731
+    mrr = lambda ranks: sum(1 / r for r in ranks if r) / len(ranks)
     report = f"hit@3 {sum(at3)}/{len(at3)}, MRR@10 {mrr(ours):.3f} (dense alone {mrr(dense):.3f})"
     record_property("paraphrases", report)
     print(report, "misses:", [q for (q, _, _), hit in zip(PARAPHRASES, at3) if not hit])
