@@ -12,29 +12,39 @@ import click
 
 from rag.assistant import Assistant
 from rag.cli import EXIT_PARTIAL, data_dir_option, fail_cleanly, load_settings
-from rag.errors import RagError
+from rag.errors import InvalidInputError, RagError
+from rag.filters import NAME_FIELDS, day, names
+from rag.text import printable
 from rag.types import Answer, Filters
 
 _FILTER_KEYS = {"doc_id": "doc_ids", "source": "sources", "title": "titles", "from": "published_from", "to": "published_to"}
+# The Python names (`published_from=`, `titles=`) work too, as the README's examples use them.
+_FIELD_NAMES = {field: field for field in _FILTER_KEYS.values()}
 
 
 def parse_filters(items: tuple[str, ...]) -> Filters | None:
-    """`--filter title=Kursk --filter from=2025-01-01` as Filters."""
+    """`--filter title=Kursk --filter from=2025-01-01` as Filters; a bad one is a usage error naming it."""
     if not items:
         return None
     values: dict[str, object] = {}
     for item in items:
         key, sep, value = item.partition("=")
-        field = _FILTER_KEYS.get(key.strip())
+        field = _FILTER_KEYS.get(key.strip()) or _FIELD_NAMES.get(key.strip())
         if not sep or field is None or not value.strip():
             raise click.BadParameter(
                 f"{item!r}: use KEY=VALUE with KEY one of {', '.join(_FILTER_KEYS)}", param_hint="--filter"
             )
-        if field.endswith("s") and not field.startswith("published"):
-            values[field] = (*values.get(field, ()), value.strip())  # type: ignore[misc]
-        else:
-            values[field] = value.strip()
-    return Filters(**values)  # type: ignore[arg-type]
+        try:
+            if field in NAME_FIELDS:
+                values[field] = (*values.get(field, ()), *names(field, value.strip()))  # type: ignore[misc]
+            else:
+                values[field] = day(field, value)
+        except InvalidInputError as exc:
+            raise click.BadParameter(f"{item!r}: {exc}", param_hint="--filter") from None
+    try:
+        return Filters(**values)  # type: ignore[arg-type]
+    except InvalidInputError as exc:  # from= after to=
+        raise click.BadParameter(str(exc), param_hint="--filter") from None
 
 
 @click.command("ask")
@@ -78,11 +88,11 @@ def render(answer: Answer) -> str:
         for passage in answer.passages:
             counts[(passage.title, passage.source)] = counts.get((passage.title, passage.source), 0) + 1
         for (title, source), count in counts.items():
-            lines.append(f"  - {title} ({source}): {count} passage{'s' if count > 1 else ''}")
+            lines.append(f"  - {printable(title)} ({printable(source)}): {count} passage{'s' if count > 1 else ''}")
         return "\n".join(lines).rstrip()
     lines.append("Sources:")
     for citation in answer.citations:
-        lines.append(f"[{citation.n}] {citation.title} — {citation.source}")
+        lines.append(f"[{citation.n}] {printable(citation.title)} — {printable(citation.source)}")
         quote = textwrap.fill(f"“{citation.text}”", width=96, initial_indent="    ", subsequent_indent="    ")
         lines.append(quote)
     for warning in answer.warnings:

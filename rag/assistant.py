@@ -23,6 +23,7 @@ from rag.config import Settings
 from rag.embeddings import Embedder, build_embedder, embedder_name
 from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError
 from rag.extractive import ExtractiveAnswerer
+from rag.filters import filter_arguments
 from rag.guard import (
     EMPTY_FILTER_REFUSAL,
     INSTRUCTION_REFUSAL,
@@ -36,6 +37,7 @@ from rag.lexical import best_sentence_coverage
 from rag.llm_answer import LLMAnswerer
 from rag.retrieval import FusionConfig, HybridRetriever
 from rag.store import IndexStore
+from rag.text import require_unicode
 from rag.types import Answer, Document, Draft, Filters, Passage, Turn
 
 logger = logging.getLogger(__name__)
@@ -142,7 +144,7 @@ class Assistant:
 
     def get_document(self, doc_id: str) -> Document:
         """The stored document, with the full text every passage's offsets refer to."""
-        document = self._get_store().get_document(doc_id)
+        document = self._get_store().get_document(require_unicode(doc_id, "The doc_id"))
         if document is None:
             raise DocumentNotFoundError(f"No indexed document has the id {doc_id!r}.")
         return document
@@ -170,10 +172,10 @@ class Assistant:
     # -- steps -------------------------------------------------------------------
 
     def _prepare(self, question: str, history: HistoryLike, k: int | None, filters: FiltersLike) -> _Prepared:
-        question = clean_question(question)
+        asked, question = question, clean_question(question)
         turns = to_turns(history)
         k, filters = self._k(k), to_filters(filters)
-        if looks_like_instruction(question):
+        if looks_like_instruction(asked):  # as sent: the check reads invisible characters both ways
             return _Prepared(question, question, (), self._refusal(question, question, (), INSTRUCTION_REFUSAL, "instruction, not a question"))
         standalone = self._condense(question, turns)
         passages = tuple(self._get_retriever().retrieve(standalone, k, filters))
@@ -368,16 +370,7 @@ class Assistant:
 
 
 def to_filters(filters: FiltersLike) -> Filters | None:
-    """Filters from a `Filters` or a plain mapping of its fields."""
+    """Filters from a `Filters` or a plain mapping of its fields; `Filters` checks the values."""
     if filters is None or isinstance(filters, Filters):
         return filters
-    if not isinstance(filters, Mapping):
-        raise InvalidInputError(f"filters must be a Filters or a mapping, not {type(filters).__name__}")
-    unknown = set(filters) - set(Filters.__dataclass_fields__)
-    if unknown:
-        raise InvalidInputError(f"Unknown filter(s) {sorted(unknown)}; use {sorted(Filters.__dataclass_fields__)}")
-    values = {key: tuple(value) if isinstance(value, (list, tuple, set)) else value for key, value in filters.items()}
-    for key in ("doc_ids", "sources", "titles"):
-        if isinstance(values.get(key), str):
-            values[key] = (values[key],)
-    return Filters(**values)
+    return Filters(**filter_arguments(filters))  # type: ignore[arg-type]

@@ -16,9 +16,11 @@ import click
 from pydantic import ValidationError
 
 from rag.config import Settings
-from rag.errors import RagError
+from rag.errors import InvalidInputError, RagError
+from rag.text import printable
 
 EXIT_PARTIAL = 1
+EXIT_USAGE = 2
 EXIT_FATAL = 3
 
 
@@ -44,6 +46,13 @@ class FatalError(click.ClickException):
     exit_code = EXIT_FATAL
 
 
+class InputError(click.ClickException):
+    """An `InvalidInputError` (a question or filter that cannot be used) as one clean line,
+    with the usage-error exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
 def data_dir_option(command: Callable) -> Callable:
     """`--data-dir`, shared by every subcommand; it overrides RAG_DATA_DIR."""
     return click.option(
@@ -65,9 +74,11 @@ def load_settings(data_dir: Path | None) -> Settings:
         raise FatalError(f"Invalid configuration: {problems}") from None
 
 
-def fail_cleanly(exc: RagError) -> FatalError:
-    """The ClickException to raise for a RagError: its message, no traceback."""
-    return FatalError(str(exc))
+def fail_cleanly(exc: RagError) -> click.ClickException:
+    """The ClickException to raise for a RagError: its message on one line (control characters
+    escaped), no traceback; exit code 2 for bad input, 3 otherwise."""
+    message = printable(str(exc))
+    return InputError(message) if isinstance(exc, InvalidInputError) else FatalError(message)
 
 
 @click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})

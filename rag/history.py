@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Mapping, Sequence, Union
 
 from rag.errors import InvalidInputError
+from rag.text import require_unicode
 from rag.types import Turn
 
 HistoryLike = Sequence[Union[Turn, tuple, Mapping[str, object]]]
@@ -13,6 +15,11 @@ HistoryLike = Sequence[Union[Turn, tuple, Mapping[str, object]]]
 def to_turns(history: HistoryLike | None) -> list[Turn]:
     """Turns from `Turn`s, (question, answer) pairs, {"question", "answer"} dicts, or
     chat messages ({"role": "user" | "assistant", "content": ...}, as Gradio sends them)."""
+    if history is not None and (isinstance(history, (str, bytes, Mapping)) or not isinstance(history, Iterable)):
+        raise InvalidInputError(
+            f"history must be a list of earlier turns, not {type(history).__name__}: use Turn, "
+            "(question, answer), or chat messages."
+        )
     turns: list[Turn] = []
     for item in history or ():
         if isinstance(item, Turn):
@@ -27,6 +34,9 @@ def to_turns(history: HistoryLike | None) -> list[Turn]:
             raise InvalidInputError(
                 f"Cannot read history item {item!r}: use Turn, (question, answer), or chat messages."
             )
+    for number, turn in enumerate(turns, start=1):
+        require_unicode(turn.question, f"The question of history turn {number}")
+        require_unicode(turn.answer, f"The answer of history turn {number}")
     return turns
 
 

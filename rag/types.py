@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from rag import filters as filter_checks
+
 MetadataValue = str | int | float | bool
 
 
@@ -88,7 +90,13 @@ class Filters:
     """Restricts retrieval; every field left empty matches everything.
 
     `titles` match case-insensitively as substrings; dates are ISO `YYYY-MM-DD`,
-    inclusive. A filter that matches no document makes retrieval return nothing.
+    inclusive, and only articles that have a date can match them. A filter that matches
+    no document makes retrieval return nothing.
+
+    Checked when built (`InvalidInputError` naming the field): names may be given as one
+    string or a list and are stored as a tuple of non-empty strings; dates may be given as
+    `datetime.date`/`datetime` and are stored as `YYYY-MM-DD`; `published_from` must not
+    be after `published_to`.
     """
 
     doc_ids: tuple[str, ...] = ()
@@ -96,6 +104,13 @@ class Filters:
     titles: tuple[str, ...] = ()
     published_from: str | None = None
     published_to: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in filter_checks.NAME_FIELDS:
+            object.__setattr__(self, name, filter_checks.names(name, getattr(self, name)))
+        for name in filter_checks.DATE_FIELDS:
+            object.__setattr__(self, name, filter_checks.day(name, getattr(self, name)))
+        filter_checks.check_range(self.published_from, self.published_to)
 
     @property
     def is_empty(self) -> bool:

@@ -51,7 +51,7 @@ def test_ask__filters_and_bad_filters():
 
 def test_ask__empty_question_is_a_usage_error_not_a_traceback():
     result = ask("   ")
-    assert result.exit_code == 3 and "The question is empty" in result.output
+    assert result.exit_code == 2 and "The question is empty" in result.output
 
 
 def test_ask__no_index_and_no_seeds_gives_a_hint(monkeypatch):
