@@ -10,9 +10,11 @@ from pathlib import Path
 import click
 
 from ingest.pipeline import ingest_paths
+from ingest.remove import remove_documents
 from ingest.report import IngestReport
 from rag.cli import EXIT_PARTIAL, data_dir_option, fail_cleanly, load_settings
 from rag.errors import RagError
+from rag.text import printable
 
 
 class _ProgressBar:
@@ -41,17 +43,30 @@ class _ProgressBar:
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--prune", is_flag=True, help="Also remove indexed documents whose files are gone.")
+@click.option(
+    "--replace", is_flag=True,
+    help="A new file (or JSON line) whose document id is taken replaces that document, instead of getting a longer id.",
+)
+@click.option("--follow-links", is_flag=True, help="Follow links that lead out of the folders named.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @data_dir_option
-def ingest_command(paths: tuple[Path, ...], prune: bool, as_json: bool, quiet: bool, data_dir: Path | None) -> None:
+def ingest_command(
+    paths: tuple[Path, ...], prune: bool, replace: bool, follow_links: bool, as_json: bool, quiet: bool,
+    data_dir: Path | None,
+) -> None:
     """Index news articles from files and folders (searched recursively).
 
     Reads .txt and .md (scraped text; debris lines such as lone city names are
     dropped), .html/.htm (visible article text only) and .jsonl (one article per
     line: "text" required; "id", "title", "url", "published", "authors", "source"
     optional). Re-running is cheap: unchanged articles are skipped, changed ones
-    replaced, and the same text under two paths is indexed once.
+    updated, and the same text under two paths is indexed once.
+
+    A document is its file (or its JSON line's id within that file): only
+    re-ingesting the same file updates it. Another file whose name is already taken
+    is indexed under a longer id (b/report.txt), never over it, unless --replace.
+    Links out of a folder are not followed unless --follow-links.
 
     Exit code 0 when everything was ingested, 1 when some files failed (the rest
     is still indexed), 3 when nothing could be done.
@@ -63,7 +78,8 @@ def ingest_command(paths: tuple[Path, ...], prune: bool, as_json: bool, quiet: b
     settings = load_settings(data_dir)
     bar = _ProgressBar(enabled=not quiet and not as_json)
     try:
-        report = ingest_paths(list(paths), settings, prune=prune, progress=bar)
+        report = ingest_paths(
+            list(paths), settings, prune=prune, replace=replace, follow_links=follow_links, progress=bar)
     except RagError as exc:
         raise fail_cleanly(exc) from None
     finally:
@@ -78,8 +94,43 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
         payload = asdict(report) | {"failed": report.failed, "summary": report.summary()}
         click.echo(json.dumps(payload, indent=2, default=str))
         return
+    # Names come from files and JSON lines: escaped, so none can start a line of its own.
     for problem in report.problems:
-        click.echo(f"skipped {problem}", err=True)
+        click.echo(f"skipped {printable(str(problem))}", err=True)
     for duplicate in report.duplicates:
-        click.echo(f"skipped {duplicate.doc_id}: same text as {duplicate.same_as}", err=True)
+        click.echo(f"skipped {printable(duplicate.doc_id)}: same text as {printable(duplicate.same_as)}", err=True)
+    for renamed in report.renamed:
+        click.echo(
+            f"note: {printable(renamed.wanted)} already names the document from {printable(renamed.held_by)}; "
+            f"indexed as {printable(renamed.doc_id)} (--replace would replace that document instead)", err=True)
+    for replaced in report.replaced:
+        click.echo(f"replaced {printable(replaced.doc_id)}, which came from {printable(replaced.previous_source)}", err=True)
+    for doc_id in report.moved:
+        click.echo(f"moved {printable(doc_id)}: same text, found at its new place", err=True)
     click.echo(report.summary())
+
+
+@click.command("remove")
+@click.argument("doc_ids", nargs=-1, required=True)
+@data_dir_option
+def remove_command(doc_ids: tuple[str, ...], data_dir: Path | None) -> None:
+    """Remove documents from the index by their ids (as `rag ask --json` or the chat
+    UI's sources show them). Nothing else ever removes a document, except
+    `rag ingest --prune` for files that are gone.
+
+    Exit code 0 when every id was removed, 1 when some were not found.
+
+    \b
+    Example:
+      rag remove uploads/report.txt "feed.jsonl#42"
+    """
+    settings = load_settings(data_dir)
+    try:
+        report = remove_documents(list(doc_ids), settings)
+    except RagError as exc:
+        raise fail_cleanly(exc) from None
+    for doc_id in report.not_found:
+        click.echo(f"not found: {printable(doc_id)}", err=True)
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(EXIT_PARTIAL)

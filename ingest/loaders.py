@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ingest.clean import clean_article
 from ingest.dates import iso_date
+from ingest.decoding import UndecodableError, decode_text
 from ingest.html import extract_html
+from ingest.identity import Identified, file_key, file_names, json_key, json_names
+from rag.text import printable, surrogate_at
 from rag.types import Article
 
 logger = logging.getLogger(__name__)
@@ -25,7 +28,6 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
-_BINARY_SNIFF_BYTES = 8192
 
 
 @dataclass(frozen=True)
@@ -47,40 +49,137 @@ class LoadError(Exception):
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file found under an ingest root; `relative` names it stably for doc ids."""
+    """A file found under an ingest root.
+
+    `label` is its preferred document id (its path from the named folder, with that
+    folder's name in front, or its bare name when the file itself was named); `logical`
+    is the path it was reached by, whose longer tails name it when the label is taken.
+    """
 
     path: Path
-    relative: str
+    label: str
+    logical: Path
+    namespaced: bool = False  # uploads: a JSON line's bare `id` is never its doc id
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return file_names(self.label, self.logical)
 
 
-def discover(paths: list[Path]) -> tuple[list[SourceFile], list[FileProblem], int]:
-    """Files to read under `paths` (folders recursively), problems, and how many were ignored."""
+def discover(
+    paths: list[Path], *, follow_links: bool = False, namespace: str | None = None
+) -> tuple[list[SourceFile], list[FileProblem], int]:
+    """Files to read under `paths` (folders recursively), problems, and how many were ignored.
+
+    A link inside a folder is followed only when it stays inside that folder, unless
+    `follow_links`; a broken link is reported. A file reached twice is read once. With
+    `namespace`, every file is labelled `<namespace>/<file name>` (uploads).
+    """
     found: list[SourceFile] = []
     problems: list[FileProblem] = []
     ignored = 0
     for root in paths:
-        if not root.exists():
+        if surrogate_at(str(root)) is not None:
+            problems.append(FileProblem(printable(str(root)), _NOT_UTF8_NAME))
+        elif root.is_symlink() and not root.exists():
+            problems.append(FileProblem(str(root), f"broken link (to {os.readlink(root)})"))
+        elif not root.exists():
             problems.append(FileProblem(str(root), "no such file or folder"))
         elif root.is_file():
             if root.suffix.lower() in SUPPORTED_SUFFIXES:
-                found.append(SourceFile(root, root.name))
+                logical = root.parent.resolve() / root.name
+                label = f"{namespace}/{root.name}" if namespace else root.name
+                found.append(SourceFile(root, label, logical, namespace is not None))
             else:
                 problems.append(FileProblem(str(root), _unsupported(root)))
         else:
-            for path in sorted(_walk(root)):
-                if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                    relative = path.relative_to(root).as_posix()
-                    found.append(SourceFile(path, f"{root.resolve().name}/{relative}"))
-                else:
-                    ignored += 1
-    return found, problems, ignored
+            tree = _walk(root, follow_links)
+            problems.extend(tree.problems)
+            ignored += tree.ignored
+            base = root.resolve()
+            for path in tree.files:
+                relative = path.relative_to(root).as_posix()
+                label = f"{namespace}/{path.name}" if namespace else f"{base.name}/{relative}"
+                found.append(SourceFile(path, label, base / relative, namespace is not None))
+    return _first_of_each_file(found), problems, ignored
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    # Hidden files and folders (.git, .DS_Store, .rag) are never articles.
-    for path in root.rglob("*"):
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts):
-            yield path
+_NOT_UTF8_NAME = "its name is not valid UTF-8, so it cannot be stored as a source: rename the file"
+
+
+def _first_of_each_file(found: list[SourceFile]) -> list[SourceFile]:
+    # The same file named twice (`rag ingest news/ news/a.txt`, or a link to it inside
+    # the tree) is one source: read it once, under the first name it was reached by.
+    seen: set[Path] = set()
+    unique = []
+    for source in found:
+        resolved = source.path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(source)
+    return unique
+
+
+@dataclass(frozen=True)
+class _Tree:
+    files: list[Path]
+    problems: list[FileProblem]
+    ignored: int
+
+
+def _walk(root: Path, follow_links: bool) -> _Tree:
+    """Supported files under `root`, sorted. Hidden files and folders (.git, .DS_Store,
+    .rag) are never articles. A link leading out of `root` is reported instead of
+    followed unless `follow_links` (then each folder is entered once, so a link loop
+    ends); a link that stays inside is skipped: its target is read under its own name."""
+    inside = root.resolve()
+    files: list[Path] = []
+    problems: list[FileProblem] = []
+    ignored = 0
+    entered: set[Path] = set()
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        real = folder.resolve()
+        if real in entered:
+            continue
+        entered.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(FileProblem(str(folder), f"cannot read folder: {exc.strerror or exc}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if surrogate_at(entry.name) is not None:
+                problems.append(FileProblem(printable(str(path)), _NOT_UTF8_NAME))
+                continue
+            if entry.is_symlink():
+                verdict = _link_verdict(path, inside, follow_links)
+                if verdict is not None:
+                    problems.append(FileProblem(str(path), verdict))
+                    continue
+                if path.resolve().is_relative_to(inside):
+                    continue  # its target, inside the tree, is read under its own name
+            if path.is_dir():
+                pending.append(path)
+            elif path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file():
+                files.append(path)
+            else:
+                ignored += 1
+    return _Tree(sorted(files), problems, ignored)
+
+
+def _link_verdict(link: Path, inside: Path, follow_links: bool) -> str | None:
+    """Why a link inside an ingested folder is not followed, or None to follow it."""
+    target = os.readlink(link)
+    if not link.exists():
+        return f"broken link (to {target})"
+    if not follow_links and not link.resolve().is_relative_to(inside):
+        return f"link to {link.resolve()}, outside the folder: not followed (use --follow-links to include it)"
+    return None
 
 
 def _unsupported(path: Path) -> str:
@@ -89,7 +188,8 @@ def _unsupported(path: Path) -> str:
 
 
 def read_text(path: Path, max_bytes: int) -> str:
-    """The file's text, strictly UTF-8; LoadError says plainly why it cannot be used."""
+    """The file's text (strict UTF-8, or UTF-16/32 with a byte-order mark); LoadError says
+    plainly why it cannot be used."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -100,29 +200,26 @@ def read_text(path: Path, max_bytes: int) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
-    if b"\0" in data[:_BINARY_SNIFF_BYTES]:
-        raise LoadError("binary file, not text")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LoadError(
-            f"not valid UTF-8 (byte {exc.start}): re-save the file as UTF-8"
-        ) from exc
+        text = decode_text(data)
+    except UndecodableError as exc:
+        raise LoadError(str(exc)) from exc
     if not text.strip():
         raise LoadError("empty file")
     return text
 
 
-def load_articles(source: SourceFile, max_bytes: int) -> tuple[list[Article], list[FileProblem]]:
-    """The articles in one file, and problems (bad JSON lines do not stop the other lines)."""
+def load_articles(source: SourceFile, max_bytes: int) -> tuple[list[Identified], list[FileProblem]]:
+    """The articles in one file with the names each may take, and problems (bad JSON
+    lines do not stop the other lines)."""
     try:
         text = read_text(source.path, max_bytes)
         suffix = source.path.suffix.lower()
         if suffix in JSONL_SUFFIXES:
             return _jsonl_articles(source, text)
         if suffix in HTML_SUFFIXES:
-            return [_html_article(source, text)], []
-        return [_text_article(source, text)], []
+            return [Identified(_html_article(source, text), source.names)], []
+        return [Identified(_text_article(source, text), source.names)], []
     except LoadError as exc:
         return [], [FileProblem(str(source.path), str(exc))]
 
@@ -131,12 +228,14 @@ def _text_article(source: SourceFile, raw: str) -> Article:
     cleaned = clean_article(raw)
     if not cleaned.text.strip():
         raise LoadError("nothing left after removing debris lines")
+    resolved = str(source.path.resolve())
     return Article(
-        doc_id=source.relative,
+        doc_id=source.label,
         text=cleaned.text,
         title=cleaned.title or source.path.stem,
-        source=source.relative,
-        source_file=str(source.path.resolve()),
+        source=source.label,
+        source_file=resolved,
+        source_key=file_key(resolved),
         authors=cleaned.authors,
         published=cleaned.published,
         subheadline=cleaned.subheadline,
@@ -152,12 +251,14 @@ def _html_article(source: SourceFile, raw: str) -> Article:
     cleaned = clean_article(page.text)
     if not cleaned.text.strip():
         raise LoadError("no visible article text in this page")
+    resolved = str(source.path.resolve())
     return Article(
-        doc_id=source.relative,
+        doc_id=source.label,
         text=cleaned.text,
         title=page.title or cleaned.title or source.path.stem,
-        source=page.url or source.relative,
-        source_file=str(source.path.resolve()),
+        source=page.url or source.label,
+        source_file=resolved,
+        source_key=file_key(resolved),
         authors=page.authors or cleaned.authors,
         published=page.published or cleaned.published,
         url=page.url,
@@ -188,9 +289,19 @@ class JsonArticle(BaseModel):
             raise ValueError("'text' is empty")
         return value
 
+    @field_validator("text", "id", "title", "url", "published", "date", "author", "authors", "source")
+    @classmethod
+    def _valid_unicode(cls, value: object) -> object:
+        # JSON can escape a lone surrogate ("\udcff"); such text cannot be stored or embedded.
+        for text in value if isinstance(value, list) else [value]:
+            index = surrogate_at(text) if isinstance(text, str) else None
+            if index is not None:
+                raise ValueError(f"is not valid Unicode (a lone surrogate at character {index + 1})")
+        return value
 
-def _jsonl_articles(source: SourceFile, raw: str) -> tuple[list[Article], list[FileProblem]]:
-    articles: list[Article] = []
+
+def _jsonl_articles(source: SourceFile, raw: str) -> tuple[list[Identified], list[FileProblem]]:
+    articles: list[Identified] = []
     problems: list[FileProblem] = []
     for number, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
@@ -219,22 +330,26 @@ def _describe(exc: ValidationError) -> str:
     return f"field {field!r}: {first['msg']}"
 
 
-def _json_article(source: SourceFile, record: JsonArticle, number: int) -> Article:
+def _json_article(source: SourceFile, record: JsonArticle, number: int) -> Identified:
     authors = record.authors if record.authors is not None else record.author
     if isinstance(authors, str):
         authors = [a.strip() for a in authors.replace(" and ", ",").split(",")]
-    doc_id = str(record.id) if record.id is not None else f"{source.relative}#{number}"
+    record_id = str(record.id) if record.id is not None else None
+    names = json_names(source.names, record_id, number, bare_id=not source.namespaced)
+    resolved = str(source.path.resolve())
     # JSON Lines hold already-extracted articles: the text is stored exactly as given.
-    return Article(
-        doc_id=doc_id,
+    article = Article(
+        doc_id=names[0],
         text=record.text,
-        title=record.title or _first_line_title(record.text) or doc_id,
-        source=record.url or record.source or f"{source.relative}#L{number}",
-        source_file=str(source.path.resolve()),
+        title=record.title or _first_line_title(record.text) or names[0],
+        source=record.url or record.source or f"{source.label}#L{number}",
+        source_file=resolved,
+        source_key=json_key(resolved, record_id, number),
         authors=tuple(a for a in authors or () if a),
         published=iso_date(record.published or record.date),
         url=record.url,
     )
+    return Identified(article, names)
 
 
 def _first_line_title(text: str) -> str | None:

@@ -18,16 +18,17 @@ import numpy as np
 
 from ingest.chunking import CHUNKER_VERSION, chunk_text
 from ingest.dates import epoch_day
+from ingest.identity import Identified
 from ingest.loaders import FileProblem, discover, load_articles
-from ingest.plan import Plan, PlannedArticle, plan_changes, prunable
+from ingest.plan import Plan, PlannedArticle, PlanOptions, plan_changes, prunable
 from ingest.report import IngestReport
 from rag.bm25 import synced_bm25
 from rag.config import Settings
 from rag.embeddings import Embedder, build_embedder, embedder_name
-from rag.errors import InvalidInputError
+from rag.errors import InputTooLargeError, InvalidInputError
 from rag.lease import exclusive_writer
 from rag.store import IndexStore
-from rag.types import Article, Chunk, MetadataValue
+from rag.types import Chunk, MetadataValue
 
 logger = logging.getLogger(__name__)
 
@@ -57,27 +58,48 @@ def ingest_paths(
     settings: Settings,
     *,
     prune: bool = False,
+    replace: bool = False,
+    follow_links: bool = False,
+    add_only: bool = False,
+    namespace: str | None = None,
+    max_new_chars: int | None = None,
     embedder: Embedder | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
-    """Index the articles under `paths`; only new or changed ones are embedded."""
+    """Index the articles under `paths`; only new or changed ones are embedded.
+
+    A document is its source (file, and line or id in a JSON Lines file): re-ingesting
+    a source updates its document, and nothing else is ever changed or removed except
+    by `prune` (documents of files under `paths` that are gone) or `replace` (a new
+    source takes over the document holding its preferred doc id). `follow_links` follows
+    links that lead out of a named folder. `add_only` (uploads) never updates, replaces
+    or removes a stored document; `namespace` names files `<namespace>/<file name>`;
+    `max_new_chars` refuses, before anything is written, a run that would index more
+    new or changed text than that.
+    """
     if isinstance(paths, (str, Path)) or not paths:
         raise InvalidInputError("Give a list of one or more files or folders to ingest.")
+    if add_only and (prune or replace):
+        raise InvalidInputError("add_only cannot be combined with prune or replace: it never removes or replaces anything.")
     started = time.perf_counter()
     roots = [Path(p).expanduser() for p in paths]
     with exclusive_writer(settings) as access:
         model_name = embedder.name if embedder is not None else embedder_name(settings)
         store = IndexStore(access.client, settings, model_name)
         store.repair()
-        files, problems, ignored = discover(roots)
-        articles, loaded, failed = _load_all(files, settings, problems)
+        files, problems, ignored = discover(roots, follow_links=follow_links, namespace=namespace)
+        identified, loaded, failed = _load_all(files, settings, problems)
         stored = store.stored_documents()
-        plan = plan_changes(articles, stored, _chunker_fingerprint(settings))
+        plan = plan_changes(identified, stored, _chunker_fingerprint(settings), PlanOptions(add_only, replace))
         problems.extend(plan.problems)
-        written = _index_planned(plan, len(articles), store, embedder, settings, progress, access.ensure_held)
-        pruned = prunable(stored, roots, {a.doc_id for a in articles}, loaded, failed) if prune else []
+        _check_size(plan, max_new_chars)
+        written = _index_planned(plan, len(identified), store, embedder, settings, progress, access.ensure_held)
         access.ensure_held()
-        for doc_id in [*plan.superseded, *pruned]:
+        for relocation in plan.relocations:
+            store.relocate_document(relocation.doc_id, {
+                "source_file": relocation.source_file, "source_key": relocation.source_key})
+        pruned = prunable(stored, roots, plan.doc_ids, loaded, failed) if prune else []
+        for doc_id in pruned:
             store.delete_document(doc_id)
         synced_bm25(store, settings.data_dir / "bm25")
         return IngestReport(
@@ -92,6 +114,19 @@ def ingest_paths(
             documents_total=store.count_documents(),
             chunks_total=store.count_chunks(),
             seconds=time.perf_counter() - started,
+            moved=tuple(plan.moved),
+            renamed=tuple(plan.renamed),
+            replaced=tuple(plan.replaced),
+        )
+
+
+def _check_size(plan: Plan, max_new_chars: int | None) -> None:
+    """Refuse, before anything is embedded, a run over its size limit (UI uploads)."""
+    size = sum(len(item.article.text) for item in plan.to_index)
+    if max_new_chars is not None and size > max_new_chars:
+        raise InputTooLargeError(
+            f"This would index {size:,} characters of new article text; the limit is "
+            f"{max_new_chars:,}. Split it into smaller parts, or index it with `rag ingest`."
         )
 
 
@@ -131,7 +166,7 @@ def _chunker_fingerprint(settings: Settings) -> str:
 
 def _load_all(files, settings: Settings, problems: list[FileProblem]):
     max_bytes = int(settings.max_file_mb * 1_000_000)
-    articles: list[Article] = []
+    articles: list[Identified] = []
     loaded: set[str] = set()
     failed: set[str] = set()
     for source in files:
@@ -207,6 +242,7 @@ def document_metadata(planned: PlannedArticle, ingested_at: str) -> dict[str, Me
         "published_day": epoch_day(article.published) if article.published else None,
         "source": article.source,
         "source_file": article.source_file,
+        "source_key": article.source_key or None,
         "url": article.url,
         "subheadline": article.subheadline,
         "dateline": article.dateline,

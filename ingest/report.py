@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingest.identity import Renamed
 from ingest.loaders import FileProblem
 
 
 @dataclass(frozen=True)
 class Duplicate:
-    """An article skipped because the same text is already indexed under another doc_id."""
+    """A new article skipped because the same text is already indexed as `same_as`
+    (that document is kept as it is)."""
 
     doc_id: str
     same_as: str
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A document taken over by a new source (`rag ingest --replace`)."""
+
+    doc_id: str
+    previous_source: str
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,9 @@ class IngestReport:
     documents_total: int
     chunks_total: int
     seconds: float
+    moved: tuple[str, ...] = ()  # same text found under the same name elsewhere; not re-embedded
+    renamed: tuple[Renamed, ...] = ()  # new articles whose preferred doc id was taken
+    replaced: tuple[Replaced, ...] = ()
 
     @property
     def failed(self) -> int:
@@ -46,6 +59,10 @@ class IngestReport:
             f"{len(self.unchanged)} unchanged",
             f"{self.failed} failed",
         ]
+        if self.moved:
+            parts.append(f"{len(self.moved)} moved")
+        if self.replaced:
+            parts.append(f"{len(self.replaced)} replaced")
         if self.duplicates:
             parts.append(f"{len(self.duplicates)} duplicate")
         if self.pruned:

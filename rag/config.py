@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     fusion: str = Field(default="convex", pattern=r"^(convex|rrf)$")
     bm25_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     retrieval_candidates: int = Field(default=40, ge=5, le=500)
+    ui_uploads: bool = Field(
+        default=True, description="Chat UI: offer 'Add articles' (uploads). false for read-only deployments."
+    )
+    ui_upload_max_chars: int = Field(
+        default=500_000, ge=1_000,
+        description="Chat UI: most characters of new article text one upload may add (about 30 s of indexing on 2 cores).",
+    )
+    ui_allow_remove: bool = Field(
+        default=False,
+        description="Chat UI: offer 'Remove articles' to logged-in users (needs RAG_UI_AUTH).",
+    )
 
     @field_validator("data_dir")
     @classmethod

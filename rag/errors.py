@@ -12,6 +12,7 @@
     │   └── LLMReplyCutError      the reply reached the output cap (RAG_LLM_MAX_TOKENS)
     ├── DocumentNotFoundError no document has the requested doc_id
     └── InvalidInputError     an argument given by the caller is not usable
+        └── InputTooLargeError    it is over a configured size limit
 
 Messages say what to do next; callers branch on the class, never on the text.
 """
@@ -64,6 +65,10 @@ class LLMReplyCutError(LLMError):
 
 class InvalidInputError(RagError, ValueError):
     """An argument passed by the caller is not usable (empty, too long, wrong type)."""
+
+
+class InputTooLargeError(InvalidInputError):
+    """An input is over a configured size limit (for example one upload's text)."""
 
 
 class DocumentNotFoundError(RagError, KeyError):

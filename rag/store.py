@@ -64,6 +64,7 @@ class StoredDocument:
     version: str
     chunk_count: int
     source_file: str
+    source_key: str = ""  # empty for records written before source keys existed
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class IndexStore:
                 version=str(metadata["version"]),
                 chunk_count=int(metadata["chunk_count"]),
                 source_file=str(metadata.get("source_file", "")),
+                source_key=str(metadata.get("source_key", "")),
             )
         return found
 
@@ -294,6 +296,17 @@ class IndexStore:
             self._chunks.delete(
                 where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]}
             )
+
+    def relocate_document(self, doc_id: str, updates: Mapping[str, MetadataValue]) -> None:
+        """Change metadata of a document and all its chunks without re-embedding (a file
+        that moved): chunks first, then the record, so a re-run after a kill redoes it."""
+        self.changed = True
+        with self._guard(f"update the document {doc_id!r}"):
+            ids = self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
+            for lo in range(0, len(ids), self._max_batch):
+                batch = ids[lo : lo + self._max_batch]
+                self._chunks.update(ids=batch, metadatas=[dict(updates)] * len(batch))
+            self._docs.update(ids=[doc_id], metadatas=[dict(updates)])
 
     def delete_document(self, doc_id: str) -> None:
         """Remove a document: its record first, so a crash leaves only sweepable orphans."""

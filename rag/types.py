@@ -19,6 +19,8 @@ class Article:
     """One article as read from a source, before it is indexed.
 
     `text` is what gets stored and chunked; every offset in the index refers to it.
+    `source_key` says where it came from (the resolved file, and the `id` or line within
+    a JSON Lines file): re-ingesting the same source updates the same document.
     """
 
     doc_id: str
@@ -31,6 +33,7 @@ class Article:
     url: str | None = None
     subheadline: str | None = None
     dateline: str | None = None
+    source_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ def test_rag_exports__are_pinned():
         "Filters",
         "IndexLockedError",
         "IndexMismatchError",
+        "InputTooLargeError",
         "InvalidInputError",
         "LLMError",
         "ModelError",
@@ -54,7 +55,11 @@ def test_ingest_exports__are_pinned():
         "Duplicate",
         "FileProblem",
         "HtmlArticle",
+        "Identified",
         "IngestReport",
+        "RemoveReport",
+        "Renamed",
+        "Replaced",
         "SourceFile",
         "chunk_text",
         "clean_article",
@@ -63,6 +68,7 @@ def test_ingest_exports__are_pinned():
         "ingest_paths",
         "load_articles",
         "passage_for_embedding",
+        "remove_documents",
     ]
     assert all(hasattr(ingest, name) for name in ingest.__all__)
 

@@ -43,10 +43,12 @@ def clean_environment() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def running_app(data_dir: Path, embedder, settings_fields: dict | None = None, **build_kwargs) -> Iterator[dict]:
+def running_app(
+    data_dir: Path, embedder, settings_fields: dict | None = None, auth: tuple[str, str] | None = None, **build_kwargs
+) -> Iterator[dict]:
     """The app over a fresh index in `data_dir` (the seeds are indexed first), served on
-    127.0.0.1; yields url, assistant, settings and the Blocks. `settings_fields` adds to
-    the settings (e.g. a Chroma server's host and port)."""
+    127.0.0.1 (behind a login with `auth`); yields url, assistant, settings and the Blocks.
+    `settings_fields` adds to the settings (e.g. a Chroma server's host and port)."""
     import rag
     from ui.app import build_app, launch_app
 
@@ -55,7 +57,7 @@ def running_app(data_dir: Path, embedder, settings_fields: dict | None = None, *
         assistant = rag.Assistant(settings, embedder=embedder)
         assistant.list_documents()  # indexes the seeds, as `rag ui` does before serving
         demo = build_app(assistant, settings, **build_kwargs)
-        url, _ = launch_app(demo, host="127.0.0.1", port=free_port())
+        url, _ = launch_app(demo, host="127.0.0.1", port=free_port(), auth=auth)
         try:
             yield {"url": url, "assistant": assistant, "settings": settings, "demo": demo}
         finally:

@@ -19,6 +19,7 @@ import gradio as gr  # noqa: E402
 
 from rag import Answer, Assistant, Filters, RagError, Settings  # noqa: E402
 from ui import render  # noqa: E402
+from ui.manage import remove_articles  # noqa: E402
 from ui.uploads import SUPPORTED_SUFFIXES, add_articles  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -103,8 +104,16 @@ class ChatHandlers:
             if total:
                 progress((done, total), desc="Indexing", unit="articles")
 
+        if not self.settings.ui_uploads:  # the panel is not built; refuse a hand-made call too
+            return "Adding articles is switched off here (RAG_UI_UPLOADS=false).", gr.update(), None
         outcome = add_articles(paths, self.assistant, self.settings, progress=report)
         return outcome.message, self.article_filter(selected), None
+
+    def remove(self, doc_ids: Sequence[str] | None, selected: Sequence[str] | None, request: gr.Request) -> tuple:
+        """Remove the chosen articles: only when the operator enabled it, for a logged-in user."""
+        user = getattr(request, "username", None) if request is not None else None
+        outcome = remove_articles(list(doc_ids or []), self.assistant, self.settings, user)
+        return outcome.message, self.article_filter(selected), self.article_filter([])
 
     def article_filter(self, selected: Sequence[str] | None = None) -> dict:
         try:
@@ -157,8 +166,11 @@ def build_app(assistant: Assistant, settings: Settings, reveal_delay: float = RE
             with gr.Column(scale=2):
                 sources = gr.HTML(render.empty_html(), elem_id="rag-sources", css_template=render.CSS)
                 k, articles = _settings_panel(handlers, settings)
-                files, status = _upload_panel()
-        _wire(demo, handlers, chat, sources, k, articles, files, status)
+                if settings.ui_uploads:
+                    _wire_uploads(handlers, articles, *_upload_panel())
+                if settings.ui_allow_remove:
+                    _wire_removal(handlers, articles, *_remove_panel(handlers))
+        _wire(demo, handlers, chat, sources, k, articles)
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
     return demo
 
@@ -200,7 +212,32 @@ def _upload_panel() -> tuple:
     return files, status
 
 
-def _wire(demo: gr.Blocks, handlers: ChatHandlers, chat: dict, sources, k, articles, files, status) -> None:
+def _remove_panel(handlers: ChatHandlers) -> tuple:
+    with gr.Accordion("Remove articles", open=False):
+        doomed = gr.Dropdown(
+            choices=handlers.article_choices(), value=[], multiselect=True, label="Articles to remove",
+            info="Removed from the index for everyone. Only logged-in users can do this.", elem_id="rag-remove-choice",
+        )
+        button = gr.Button("Remove from the index", variant="stop", elem_id="rag-remove")
+        status = gr.Markdown(elem_id="rag-remove-status")
+    return doomed, button, status
+
+
+def _wire_uploads(handlers: ChatHandlers, articles, files, status) -> None:
+    files.upload(
+        handlers.upload, [files, articles], [status, articles, files],
+        api_name="upload", concurrency_limit=1, concurrency_id="ingest",
+    )
+
+
+def _wire_removal(handlers: ChatHandlers, articles, doomed, button, status) -> None:
+    button.click(
+        handlers.remove, [doomed, articles], [status, articles, doomed],
+        api_name="remove", concurrency_limit=1, concurrency_id="ingest",
+    )
+
+
+def _wire(demo: gr.Blocks, handlers: ChatHandlers, chat: dict, sources, k, articles) -> None:
     chatbot, question, shown = chat["chatbot"], chat["question"], gr.State({})
     question.submit(
         handlers.respond, [question, chatbot, k, articles, shown], [chatbot, sources, question, shown],
@@ -209,10 +246,6 @@ def _wire(demo: gr.Blocks, handlers: ChatHandlers, chat: dict, sources, k, artic
     chat["clear"].click(handlers.clear, None, [chatbot, sources, question, shown], api_name="clear", queue=False)
     chatbot.clear(handlers.clear, None, [chatbot, sources, question, shown], api_visibility="private", queue=False)
     chatbot.select(handlers.select, [shown], [sources], api_visibility="private", queue=False)
-    files.upload(
-        handlers.upload, [files, articles], [status, articles, files],
-        api_name="upload", concurrency_limit=1, concurrency_id="ingest",
-    )
     demo.load(handlers.article_filter, [articles], [articles], api_visibility="private")
 
 

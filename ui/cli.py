@@ -33,10 +33,16 @@ def ui_command(host: str, port: int, share: bool, data_dir: Path | None) -> None
     example questions, an article filter and uploads (.txt, .md, .html, .jsonl).
 
     Set RAG_UI_AUTH=user:password to require a login. The demo articles are indexed
-    on first use.
+    on first use. Uploads only ever add articles (RAG_UI_UPLOADS=false turns them
+    off); RAG_UI_ALLOW_REMOVE=true lets logged-in users remove articles.
     """
     settings = load_settings(data_dir)
     auth = parse_auth(os.environ.get(AUTH_VARIABLE))
+    if settings.ui_allow_remove and auth is None:
+        raise FatalError(
+            f"RAG_UI_ALLOW_REMOVE=true needs a login: set {AUTH_VARIABLE}=user:password "
+            "(only logged-in users may remove articles)."
+        )
     from ui.app import build_app, launch_app  # gradio loads slowly: only when needed
 
     assistant = Assistant(settings)

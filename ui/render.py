@@ -11,6 +11,7 @@ import re
 from typing import Callable, Iterable
 
 from rag import Answer, Citation, Passage
+from rag.text import printable
 
 CONTEXT_CHARS = 300
 MAX_ARTICLE_CHARS = 100_000
@@ -32,6 +33,12 @@ DocText = Callable[[str], "str | None"]
 def chat_text(text: str) -> str:
     """Text shown literally by a markdown renderer: markdown and HTML specials escaped."""
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+
+
+def name_text(name: str) -> str:
+    """A doc id or file name for a chat message: on one line (control and bidi characters
+    escaped), then escaped like `chat_text`."""
+    return chat_text(printable(name))
 
 
 def plain_text(display: str) -> str:

@@ -3,6 +3,12 @@
 A name from the browser is never trusted: directory parts, `..`, drive letters and odd
 characters are dropped, and the file is created exclusively inside the uploads folder
 (a different file under the same name gets `-1`, `-2`, ... appended).
+
+An upload only ever *adds*: it is ingested add-only, its documents are named
+`uploads/<file>` (a JSON line's id becomes `uploads/<file>#<id>`), so it can never
+update, replace or remove a document indexed by anyone else. One upload may add at most
+RAG_UI_UPLOAD_MAX_CHARS characters of text, so it never keeps other users' uploads
+waiting for long (uploads take turns).
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ingest import ingest_paths
-from rag import Assistant, IndexLockedError, RagError, Settings
-from ui.render import chat_text
+from rag import Assistant, IndexLockedError, InputTooLargeError, RagError, Settings
+from ui.render import chat_text, name_text
+
+UPLOADS_NAMESPACE = "uploads"
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 MAX_STEM_CHARS = 100
@@ -24,7 +32,7 @@ Progress = Callable[[int, int], None]
 
 
 def uploads_dir(settings: Settings) -> Path:
-    return Path(settings.data_dir) / "uploads"
+    return Path(settings.data_dir) / UPLOADS_NAMESPACE
 
 
 def safe_name(name: str) -> str:
@@ -85,21 +93,35 @@ def add_articles(
     if not files:
         return UploadOutcome("No file was uploaded.", ok=False)
     folder = uploads_dir(settings)
+    before = {folder.resolve() / p.name for p in folder.iterdir()} if folder.is_dir() else set()
     lines, saved = _save_all(files, folder)
     if not saved:
         return UploadOutcome("\n".join(lines), ok=False)
+    # A file identical to an earlier upload reuses that copy: never delete it on failure.
+    created = [p for p in saved if p not in before]
     try:
-        report = ingest_paths(saved, settings, embedder=assistant.embedder, progress=progress)
+        report = ingest_paths(
+            saved, settings, add_only=True, namespace=UPLOADS_NAMESPACE,
+            max_new_chars=settings.ui_upload_max_chars, embedder=assistant.embedder, progress=progress,
+        )
     except IndexLockedError:
-        _remove(saved)
+        _remove(created)
         lines.append("The index is busy (another ingest is running). Please try again in a moment.")
         return UploadOutcome("\n".join(lines), ok=False)
+    except InputTooLargeError as exc:
+        _remove(created)
+        lines.append(
+            f"Not added: {chat_text(str(exc))} One upload may add at most "
+            f"{settings.ui_upload_max_chars:,} characters (RAG_UI_UPLOAD_MAX_CHARS), so that it never "
+            "keeps other people's uploads waiting. Upload fewer or smaller files."
+        )
+        return UploadOutcome("\n".join(lines), ok=False)
     except RagError as exc:
-        _remove(saved)
+        _remove(created)
         lines.append(f"Could not add the files: {chat_text(str(exc))}")
         return UploadOutcome("\n".join(lines), ok=False)
     assistant.refresh()
-    return _describe(report, saved, folder, lines)
+    return _describe(report, created, folder, lines)
 
 
 def _save_all(files: Iterable[str | Path], folder: Path) -> tuple[list[str], list[Path]]:
@@ -108,23 +130,24 @@ def _save_all(files: Iterable[str | Path], folder: Path) -> tuple[list[str], lis
     for file in files:
         name = Path(str(file)).name
         if not is_supported(name):
-            lines.append(f"- **{chat_text(name)}** skipped: only {', '.join(SUPPORTED_SUFFIXES)} files can be added.")
+            lines.append(f"- **{name_text(name)}** skipped: only {', '.join(SUPPORTED_SUFFIXES)} files can be added.")
             continue
         try:
             saved.append(save_upload(file, folder, name))
         except (OSError, ValueError, RuntimeError) as exc:
-            lines.append(f"- **{chat_text(name)}** could not be saved: {chat_text(str(exc))}")
+            lines.append(f"- **{name_text(name)}** could not be saved: {chat_text(str(exc))}")
     return lines, saved
 
 
-def _describe(report, saved: list[Path], folder: Path, lines: list[str]) -> UploadOutcome:
+def _describe(report, created: list[Path], folder: Path, lines: list[str]) -> UploadOutcome:
+    """The message; copies of files that added nothing (unreadable, or duplicates) are removed."""
     failed_files = {Path(p.path).resolve() for p in report.problems if p.line is None}
     for problem in report.problems:
-        lines.append(f"- skipped {chat_text(_relative(str(problem), folder))}")
+        lines.append(f"- skipped {name_text(_relative(str(problem), folder))}")
     for duplicate in report.duplicates:
-        lines.append(f"- **{chat_text(duplicate.doc_id)}** has the same text as **{chat_text(duplicate.same_as)}**: not added again.")
-    _remove([p for p in saved if p.resolve() in failed_files])
-    _remove([p for p in saved if p.name in {d.doc_id for d in report.duplicates}])
+        lines.append(f"- **{name_text(duplicate.doc_id)}** has the same text as **{name_text(duplicate.same_as)}**: not added again.")
+    duplicated = {d.doc_id for d in report.duplicates}
+    _remove([p for p in created if p.resolve() in failed_files or f"{UPLOADS_NAMESPACE}/{p.name}" in duplicated])
     added = [*report.new, *report.updated]
     if report.unchanged:
         lines.insert(0, f"Already indexed, unchanged: {_names(report.unchanged)}.")
@@ -138,7 +161,7 @@ def _describe(report, saved: list[Path], folder: Path, lines: list[str]) -> Uplo
 
 
 def _names(doc_ids: Iterable[str]) -> str:
-    return ", ".join(f"**{chat_text(doc_id)}**" for doc_id in doc_ids)
+    return ", ".join(f"**{name_text(doc_id)}**" for doc_id in doc_ids)
 
 
 def _relative(text: str, folder: Path) -> str:

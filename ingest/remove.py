@@ -1,0 +1,54 @@
+"""Removing documents on request: besides `rag ingest --prune`, the only way anything
+leaves the index. Same write lock and server lease as an ingest."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Sequence
+
+from rag.bm25 import synced_bm25
+from rag.config import Settings
+from rag.embeddings import embedder_name
+from rag.errors import InvalidInputError
+from rag.lease import exclusive_writer
+from rag.store import IndexStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RemoveReport:
+    removed: tuple[str, ...]
+    not_found: tuple[str, ...]
+    documents_total: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.not_found
+
+    def summary(self) -> str:
+        return (f"{len(self.removed)} removed, {len(self.not_found)} not found; "
+                f"index holds {self.documents_total} documents")
+
+
+def remove_documents(doc_ids: Sequence[str], settings: Settings, *, model_name: str | None = None) -> RemoveReport:
+    """Remove the documents with these ids (record first, then chunks: crash-safe)."""
+    if isinstance(doc_ids, str) or not doc_ids or not all(isinstance(d, str) and d for d in doc_ids):
+        raise InvalidInputError("Give a list of one or more document ids to remove.")
+    with exclusive_writer(settings) as access:
+        store = IndexStore(access.client, settings, model_name or embedder_name(settings))
+        store.repair()
+        stored = store.stored_documents()
+        wanted = list(dict.fromkeys(doc_ids))
+        found = [d for d in wanted if d in stored]
+        access.ensure_held()
+        for doc_id in found:
+            store.delete_document(doc_id)
+            logger.info("Removed %s", doc_id)
+        synced_bm25(store, settings.data_dir / "bm25")
+        return RemoveReport(
+            removed=tuple(found),
+            not_found=tuple(d for d in wanted if d not in stored),
+            documents_total=store.count_documents(),
+        )
