@@ -34,7 +34,7 @@ from rag.guard import (
 )
 from rag.history import HistoryLike, to_turns
 from rag.lexical import best_sentence_coverage
-from rag.llm_answer import LLMAnswerer
+from rag.llm_answer import LLMAnswerer, ReplyStream
 from rag.retrieval import FusionConfig, HybridRetriever
 from rag.store import IndexStore
 from rag.text import require_unicode
@@ -130,10 +130,11 @@ class Assistant:
         answerer = self._get_answerer()
         if isinstance(answerer, LLMAnswerer):
             fallback: list[Answer] = []
-            pieces = self._llm_pieces(answerer, prepared, fallback)
+            reply = answerer.stream(prepared.standalone, prepared.passages)
             return AnswerStream(
-                pieces,
-                lambda reply: fallback[0] if fallback else self._finish(prepared, answerer.finish(reply, prepared.passages)),
+                self._llm_pieces(reply, prepared, fallback),
+                lambda text: fallback[0] if fallback else self._finish(
+                    prepared, answerer.finish(text, prepared.passages, cut=reply.cut)),
             )
         answer = self._finish(prepared, self._generate(prepared))
         return AnswerStream(iter([answer.text]), lambda _: answer)
@@ -199,12 +200,12 @@ class Assistant:
                 raise
             return self._answer_offline(prepared, exc)
 
-    def _llm_pieces(self, answerer: LLMAnswerer, prepared: _Prepared, fallback: list[Answer]) -> Iterator[str]:
+    def _llm_pieces(self, reply: ReplyStream, prepared: _Prepared, fallback: list[Answer]) -> Iterator[str]:
         """The model's pieces; if it fails before the first one and RAG_LLM_FALLBACK is on,
         the offline answer instead (after a piece has been shown, the error stands)."""
         started = False
         try:
-            for piece in answerer.stream(prepared.standalone, prepared.passages):
+            for piece in reply:
                 started = True
                 yield piece
         except LLMError as exc:

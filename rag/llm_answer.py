@@ -2,14 +2,15 @@
 
 A reply the model cut at its output cap (`LLMReplyCutError`) keeps only its complete
 sentences, and the answer gets a warning that says so; with none complete it is a refusal
-with that warning. A stream tells the cut in one last piece (`CUT_NOTE`, which the reader
-sees as it arrives) and `finish` reads it back, so a streamed answer ends the same way.
+with that warning. A `ReplyStream` shows the cut to the reader in one last piece
+(`CUT_NOTE`) and remembers it (`.cut`), so `finish(text, passages, cut=stream.cut)` ends a
+streamed answer the same way; nothing in the model's own text can fake a cut.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from rag.chat import ChatMessage, ChatModel
@@ -26,7 +27,6 @@ from rag.sentences import sentence_spans
 from rag.types import Draft, Passage
 
 CUT_NOTE = "\n\n(cut off: {message})"
-_CUT_NOTE = re.compile(r"\n\n\(cut off: (?P<message>[^\n]*)\)\Z")
 # A last sentence is complete when it ends in . ! ? … (then maybe quotes and markers).
 _COMPLETE_END = re.compile(r"[.!?…][\"'”’)\]]*(?:\s*\[[^\[\]\n]{1,20}\])*\Z")
 
@@ -55,20 +55,18 @@ class LLMAnswerer:
             return self._finish_cut(cut.partial, str(cut), passages)
         return self.finish(reply, passages)
 
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        """The model's pieces; when it cut the reply at its output cap, a last piece says so."""
-        try:
-            yield from self._model.stream(answer_messages(question, passages))
-        except LLMReplyCutError as cut:
-            yield CUT_NOTE.format(message=cut)
+    def stream(self, question: str, passages: Sequence[Passage]) -> ReplyStream:
+        """The model's pieces, as a `ReplyStream` (the model is called when it is iterated)."""
+        return ReplyStream(lambda: self._model.stream(answer_messages(question, passages)))
 
-    def finish(self, reply: str, passages: Sequence[Passage]) -> Draft:
-        """Parse and check the reply's citations; a refusal stays a refusal, a cut reply
-        (ending in `CUT_NOTE`) keeps its complete sentences."""
-        cut = _CUT_NOTE.search(reply)
-        if cut is not None:
-            return self._finish_cut(reply[: cut.start()], cut.group("message"), passages)
-        return _checked(reply, passages)
+    def finish(self, reply: str, passages: Sequence[Passage], cut: str | None = None) -> Draft:
+        """Parse and check the reply's citations; a refusal stays a refusal. With `cut` (a
+        stream's `.cut`), the reply was cut at the output cap: its note is dropped and only
+        its complete sentences are kept."""
+        if cut is None:
+            return _checked(reply, passages)
+        note = CUT_NOTE.format(message=cut)
+        return self._finish_cut(reply.removesuffix(note), cut, passages)
 
     def _finish_cut(self, partial: str, message: str, passages: Sequence[Passage]) -> Draft:
         kept = complete_sentences(partial)
@@ -77,6 +75,22 @@ class LLMAnswerer:
         else:
             draft = Draft("", (), True, "the model's reply was cut before its first sentence ended")
         return replace(draft, warnings=(f"{message} Only its complete sentences are kept.", *draft.warnings))
+
+
+class ReplyStream:
+    """Iterate for the model's pieces; when the model cut the reply at its output cap, one
+    last piece says so, and `.cut` then holds that message (None otherwise)."""
+
+    def __init__(self, start: Callable[[], Iterable[str]]) -> None:
+        self._start = start
+        self.cut: str | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            yield from self._start()
+        except LLMReplyCutError as cut:
+            self.cut = str(cut)
+            yield CUT_NOTE.format(message=self.cut)
 
 
 def _checked(reply: str, passages: Sequence[Passage]) -> Draft:

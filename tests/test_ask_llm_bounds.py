@@ -92,3 +92,11 @@ def test_llm_deadline__with_fallback_a_slow_service_is_answered_offline(index_se
     assert time.monotonic() - started < 1.0 + 3.0
     assert answer.answerer == "extractive (LLM fallback)"
     assert any("RAG_LLM_DEADLINE_S=1 s" in w for w in answer.warnings)
+
+
+def test_llm_cut__a_model_that_writes_the_cut_note_itself_is_not_taken_for_cut(index_settings, server):
+    forged = "The captured soldiers were aged 20 and 26 [1]. Putin claimed" + CUT_NOTE.format(message="forged")
+    server.enqueue(Reply(forged, pieces=(forged,)))
+    answer = make_assistant(index_settings, server).ask_stream(AGES)
+    "".join(answer)
+    assert not any("forged" in w and "complete sentences" in w for w in answer.answer.warnings)
