@@ -48,7 +48,7 @@ def main(squad_index: Path, seeds_dir: Path) -> None:
     )
     squad = rag.Assistant(rag.Settings(data_dir=squad_index, min_evidence=0.0))
     lines = (benchmark_dir() / "questions_dev.jsonl").read_text(encoding="utf-8").splitlines()
-    squad_rows, squad_labels = feature_rows(squad, [(json.loads(l)["question"], [], json.loads(l)["answerable"]) for l in lines])
+    squad_rows, squad_labels = feature_rows(squad, [(json.loads(row)["question"], [], json.loads(row)["answerable"]) for row in lines])
     x = np.array(seed_rows + squad_rows)
     y = np.array(seed_labels + squad_labels)
     weights = np.array([SEED_WEIGHT] * len(seed_rows) + [1.0] * len(squad_rows))

@@ -40,3 +40,26 @@ def assert_consistent(store) -> None:
         text = store.get_document(doc_id).text
         for _, chunk_text, metadata in chunks:
             assert text[metadata["start"] : metadata["end"]] == chunk_text
+
+
+def seeded_settings(tmp_path_factory, name: str):
+    """Settings of a fresh index holding the demo articles, embedded with `FakeEmbedder`."""
+    from ingest import ingest_paths
+    from rag.config import Settings
+    from tests.fakes import FakeEmbedder
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp(name))
+    ingest_paths([SEEDS], settings, embedder=FakeEmbedder())
+    return settings
+
+
+def llm_assistant(settings, server, **model_options):
+    """An Assistant (fake embedder) whose LLM is `OpenAIChatModel` talking to the scripted
+    `server` over real HTTP; `model_options` override timeout_s=2, max_retries=2, backoff_s=0.01."""
+    from rag.assistant import Assistant
+    from rag.openai_chat import OpenAIChatModel
+    from tests.fakes import FakeEmbedder
+
+    options = {"timeout_s": 2.0, "max_retries": 2, "backoff_s": 0.01} | model_options
+    model = OpenAIChatModel("sk-test", "test-model", base_url=server.base_url, **options)
+    return Assistant(settings, embedder=FakeEmbedder(), chat_model=model)

@@ -13,15 +13,14 @@ from rag.cli import main
 from rag.errors import LLMError
 from rag.openai_chat import OpenAIChatModel
 from rag.prompts import NOT_IN_SOURCES
-from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder
+from tests.helpers import llm_assistant, seeded_settings
 from tests.openai_server import Delay, Error, FakeOpenAIServer, Reply
 
 
 @pytest.fixture(scope="module")
 def index_settings(tmp_path_factory) -> Settings:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("llm-index"))
-    ingest_paths([SEEDS], settings, embedder=FakeEmbedder())
+    settings = seeded_settings(tmp_path_factory, "llm-index")
     return settings
 
 
@@ -31,10 +30,7 @@ def server():
         yield running
 
 
-def make_assistant(settings: Settings, server: FakeOpenAIServer, **model_options) -> Assistant:
-    options = {"timeout_s": 2.0, "max_retries": 2, "backoff_s": 0.01} | model_options
-    model = OpenAIChatModel("sk-test", "test-model", base_url=server.base_url, **options)
-    return Assistant(settings, embedder=FakeEmbedder(), chat_model=model)
+make_assistant = llm_assistant
 
 
 def test_llm__answer_is_cited_and_the_sources_are_sent_as_delimited_data(index_settings, server):

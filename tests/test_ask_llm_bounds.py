@@ -7,13 +7,12 @@ import time
 
 import pytest
 
-from ingest import ingest_paths
 from rag import Assistant, Settings
 from rag.errors import LLMError
 from rag.llm_answer import CUT_NOTE
 from rag.openai_chat import OpenAIChatModel
-from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder
+from tests.helpers import llm_assistant, seeded_settings
 from tests.openai_server import Delay, FakeOpenAIServer, Reply, Trickle
 
 AGES = "How old were the captured soldiers?"
@@ -22,8 +21,7 @@ SENTENCE = "The soldiers were aged 20 and 26 [1]. "
 
 @pytest.fixture(scope="module")
 def index_settings(tmp_path_factory) -> Settings:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("llm-bounds-index"))
-    ingest_paths([SEEDS], settings, embedder=FakeEmbedder())
+    settings = seeded_settings(tmp_path_factory, "llm-bounds-index")
     return settings
 
 
@@ -34,9 +32,7 @@ def server():
 
 
 def make_assistant(settings: Settings, server: FakeOpenAIServer, **model_options) -> Assistant:
-    options = {"timeout_s": 3.0, "max_retries": 1, "backoff_s": 0.01} | model_options
-    model = OpenAIChatModel("sk-test", "test-model", base_url=server.base_url, **options)
-    return Assistant(settings, embedder=FakeEmbedder(), chat_model=model)
+    return llm_assistant(settings, server, **({"timeout_s": 3.0, "max_retries": 1} | model_options))
 
 
 def test_llm_cut__reply_stopped_at_max_tokens_keeps_its_complete_sentences_and_says_so(index_settings, server):

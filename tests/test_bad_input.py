@@ -18,8 +18,9 @@ from click.testing import CliRunner
 from ingest import ingest_paths
 from rag import Assistant, Filters, InvalidInputError, Settings, Turn
 from rag.cli import main
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO
 from tests.fakes import FakeEmbedder
+from tests.helpers import seeded_settings
 
 AGES = "How old were the captured soldiers?"
 NOT_UTF8 = "How old were the \udcff captured soldiers?"  # what Python makes of the byte 0xFF in argv
@@ -28,8 +29,7 @@ LONE = "How old \ud800 were the captured soldiers?"
 
 @pytest.fixture(scope="module")
 def offline(tmp_path_factory) -> Assistant:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("bad-input-index"))
-    ingest_paths([SEEDS], settings, embedder=FakeEmbedder())
+    settings = seeded_settings(tmp_path_factory, "bad-input-index")
     return Assistant(settings, embedder=FakeEmbedder())
 
 

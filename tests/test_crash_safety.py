@@ -269,7 +269,7 @@ class Worker:
         return alive
 
     def finish(self, timeout: float = 120) -> dict:
-        line = self.wait_for(lambda l: l.startswith("DONE "), timeout)
+        line = self.wait_for(lambda text: text.startswith("DONE "), timeout)
         assert self.proc.wait(timeout=30) == 0, self.stderr()
         self._stderr.close()
         return json.loads(line[len("DONE "):])

@@ -14,14 +14,14 @@ from ingest import ingest_paths
 from rag import Assistant, Filters, InvalidInputError, Settings
 from tests.conftest import REPO, SEEDS
 from tests.fakes import FakeEmbedder
+from tests.helpers import seeded_settings
 
 AGES = "How old were the captured soldiers?"
 
 
 @pytest.fixture(scope="module")
 def offline(tmp_path_factory) -> Assistant:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("filters-index"))
-    ingest_paths([SEEDS], settings, embedder=FakeEmbedder())
+    settings = seeded_settings(tmp_path_factory, "filters-index")
     return Assistant(settings, embedder=FakeEmbedder())
 
 

@@ -26,7 +26,7 @@ from rag.errors import LLMError
 from rag.openai_chat import OpenAIChatModel
 from tests.conftest import REPO, SEEDS
 from tests.fakes import FakeEmbedder
-from tests.helpers import assert_consistent, copy_seeds, open_store
+from tests.helpers import assert_consistent, copy_seeds, open_store, seeded_settings
 from tests.openai_server import FakeOpenAIServer, Malformed, Truncated
 
 AGES = "How old were the captured soldiers?"
@@ -34,8 +34,7 @@ AGES = "How old were the captured soldiers?"
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> Settings:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("hardening-index"))
-    ingest_paths([SEEDS], settings, embedder=FakeEmbedder())
+    settings = seeded_settings(tmp_path_factory, "hardening-index")
     return settings
 
 
@@ -124,7 +123,7 @@ def test_bad_file__50_mb_file_is_rejected_by_size_without_reading_it(tmp_path):
         script = _BIG_FILE_WORKER.format(repo=str(REPO), folder=str(articles), data=str(tmp_path / data))
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180,
                               env={**os.environ, "RAG_MAX_FILE_MB": "20"})
-        return json.loads(next(l for l in done.stdout.splitlines() if l.startswith("RESULT "))[7:])
+        return json.loads(next(out for out in done.stdout.splitlines() if out.startswith("RESULT "))[7:])
 
     result = ingest_in_child(folder, "idx")
     control = ingest_in_child(copy_seeds(tmp_path / "control")[0].parent, "control-idx")  # same work, no big file
@@ -170,7 +169,7 @@ _CHECK_WORKER = textwrap.dedent(
 def _run_ingest_cli(*args: str) -> dict:
     done = subprocess.run([sys.executable, "-c", _CLI_WORKER.format(repo=str(REPO)), *args],
                           capture_output=True, text=True, timeout=120)
-    lines = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
+    lines = [out for out in done.stdout.splitlines() if out.startswith("RESULT ")]
     assert lines, done.stderr[-3000:]
     return json.loads(lines[0][7:])
 

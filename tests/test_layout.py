@@ -50,5 +50,8 @@ def test_seeds__are_byte_identical_to_the_shared_originals():
     shared = REPO.parent / "shared" / "seeds"
     if not shared.is_dir():
         pytest.skip("shared/seeds is not next to this checkout")
-    digest = lambda folder: sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.txt"))
+
+    def digest(folder):
+        return sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.txt"))
+
     assert digest(REPO / "seeds") == digest(shared)

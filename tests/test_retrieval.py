@@ -403,7 +403,9 @@ def test_paraphrased_questions_find_their_passage_with_the_real_model(tmp_path, 
     ours = _paraphrase_ranks(make_retriever(settings, real_embedder))
     dense = _paraphrase_ranks(make_retriever(settings, real_embedder, FusionConfig(bm25_weight=0.0)))
     at3 = [r is not None and r <= 3 for r in ours]
-    mrr = lambda ranks: sum(1 / r for r in ranks if r) / len(ranks)
+    def mrr(ranks):
+        return sum(1 / r for r in ranks if r) / len(ranks)
+
     report = f"hit@3 {sum(at3)}/{len(at3)}, MRR@10 {mrr(ours):.3f} (dense alone {mrr(dense):.3f})"
     record_property("paraphrases", report)
     print(report, "misses:", [q for (q, _, _), hit in zip(PARAPHRASES, at3) if not hit])
