@@ -85,7 +85,7 @@ def json_names(file_labels: tuple[str, ...], record_id: str | None, line: int, b
     return tuple(dict.fromkeys([record_id, *qualified] if record_id is not None and bare_id else qualified))
 
 
-def last_resort_name(preferred: str, source_key: str, taken: "set[str] | dict[str, object]") -> str:
+def last_resort_name(preferred: str, source_key: str, taken: set[str]) -> str:
     """`preferred~<hash>`, lengthened until free; the hash is of the source key, so the
     same source always gets the same name."""
     digest = hashlib.sha256(source_key.encode("utf-8", "surrogatepass")).hexdigest()
