@@ -182,6 +182,8 @@ def _report_unknown(unknown: Sequence[str], count: int, warnings: list[str]) -> 
     for label in unknown:
         logger.warning("Removed citation [%s]: there are only %d sources", label, count)
         warnings.append(f"removed citation [{label}], which matches no source")
+
+
 def _best_source(sentence: str, sources: Sequence[Passage], warnings: list[str]) -> list[int]:
     words = set(tokenize([sentence])[0])
     if not words or not sources:

@@ -113,7 +113,9 @@ class ChatHandlers:
         """Remove the chosen articles: only when the operator enabled it, for a logged-in user."""
         user = getattr(request, "username", None) if request is not None else None
         outcome = remove_articles(list(doc_ids or []), self.assistant, self.settings, user)
-        return outcome.message, self.article_filter(selected), self.article_filter([])
+        articles = self.article_filter(selected)  # one listing serves both dropdowns
+        doomed = {**articles, "value": []} if "choices" in articles else gr.update(value=[])
+        return outcome.message, articles, doomed
 
     def article_filter(self, selected: Sequence[str] | None = None) -> dict:
         try:
