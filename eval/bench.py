@@ -99,21 +99,27 @@ cli.add_command(retrieval_command)
               help="Index of the demo articles, reused or seeded on first use [default: a temp dir].")
 @click.option("--squad-index", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="An index of the SQuAD corpus (built by `retrieval` or `rag ingest`); omit to skip SQuAD.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Ask only the first N SQuAD questions.")
+@click.option("--quail-index", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="An index of the QuAIL news corpus (`rag ingest ../shared/benchmarks/quail-news/corpus.jsonl`).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Ask only the first N SQuAD/QuAIL questions.")
 @click.option("--cold/--no-cold", default=True, help="Also time whole `rag ask` processes against imports.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
-def ask_command(seeds_dir: Path | None, squad_index: Path | None, limit: int | None, cold: bool, out: Path | None) -> None:
+def ask_command(
+    seeds_dir: Path | None, squad_index: Path | None, quail_index: Path | None, limit: int | None, cold: bool,
+    out: Path | None,
+) -> None:
     """Answer correctness, refusal rates and their calibration, warm and cold latency."""
     from eval.bench_answers import run_answer_benchmark
     from eval.squad import benchmark_dir
 
     squad = benchmark_dir()
     questions = squad / "questions_dev.jsonl" if squad is not None and squad_index is not None else None
+    quail = squad.parent / "quail-news" / "questions.jsonl" if squad is not None and quail_index is not None else None
     if seeds_dir is not None:  # an existing index of the demo articles is fine here
-        emit(run_answer_benchmark(seeds_dir, squad_index, questions, limit, cold), out)
+        emit(run_answer_benchmark(seeds_dir, squad_index, questions, limit, cold, quail_index, quail), out)
         return
     with fresh_data_dir(None) as directory:
-        emit(run_answer_benchmark(directory, squad_index, questions, limit, cold), out)
+        emit(run_answer_benchmark(directory, squad_index, questions, limit, cold, quail_index, quail), out)
 
 
 from eval.bench_load import load_command  # noqa: E402

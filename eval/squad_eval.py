@@ -37,7 +37,7 @@ def run_squad_eval(
 
     Uses `data_dir` as the SQuAD index (built there when missing), else a temp dir.
     Faithfulness is not measured here."""
-    from eval.bench_answers import rates, squad_outcomes
+    from eval.bench_answers import effective_min_evidence, rates, squad_outcomes
     from eval.bench_retrieval import run_retrieval_benchmark
     from eval.squad import benchmark_dir
 
@@ -65,10 +65,11 @@ def run_squad_eval(
             shutil.rmtree(temporary, ignore_errors=True)
     ours = retrieval["results"]["ours"]
     n_ret = int(ours["questions"])
-    figures = rates(outcomes, settings.min_evidence)
+    threshold = effective_min_evidence(settings)
+    figures = rates(outcomes, threshold)
     answerable = sum(o.answerable for o in outcomes)
     unanswerable = len(outcomes) - answerable
-    accurate = sum(o.refused_at(settings.min_evidence) != o.answerable for o in outcomes)
+    accurate = sum(o.refused_at(threshold) != o.answerable for o in outcomes)
     entry = lambda value, n: {"mean": value if n else None, "n": n}  # noqa: E731
     aggregates = {
         "retrieval_hit@1": entry(ours["hit@1"], n_ret),

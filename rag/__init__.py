@@ -26,7 +26,7 @@ from rag.errors import (
     StoreError,
 )
 from rag.seeds import seeds_dir
-from rag.types import Answer, Article, Chunk, Citation, Document, Filters, Passage, Turn
+from rag.types import Answer, Article, Chunk, Citation, Document, Evidence, Fact, Filters, Passage, Turn
 
 __version__ = "0.1.0"
 
@@ -44,6 +44,8 @@ __all__ = [
     "DocumentNotFoundError",
     "Embedder",
     "EmptyIndexError",
+    "Evidence",
+    "Fact",
     "Filters",
     "IndexLockedError",
     "IndexMismatchError",

@@ -22,7 +22,7 @@ from rag.condense import condense_offline, condense_with_llm
 from rag.config import Settings
 from rag.embeddings import Embedder, build_embedder, embedder_name
 from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError
-from rag.extractive import ExtractiveAnswerer
+from rag.extractive import Candidate, ExtractiveAnswerer
 from rag.filters import filter_arguments
 from rag.guard import (
     EMPTY_FILTER_REFUSAL,
@@ -35,6 +35,7 @@ from rag.guard import (
 from rag.history import HistoryLike, to_turns
 from rag.lexical import best_sentence_coverage
 from rag.llm_answer import LLMAnswerer, ReplyStream
+from rag.metadata_answer import metadata_draft
 from rag.retrieval import FusionConfig, HybridRetriever
 from rag.store import IndexStore
 from rag.text import require_unicode
@@ -139,6 +140,15 @@ class Assistant:
         answer = self._finish(prepared, self._generate(prepared))
         return AnswerStream(iter([answer.text]), lambda _: answer)
 
+    def rank_sentences(
+        self, question: str, history: HistoryLike = (), k: int | None = None, filters: FiltersLike = None
+    ) -> list[Candidate]:
+        """Every sentence of the passages retrieved for `question`, with the offline
+        answerer's claim check, features and probability, best first: what its answer or
+        refusal is decided on (for explaining an answer, and for fitting the answer model)."""
+        prepared = self._prepare(question, history, k, filters)
+        return self._offline_answerer().rank(prepared.standalone, prepared.passages, asked=prepared.question)
+
     def retrieve(self, query: str, k: int | None = None, filters: FiltersLike = None) -> list[Passage]:
         """The passages that best match `query`, best first."""
         return self._get_retriever().retrieve(clean_question(query), self._k(k), to_filters(filters))
@@ -183,6 +193,10 @@ class Assistant:
         if not passages:
             text = EMPTY_FILTER_REFUSAL if filters and not filters.is_empty else NOT_FOUND_REFUSAL.format(searched="the index")
             return _Prepared(question, standalone, (), self._refusal(question, standalone, (), text, "nothing retrieved"))
+        about_article = metadata_draft(standalone, passages, self.get_document)
+        if about_article is not None:  # who wrote it, when, which outlet: from the document itself
+            prepared = _Prepared(question, standalone, passages, None)
+            return replace(prepared, early=self._finish(prepared, replace(about_article, answerer="metadata")))
         if self._uses_llm():
             coverage = best_sentence_coverage(standalone, (p.text for p in passages), self._bm25_idf)
             if coverage < LLM_MIN_COVERAGE:
@@ -226,24 +240,22 @@ class Assistant:
         return condense_offline(question, turns)
 
     def _finish(self, prepared: _Prepared, draft: Draft) -> Answer:
-        if draft.refused:
+        if draft.refused and not draft.partial:
             answer = self._not_found(prepared.question, prepared.standalone, prepared.passages, draft.reason)
-            return Answer(**{
-                **answer.__dict__,
-                "warnings": draft.warnings,
-                "evidence": draft.evidence,
-                "answerer": draft.answerer or answer.answerer,
-            })
+            return replace(answer, warnings=draft.warnings, evidence=draft.evidence, answerer=draft.answerer or answer.answerer)
         return Answer(
             question=prepared.question,
             standalone_question=prepared.standalone,
             text=draft.text,
-            refused=False,
+            refused=draft.refused,
             citations=draft.citations,
             passages=prepared.passages,
             answerer=draft.answerer or self.answerer_name,
             warnings=draft.warnings,
+            refusal_reason=draft.reason if draft.refused else "",
             evidence=draft.evidence,
+            fact=draft.fact,
+            partial=draft.partial,
         )
 
     def _not_found(self, question: str, standalone: str, passages: Sequence[Passage], reason: str) -> Answer:

@@ -1,78 +1,102 @@
 """The offline answerer: quotes the sentences that best answer the question, each cited.
 
-It never writes a word the sources do not contain (beyond the [n] markers), and it
-refuses when no sentence covers enough of what was asked.
+It never writes a word the sources do not contain (beyond the [n] markers and the
+fixed wording of a partial answer), and it refuses when no sentence is likely enough to
+answer.
 
-Steps: split the passages into sentences; score each lexically (IDF-weighted coverage of
-the question's terms, expected answer type) and semantically (MiniLM cosine, for the
-lexically best few only: embedding every sentence would cost ~6 ms each); keep the best
-sentence, add others that cover what it missed or that contradict it; refuse below the
-calibrated evidence thresholds.
+Steps: split the retrieved passages into sentences; for every sentence, the claim check
+(`rag.claims`: the question's names and numbers in the sentence and its article, the
+expected answer type, statements that a detail is not known), the lexical coverage and
+the MiniLM similarity; the fitted answer model (`rag.answer_model`) turns them into the
+probability that the sentence answers. The best sentence is quoted with others that add
+what it misses, answer another part of the question, or dispute it; below the evidence
+threshold the question is refused — saying what the articles do report when they
+discuss the topic but not the asked detail.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from rag.answer_model import AnswerModel, load_answer_model, pick_answer, question_features
 from rag.bm25 import tokenize
 from rag.citations import place_markers
+from rag.claims import ArticleWords, ClaimCheck, QuestionFacts, check_claim
 from rag.embeddings import Embedder
-from rag.lexical import (
-    TermWeights,
-    answer_type_terms,
-    expected_answer_type,
-    focus_terms,
-    has_answer_type,
-    question_terms,
-)
+from rag.answer_types import answer_type_terms
+from rag.lexical import TermWeights, focus_terms, question_terms
+from rag.quotes import is_caption, quote_span
 from rag.sentences import sentence_spans
-from rag.types import Citation, Draft, Evidence, Passage
+from rag.types import Citation, Draft, Evidence, Fact, Passage
 
-# Below this share of the question's (IDF-weighted) words, no sentence can answer it.
-MIN_COVERAGE = 0.3
-# Logistic model of "this best sentence answers the question", fitted on the SQuAD 2.0
-# dev questions and the seed questions by `python -m eval.fit_refusal` (see README).
-EVIDENCE_WEIGHTS = {
-    "bias": -1.99,
-    "cosine": 3.257,
-    "coverage": -0.499,
-    "focus_coverage": 1.608,
-    "retrieval": -0.305,
-    "type_fit": 0.389,
-    "heading": -0.482,
-}
-DEFAULT_MIN_EVIDENCE = 0.45
-# A further sentence must add this share of the question's weight to what is covered.
+# A further sentence joins the answer when its probability is at least this share of the best's...
+ADD_IF_WITHIN = 0.6
+# For a multi-part question ("where did each of the two ... want to go?"), a sentence that
+# holds another answer of the asked type joins if it is at least this share of the best.
+MULTI_PART_WITHIN = 0.25
+# ... and it adds this share of the question's weight to what is covered, answers another
+# part of a multi-part question, or disputes the best sentence.
 MIN_ADDED_COVERAGE = 0.2
-# A contrasting sentence ("however", "denied") joins the answer if it is this much on topic.
 CONTRAST_MIN_COVERAGE = 0.25
-SEMANTIC_CANDIDATES = 8
 MAX_SENTENCES = 3
-ADD_IF_WITHIN = 0.8  # a further sentence must score at least this share of the best one
+ARTICLE_CACHE = 64  # whole articles kept for the claim check (by chunk version)
 _CONTRAST = re.compile(r"\b(?:however|but|disputed|denied|denies|dismissed|rejected|contradict\w*|refuted)\b", re.I)
 _CLAIM = re.compile(r"\b(?:claimed|claims|announced|asserted|alleged|insisted)\b", re.I)
+# "Where did each of the two prisoners want to go?": one sentence per part may be needed.
+_MULTI_PART = re.compile(r"\b(?:each|both|respectively|either|two|three|all the)\b|\band\b.*\?", re.I)
 _MIN_WORDS = 4
 _STATEMENT_END = re.compile(r"[.!?…][\"'”’)\]]*$")
-HEADING_PENALTY = 0.1
+# What a partial answer says the articles do not give, by expected answer type.
+_DETAIL = {
+    "age": "how old",
+    "number": "how many or how much",
+    "money": "how much",
+    "date": "when",
+    "duration": "how long",
+    "person": "who",
+    "place": "where",
+    "organization": "which organisation",
+}
+# A partial answer needs a sentence this much on the topic, naming everything the question names.
+PARTIAL_MIN_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
-class SentenceEvidence:
+class Candidate:
+    """One sentence of a retrieved passage, checked and scored."""
+
     passage: Passage
     start: int  # offsets into the document, like the passage's
     end: int
     text: str
     terms: frozenset[str]
-    coverage: float
-    semantic: float = 0.0
-    score: float = 0.0
+    check: ClaimCheck
+    features: Mapping[str, float]
+    logit: float  # the ranker's: how likely this sentence holds the answer
+    probability: float
+
+    @property
+    def statement(self) -> bool:
+        """Not a headline, section heading or photo caption."""
+        return bool(_STATEMENT_END.search(self.text)) and not is_caption(self.text)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    terms: frozenset[str]
+    context_terms: frozenset[str]  # with the sentence before it in the passage
 
 
 class ExtractiveAnswerer:
@@ -83,93 +107,227 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         idf: Callable[[str], float],
         document_text: Callable[[str], str] | None = None,
-        cache_size: int = 8192,
-        min_evidence: float = DEFAULT_MIN_EVIDENCE,
+        cache_size: int = 20_000,
+        min_evidence: float | None = None,
+        model: AnswerModel | None = None,
     ) -> None:
-        self.min_evidence = min_evidence
+        self.model = model or load_answer_model()
+        self.min_evidence = self.model.min_evidence if min_evidence is None else min_evidence
         self._embedder = embedder
         self._idf = idf
-        # To quote the claim a denial answers, which may sit just before the passage.
+        # The whole article: for the claim check, and to quote the claim a denial answers.
         self._document_text = document_text
-        # Sentence vectors, reused across questions: most questions revisit the same passages.
+        # Sentence vectors, computed when first needed and reused across questions (most
+        # questions revisit the same passages). Measured against embedding every sentence
+        # at ingest: see the README ("Answering offline").
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        self._articles: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
     def answer(self, question: str, passages: Sequence[Passage], asked: str | None = None) -> Draft:
         """`question` is the standalone question; `asked`, the user's own words when a
         follow-up was expanded: terms only carried over from earlier turns count less."""
+        ranked = self.rank(question, passages, asked)
+        if not ranked:
+            return Draft("", (), True, "no passage matched the question")
+        facts = QuestionFacts.parse(asked or question)
+        pick = pick_answer([c.features for c in ranked], [c.probability for c in ranked])
+        if pick is None:  # asks for a type (how many, who, when) that no likely sentence holds
+            evidence = _evidence(ranked[0], ranked[1] if len(ranked) > 1 else None, self.model)
+            reason = f"no likely sentence holds the asked {facts.kind}"
+            return replace(_refusal(ranked[0], ranked, facts, reason), evidence=evidence)
+        best = ranked[pick]
+        ranked = [best, *(c for c in ranked if c is not best)]
+        evidence = _evidence(best, ranked[1] if len(ranked) > 1 else None, self.model)
+        if evidence.probability < self.min_evidence:
+            reason = f"evidence too weak (probability {evidence.probability:.2f} < {self.min_evidence:.2f})"
+            return replace(_refusal(best, ranked, facts, reason), evidence=evidence)
+        weights = self._weights(question, asked)
+        chosen = _with_claims_they_contrast(self._choose(best, ranked, weights, facts), self._document_text)
+        return replace(_draft_from(chosen, best), evidence=evidence)
+
+    def rank(self, question: str, passages: Sequence[Passage], asked: str | None = None) -> list[Candidate]:
+        """Every distinct sentence of the passages with its features and probability, best first."""
+        sentences = _split(passages, self._document_text)
+        if not sentences:
+            return []
+        weights = self._weights(question, asked)
+        facts = QuestionFacts.parse(asked or question)
+        kind_terms = answer_type_terms(facts.kind)
+        # The standalone question (a follow-up with what it refers to): its words alone ("How old
+        # were they?") are like nothing in any article. What was asked counts through the
+        # answer type and the lower weight of carried terms.
+        cosines = self._cosines(question, [s.text for s in sentences])
+        texts = {s.passage.doc_id: self._article_text(s.passage) for s in sentences}
+        words = {doc_id: ArticleWords.of_article(text) for doc_id, text in texts.items()}
+        checks = [check_claim(facts, s.text, words[s.passage.doc_id]) for s in sentences]
+        best_passage = max(p.score for p in passages) or 1.0
+        negated = float(facts.negated)
+        article_coverage = {doc_id: weights.coverage(_terms_of(text)) for doc_id, text in texts.items()}
+        coverages = [weights.coverage(_typed(s.terms, c, kind_terms)) for s, c in zip(sentences, checks)]
+        shared = {
+            "best_cosine": max(cosines),
+            "best_coverage": max(coverages),
+            "type_anywhere": _type_anywhere(facts, checks),
+        }
+        focus = weights.restricted_to(focus_terms(asked or question))
+        candidates = []
+        for sentence, check, cosine, coverage in zip(sentences, checks, cosines, coverages):
+            features = {
+                "cosine": cosine,
+                "cosine_gap": cosine - shared["best_cosine"],
+                "coverage": coverage,
+                "focus_coverage": focus.coverage(_typed(sentence.terms, check, kind_terms)),
+                "context_coverage": weights.coverage(_typed(sentence.context_terms, check, kind_terms)),
+                "article_coverage": article_coverage[sentence.passage.doc_id],
+                "passage_score": sentence.passage.score / best_passage,
+                "type_fit": (2 * check.type_fit - 1) if facts.kind else 0.0,
+                "span_found": float(check.span is not None),
+                "head_noun": 0.0 if check.head_found is None else (1.0 if check.head_found else -1.0),
+                "missing_sentence": check.share_missing_in_sentence,
+                "missing_article": check.share_missing_in_article,
+                "absence": float(check.absence),
+                "negation_mismatch": float(check.negation_mismatch),
+                "question_negated": negated,
+                **shared,
+            }
+            logit = self.model.ranker.logit(features)
+            candidates.append(
+                Candidate(
+                    sentence.passage, sentence.start, sentence.end, sentence.text, sentence.terms,
+                    check, features, logit, 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit)))),
+                )
+            )
+        # A headline or a photo caption names a topic or a picture; it states nothing that answers
+        # (a rule, not a feature: SQuAD's Wikipedia text, which the model is fitted on, has none).
+        return sorted(candidates, key=lambda c: (not c.statement, -c.probability))
+
+    def _weights(self, question: str, asked: str | None) -> TermWeights:
         terms = question_terms(question)
         carried = set(terms) - set(question_terms(asked)) if asked and asked != question else set()
-        weights = TermWeights.for_question(terms, self._idf, secondary=carried)
-        sentences = self.score_sentences(question, passages, weights, asked)
-        if not sentences:
-            return Draft("", (), True, "no passage matched the question", evidence=0.0)
-        best = sentences[0]
-        evidence = measure_evidence(best, weights, focus_terms(asked or question), expected_answer_type(asked or question))
-        if evidence.probability < self.min_evidence or evidence.probability == 0.0:
-            reason = f"evidence too weak (probability {evidence.probability:.2f}, coverage {evidence.coverage:.2f})"
-            return Draft("", (), True, reason, evidence=evidence)
-        chosen = _with_claims_they_contrast(self._choose(best, sentences, weights), self._document_text)
-        return replace(_draft_from(chosen), evidence=evidence)
+        return TermWeights.for_question(terms, self._idf, secondary=carried)
 
-    def score_sentences(
-        self, question: str, passages: Sequence[Passage], weights: TermWeights, asked: str | None = None
-    ) -> list[SentenceEvidence]:
-        """Every distinct sentence of the passages, best first."""
-        kind = expected_answer_type(asked or question)
-        found = _split(passages, weights, kind)
-        if not found:
-            return []
-        best_passage = max(p.score for p in passages) or 1.0
-        prior = {id(s): s.coverage + 0.2 * s.passage.score / best_passage for s in found}
-        found.sort(key=lambda s: -prior[id(s)])
-        top = found[:SEMANTIC_CANDIDATES]
-        cosines = self._cosines(question, [s.text for s in top])
-        if asked and asked != question:
-            # A follow-up's own words say what is asked; the carried terms only say about what.
-            own = self._cosines(asked, [s.text for s in top])
-            cosines = [(a + b) / 2 for a, b in zip(cosines, own)]
-        scored = [
-            replace(s, semantic=cos, score=_combine(s, cos, best_passage, kind)) for s, cos in zip(top, cosines)
-        ]
-        return sorted(scored, key=lambda s: -s.score)
+    def _article_text(self, passage: Passage) -> str:
+        """The whole article of a passage (the passage alone without `document_text`), cached
+        by chunk version: a re-ingested article has new chunk ids, so never a stale text."""
+        if self._document_text is None:
+            return passage.text
+        version = passage.chunk_id.rsplit("::", 1)[0]
+        with self._lock:
+            text = self._articles.get(version)
+            if text is not None:
+                self._articles.move_to_end(version)
+                return text
+        text = self._document_text(passage.doc_id)
+        with self._lock:
+            self._articles[version] = text
+            while len(self._articles) > ARTICLE_CACHE:
+                self._articles.popitem(last=False)
+        return text
 
     def _choose(
-        self, best: SentenceEvidence, ranked: list[SentenceEvidence], weights: TermWeights
-    ) -> list[SentenceEvidence]:
+        self, best: Candidate, ranked: list[Candidate], weights: TermWeights, facts: QuestionFacts
+    ) -> list[Candidate]:
         chosen = [best]
         covered = set(best.terms)
+        multi_part = bool(_MULTI_PART.search(facts.question)) and facts.kind is not None
+        spans = {_fact_text(best)} - {None}
         for other in ranked[1:]:
-            if len(chosen) == MAX_SENTENCES or other.score < ADD_IF_WITHIN * best.score:
+            bar = MULTI_PART_WITHIN if multi_part else ADD_IF_WITHIN
+            if len(chosen) == MAX_SENTENCES or other.probability < bar * best.probability or not other.statement:
                 break
             gain = weights.coverage(covered | other.terms) - weights.coverage(covered)
-            adds_terms = gain >= MIN_ADDED_COVERAGE
-            contrasts = bool(_CONTRAST.search(other.text)) and other.coverage >= CONTRAST_MIN_COVERAGE
-            if adds_terms or contrasts:
+            contrasts = bool(_CONTRAST.search(other.text)) and other.features["coverage"] >= CONTRAST_MIN_COVERAGE
+            # another part: as much about the question, holding another answer of the asked type
+            other_part = (
+                multi_part
+                and other.check.type_fit >= 1.0
+                and _fact_text(other) not in spans
+                and other.features["coverage"] >= best.features["coverage"] - 0.1
+            )
+            if other.probability >= ADD_IF_WITHIN * best.probability and (gain >= MIN_ADDED_COVERAGE or contrasts) or other_part:
                 chosen.append(other)
                 covered |= other.terms
+                spans.add(_fact_text(other))
         # Reading order within each article, articles in order of their best sentence.
-        rank = {s.passage.doc_id: i for i, s in reversed(list(enumerate(chosen)))}
-        return sorted(chosen, key=lambda s: (rank[s.passage.doc_id], s.start))
+        rank = {c.passage.doc_id: i for i, c in reversed(list(enumerate(chosen)))}
+        return sorted(chosen, key=lambda c: (rank[c.passage.doc_id], c.start))
 
     def _cosines(self, question: str, texts: list[str]) -> list[float]:
         query = self._embedder.embed_query(question)
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        vectors = self._embedder.embed_documents(missing) if missing else []
+        vectors = list(self._embedder.embed_documents(missing)) if missing else []
         with self._lock:
             for text, vector in zip(missing, vectors):
                 self._vectors[text] = vector
             found = [self._vectors.get(t) for t in texts]
+            for text in texts:
+                if text in self._vectors:
+                    self._vectors.move_to_end(text)
             while len(self._vectors) > self._cache_size:
                 self._vectors.popitem(last=False)
         return [float(np.dot(v, query)) if v is not None else 0.0 for v in found]
 
 
+@functools.lru_cache(maxsize=64)
+def _terms_of(text: str) -> frozenset[str]:
+    """The stemmed words of an article (cached: the same articles come back question after question)."""
+    return frozenset(tokenize([text])[0])
+
+
+def _typed(terms: frozenset[str], check: ClaimCheck, kind_terms: frozenset[str]) -> set[str]:
+    """A sentence holding the asked type covers the question's type words ("how old")."""
+    return set(terms | kind_terms) if check.type_fit >= 1.0 else set(terms)
+
+
+def _type_anywhere(facts: QuestionFacts, checks: Sequence[ClaimCheck]) -> float:
+    if facts.kind is None:
+        return 0.0
+    return 1.0 if any(c.type_fit >= 1.0 for c in checks) else -1.0
+
+
+def _fact_text(candidate: Candidate) -> str | None:
+    span = candidate.check.span
+    return candidate.text[span[0] : span[1]].lower() if span else None
+
+
+def _evidence(best: Candidate, second: Candidate | None, model: AnswerModel) -> Evidence:
+    """The judge's verdict on the best sentence: P(the question is answered), with the
+    features it saw and what each contributed."""
+    features = question_features(best.features, best.logit, second.logit if second else None)
+    return Evidence(
+        probability=round(model.judge.probability(features), 4),
+        cosine=round(best.features["cosine"], 4),
+        coverage=round(best.features["coverage"], 4),
+        focus_coverage=round(best.features["focus_coverage"], 4),
+        type_fit=best.check.type_fit,
+        missing=best.check.missing_in_article,
+        absence=best.check.absence,
+        features={name: round(value, 4) for name, value in features.items()},
+        contributions=model.judge.contributions(features),
+    )
+
+
+def _refusal(best: Candidate, ranked: Sequence[Candidate], facts: QuestionFacts, reason: str) -> Draft:
+    """A refusal; a partial answer when the articles discuss the topic but not the asked detail."""
+    if best.check.missing_in_article:
+        names = ", ".join(f"“{m}”" for m in best.check.missing_in_article)
+        return Draft("", (), True, f"{reason}; the best article never mentions {names}")
+    detail = _DETAIL.get(facts.kind or "")
+    on_topic = [c for c in ranked if c.statement and not c.check.missing_in_sentence and c.features["coverage"] >= PARTIAL_MIN_COVERAGE]
+    if detail is None or not on_topic or any(c.check.type_fit >= 1.0 for c in ranked):
+        return Draft("", (), True, reason)
+    related = on_topic[0]
+    partial = _draft_from([related], None)
+    text = f"The articles don't say {detail}. What they report: {partial.text}"
+    return Draft(text, partial.citations, True, f"{reason}; the articles discuss it but not {detail}", partial=True)
+
+
 def _with_claims_they_contrast(
-    chosen: list[SentenceEvidence], document_text: Callable[[str], str] | None
-) -> list[SentenceEvidence]:
+    chosen: list[Candidate], document_text: Callable[[str], str] | None
+) -> list[Candidate]:
     """Disputed claims are quoted with both sides: a denial ("Zelensky, however, disputed
     ...") brings the claim before it, and a claim brings a denial right after it."""
     result = list(chosen)
@@ -188,9 +346,7 @@ def _with_claims_they_contrast(
     return result
 
 
-def _neighbour(
-    sentence: SentenceEvidence, document_text: Callable[[str], str] | None, before: bool
-) -> SentenceEvidence | None:
+def _neighbour(sentence: Candidate, document_text: Callable[[str], str] | None, before: bool) -> Candidate | None:
     """The sentence just before (or after) `sentence` in its article."""
     passage = sentence.passage
     if document_text is not None:
@@ -208,73 +364,58 @@ def _neighbour(
         return None
     start, end = spans[-1] if before else spans[0]
     quote = text[start:end]
-    terms = frozenset(tokenize([quote])[0])
-    return SentenceEvidence(passage, start + offset, end + offset, quote, terms, 0.0, 0.0, sentence.score)
+    check = replace(sentence.check, span=None)
+    return Candidate(
+        passage, start + offset, end + offset, quote, frozenset(tokenize([quote])[0]), check, {}, sentence.logit,
+        sentence.probability,
+    )
 
 
-def _split(passages: Sequence[Passage], weights: TermWeights, kind: str | None) -> list[SentenceEvidence]:
+def _split(passages: Sequence[Passage], document_text: Callable[[str], str] | None) -> list[_Sentence]:
     seen: set[tuple[str, int]] = set()
-    found: list[SentenceEvidence] = []
+    found: list[_Sentence] = []
     for passage in passages:
+        previous: frozenset[str] = frozenset()
         for start, end in sentence_spans(passage.text):
+            # Scored as quoted: without a leading dateline or caption markup.
+            start, end = quote_span(passage.text, start, end)
             key = (passage.doc_id, passage.start + start)
             text = passage.text[start:end]
+            terms = frozenset(tokenize([text])[0])
+            context, previous = terms | previous, terms
             if key in seen or len(text.split()) < _MIN_WORDS:
                 continue
             seen.add(key)
-            terms = frozenset(tokenize([text])[0])
-            if kind and has_answer_type(text, kind):
-                terms |= answer_type_terms(kind)
-            found.append(
-                SentenceEvidence(passage, passage.start + start, passage.start + end, text, terms, weights.coverage(terms))
-            )
+            found.append(_Sentence(passage, passage.start + start, passage.start + end, text, terms, context))
     return found
 
 
-def measure_evidence(
-    best: SentenceEvidence, weights: TermWeights, focus: set[str], kind: str | None
-) -> Evidence:
-    """The features of the best sentence and the fitted probability that it answers."""
-    features = {
-        "cosine": best.semantic,
-        "coverage": best.coverage,
-        "focus_coverage": weights.restricted_to(focus).coverage(set(best.terms)),
-        "retrieval": best.passage.score,
-        "type_fit": (1 if has_answer_type(best.text, kind) else -1) if kind else 0,
-        "heading": not _STATEMENT_END.search(best.text),
-    }
-    logit = EVIDENCE_WEIGHTS["bias"] + sum(EVIDENCE_WEIGHTS[name] * float(value) for name, value in features.items())
-    probability = 0.0 if best.coverage < MIN_COVERAGE else 1.0 / (1.0 + math.exp(-logit))
-    rounded = {name: round(value, 4) if isinstance(value, float) else value for name, value in features.items()}
-    return Evidence(**rounded, probability=round(probability, 4))
-
-
-def _combine(sentence: SentenceEvidence, cosine: float, best_passage: float, kind: str | None) -> float:
-    type_fit = 0.08 if has_answer_type(sentence.text, kind) else -0.08
-    passage_prior = sentence.passage.score / best_passage
-    # A headline or section heading names a topic; it states nothing that answers.
-    heading = 0.0 if _STATEMENT_END.search(sentence.text) else HEADING_PENALTY
-    return 0.45 * cosine + 0.4 * sentence.coverage + 0.15 * passage_prior + (type_fit if kind else 0.0) - heading
-
-
-def _draft_from(chosen: Sequence[SentenceEvidence]) -> Draft:
+def _draft_from(chosen: Sequence[Candidate], best: Candidate | None) -> Draft:
     parts: list[str] = []
     citations: list[Citation] = []
+    fact: Fact | None = None
     for n, sentence in enumerate(chosen, start=1):
-        parts.append(place_markers(_without_marker_lookalikes(sentence.text), [n]))
+        # The quote skips a leading dateline or caption markup; offsets stay exact.
+        local_start, local_end = quote_span(sentence.text, 0, len(sentence.text))
+        start, end = sentence.start + local_start, sentence.start + local_end
+        quote = sentence.text[local_start:local_end]
+        parts.append(place_markers(_without_marker_lookalikes(quote), [n]))
         citations.append(
             Citation(
                 n=n,
                 doc_id=sentence.passage.doc_id,
                 title=sentence.passage.title,
                 source=sentence.passage.source,
-                text=sentence.text,
-                start=sentence.start,
-                end=sentence.end,
-                score=round(sentence.score, 4),
+                text=quote,
+                start=start,
+                end=end,
+                score=round(sentence.probability, 4),
             )
         )
-    return Draft(" ".join(parts), tuple(citations), False)
+        span = sentence.check.span
+        if sentence is best and span is not None and local_start <= span[0] and span[1] <= local_end:
+            fact = Fact(sentence.text[span[0] : span[1]], n, sentence.start + span[0], sentence.start + span[1])
+    return Draft(" ".join(parts), tuple(citations), False, fact=fact)
 
 
 _MARKER_LOOKALIKE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -284,3 +425,4 @@ def _without_marker_lookalikes(quote: str) -> str:
     """An article's own "[7]" would read as one of our citations: show it as "(7)" in the
     answer text. The citation keeps the article's exact words and offsets."""
     return _MARKER_LOOKALIKE.sub(r"(\1)", quote)
+

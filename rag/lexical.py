@@ -1,36 +1,15 @@
-"""Word-level evidence: which question terms a sentence covers, and what kind of answer
-a question expects. Cheap, deterministic, and the first line of defence against
-answering from passages that merely look related."""
+"""Word-level evidence: which question terms a sentence covers, weighted by how rare they
+are. Cheap, deterministic, and the first line of defence against answering from passages
+that merely look related (what kind of answer is asked: `rag.answer_types`)."""
 
 from __future__ import annotations
 
 import functools
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import AbstractSet, Callable, Iterable
 
 from rag.bm25 import tokenize
-
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundred|thousand|million|billion|dozens?|several|first|second|third)\b",
-    re.IGNORECASE,
-)
-_DATE = re.compile(
-    r"\b(?:1[5-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
-    r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
-    r"last (?:week|month|year|fall|spring|summer|winter)|century|centuries|decade)\b",
-    re.IGNORECASE,
-)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
-_AGE = re.compile(r"\baged?\b|\bages\b|\byears? old\b|\b\d+-year-old\b", re.IGNORECASE)
-_EXPECTS = (
-    ("age", re.compile(r"\bhow old\b|\bwhat (?:age|ages)\b|\bat what age\b", re.I)),
-    ("number", re.compile(r"\bhow (?:many|much|long|far|big|large)\b|\bwhat (?:age|percentage|number)\b", re.I)),
-    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|century|decade)\b", re.I)),
-    ("person", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
-)
-
 
 # Question scaffolding that bm25s's English stop list keeps; it says nothing about the topic.
 _QUESTION_WORDS = frozenset(
@@ -48,41 +27,6 @@ def _question_stems() -> frozenset[str]:
 def question_terms(question: str) -> list[str]:
     """Stemmed content words of the question (stop and question words dropped), no repeats."""
     return [t for t in dict.fromkeys(tokenize([question])[0]) if t not in _question_stems()]
-
-
-def expected_answer_type(question: str) -> str | None:
-    """'age', 'number', 'date' or 'person' when the question's wording asks for one."""
-    for kind, pattern in _EXPECTS:
-        if pattern.search(question):
-            return kind
-    return None
-
-
-# The words that ask for an answer type; a sentence holding that type answers them.
-_TYPE_WORDS = {
-    "age": "old age ages aged",
-    "number": "many much long far big large percentage number",
-    "date": "year date day month century decade",
-    "person": "",
-}
-
-
-@functools.cache
-def answer_type_terms(kind: str | None) -> frozenset[str]:
-    """Stemmed question words that a sentence of answer type `kind` covers."""
-    return frozenset(tokenize([_TYPE_WORDS.get(kind or "", "")])[0]) if kind else frozenset()
-
-
-def has_answer_type(sentence: str, kind: str | None) -> bool:
-    if kind == "age":
-        return bool(_AGE.search(sentence)) and bool(_NUMBER.search(sentence))
-    if kind == "number":
-        return bool(_NUMBER.search(sentence))
-    if kind == "date":
-        return bool(_DATE.search(sentence))
-    if kind == "person":
-        return bool(_NAME.search(sentence))
-    return True
 
 
 SECONDARY_WEIGHT = 0.4
@@ -109,7 +53,7 @@ class TermWeights:
             weights[term] *= SECONDARY_WEIGHT
         return cls(weights)
 
-    def coverage(self, sentence_terms: set[str]) -> float:
+    def coverage(self, sentence_terms: AbstractSet[str]) -> float:
         """Share of the question's weight that the sentence's terms cover, 0..1."""
         total = sum(self.weights.values())
         if total <= 0:

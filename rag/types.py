@@ -130,24 +130,40 @@ class Turn:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Why the offline answerer answered or refused: features of its best sentence and
-    the probability, from a model fitted on labelled questions, that it answers."""
+    """Why the offline answerer answered or refused: the claim check and features of its
+    best sentence, and the probability, from a model fitted on SQuAD 2.0 questions
+    (`rag.answer_model`), that the sentence answers the question."""
 
+    probability: float
     cosine: float  # semantic similarity of question and sentence (MiniLM)
     coverage: float  # share of the question's IDF-weighted words in the sentence
     focus_coverage: float  # the same for the question's words that are not names
-    retrieval: float  # fused retrieval score of the sentence's passage
-    type_fit: int  # +1 has the expected answer type (age, number, date, person), -1 lacks it, 0 none expected
-    heading: bool  # the sentence is a headline or section heading
-    probability: float
+    type_fit: float  # 1 holds the expected answer type (age, number, date, person, ...), 0.5 weakly, 0 not
+    missing: tuple[str, ...] = ()  # names/numbers of the question its article never mentions
+    absence: bool = False  # the sentence says the asked detail is not known or not given
+    features: Mapping[str, float] = field(default_factory=dict)  # every feature the model saw
+    contributions: Mapping[str, float] = field(default_factory=dict)  # each feature's share of the logit
+
+
+@dataclass(frozen=True)
+class Fact:
+    """The short answer inside a quoted sentence (the age, the number, the name):
+    `get_document(doc_id).text[start:end] == text`, within citation `citation`'s span."""
+
+    text: str
+    citation: int  # the n of the citation whose quote holds it
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
 class Answer:
     """What `ask` returns: text with `[n]` markers and the citations they point to.
 
-    When `refused` is True the text explains why and there are no citations;
-    `passages` still shows what was searched.
+    When `refused` is True the text explains why and there are no citations, except for a
+    `partial` answer: the articles discuss the topic but not the asked detail, and the text
+    says so, citing what they do report. `passages` still shows what was searched.
+    `fact` is the short answer inside the first quote, when there is one.
     """
 
     question: str
@@ -162,6 +178,8 @@ class Answer:
     # Offline answerer: how well its best sentence supports an answer; the question is
     # refused when evidence.probability < RAG_MIN_EVIDENCE. None for the LLM answerer.
     evidence: Evidence | None = None
+    fact: Fact | None = None
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,3 +193,5 @@ class Draft:
     warnings: tuple[str, ...] = ()
     evidence: Evidence | None = None
     answerer: str = ""  # set when not the assistant's usual answerer (an offline fallback)
+    fact: Fact | None = None
+    partial: bool = False  # a refusal that cites what the articles do say

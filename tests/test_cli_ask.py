@@ -64,3 +64,17 @@ def test_ask_help__documents_exit_codes_and_filters():
     result = CliRunner().invoke(main, ["ask", "--help"])
     for words in ("--filter", "title=", "Exit code 0 when answered, 1 when", "OPENAI_API_KEY"):
         assert words in result.output
+
+
+def test_render__prints_the_fact_first_and_a_partial_answer_with_its_source():
+    from rag.ask_command import render
+    from rag.types import Answer, Citation, Fact
+
+    citation = Citation(1, "d", "Fire", "fire.txt", "The soldiers, aged 20 and 26, rested.", 10, 48, 0.9)
+    answered = Answer("q", "q", "The soldiers, aged 20 and 26, rested [1].", False, (citation,), (), "extractive",
+                      fact=Fact("20 and 26", 1, 29, 38))
+    assert render(answered).splitlines()[0] == "Answer: 20 and 26 [1]"
+    partial = Answer("q", "q", "The articles don't say how many. What they report: The soldiers rested [1].", True,
+                     (citation,), (), "extractive", partial=True)
+    shown = render(partial)
+    assert "Sources:" in shown and "[1] Fire" in shown and "Searched:" not in shown

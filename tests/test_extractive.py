@@ -30,7 +30,7 @@ def test_answer__quotes_whole_sentences_with_exact_offsets():
     assert citation.text == "The soldiers, aged 20 and 26, were treated in Kyiv."
     assert ARTICLE[citation.start : citation.end] == citation.text
     assert draft.text.startswith("The soldiers, aged 20 and 26, were treated in Kyiv [1].")
-    assert draft.evidence.type_fit == 1 and draft.evidence.coverage > 0.5
+    assert draft.evidence.type_fit == 1.0 and draft.evidence.coverage > 0.5
 
 
 def test_answer__a_denial_comes_with_the_claim_before_it_even_from_another_chunk():
@@ -45,10 +45,53 @@ def test_answer__a_denial_comes_with_the_claim_before_it_even_from_another_chunk
     assert all(ARTICLE[c.start : c.end] == c.text for c in draft.citations)
 
 
-def test_answer__nothing_in_common_is_refused_with_zero_probability():
-    draft = answerer().answer("What is the capital of France?", [passage()])
-    assert draft.refused and draft.citations == () and draft.evidence.probability == 0.0
-    assert "evidence too weak" in draft.reason
+def test_answer__a_name_the_article_never_mentions_is_reported_missing():
+    draft = answerer().answer("What did China's foreign ministry say about Kursk?", [passage()])
+    assert draft.evidence.missing == ("china",)
+
+
+def test_answer__a_name_never_mentioned_is_in_the_refusal_reason():
+    draft = answerer(min_evidence=1.0).answer("What did China's foreign ministry say about Kursk?", [passage()])
+    assert draft.refused and draft.citations == () and "china" in draft.reason
+
+
+def test_evidence__contributions_add_up_to_the_judges_logit():
+    answering = answerer()
+    draft = answering.answer("How old were the soldiers?", [passage()])
+    judge = answering.model.judge
+    assert abs(judge.bias + sum(draft.evidence.contributions.values()) - judge.logit(draft.evidence.features)) < 0.01
+    assert 0.0 < draft.evidence.probability < 1.0
+
+
+def test_answer__the_fact_is_the_ages_inside_the_quote():
+    draft = answerer().answer("How old were the soldiers?", [passage()])
+    fact, citation = draft.fact, draft.citations[0]
+    assert fact is not None and fact.text == "20 and 26" and fact.citation == citation.n
+    assert ARTICLE[fact.start : fact.end] == fact.text and citation.start <= fact.start < fact.end <= citation.end
+
+
+def test_answer__a_quote_skips_a_leading_dateline_but_keeps_exact_offsets():
+    text = "Harbor news\n\nSAN MATEO, Calif. — A wildfire destroyed 46 homes on Tuesday, officials said."
+    draft = answerer().answer("How many homes did the wildfire destroy?", [passage(text)])
+    citation = draft.citations[0]
+    assert citation.text == "A wildfire destroyed 46 homes on Tuesday, officials said."
+    assert text[citation.start : citation.end] == citation.text
+    assert draft.fact is not None and draft.fact.text.startswith("46")
+
+
+def test_answer__the_topic_without_the_asked_detail_is_a_partial_answer():
+    text = "Shelter news\n\nVolunteers at the Bayside shelter handed out food and blankets on Friday."
+    draft = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, min_evidence=1.0).answer(
+        "How many volunteers worked at the Bayside shelter?", [passage(text)])
+    assert draft.refused and draft.partial
+    assert draft.text.startswith("The articles don't say how many")
+    assert draft.citations[0].text == "Volunteers at the Bayside shelter handed out food and blankets on Friday."
+    assert text[draft.citations[0].start : draft.citations[0].end] == draft.citations[0].text
+
+
+def test_answer__a_question_not_about_the_topic_is_no_partial_answer():
+    draft = answerer(min_evidence=1.0).answer("How many ships sank near Kyiv in 1990?", [passage()])
+    assert draft.refused and not draft.partial and draft.citations == ()
 
 
 def test_answer__threshold_decides_between_answer_and_refusal():

@@ -24,6 +24,8 @@ def test_rag_exports__are_pinned():
         "DocumentNotFoundError",
         "Embedder",
         "EmptyIndexError",
+        "Evidence",
+        "Fact",
         "Filters",
         "IndexLockedError",
         "IndexMismatchError",

@@ -10,7 +10,7 @@ import html
 import re
 from typing import Callable, Iterable
 
-from rag import Answer, Citation, Passage
+from rag import Answer, Citation, Fact, Passage
 from rag.text import printable
 
 CONTEXT_CHARS = 300
@@ -106,9 +106,9 @@ def highlighted(text: str, start: int, end: int) -> str:
     return f"{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}"
 
 
-def citation_card(citation: Citation, doc_text: str | None) -> str:
-    """One source card: number, title, source, the highlighted quote in context, and the
-    whole article behind a <details> toggle."""
+def citation_card(citation: Citation, doc_text: str | None, fact: Fact | None = None) -> str:
+    """One source card: number, title, source, the highlighted quote in context (the short
+    answer inside it in bold), and the whole article behind a <details> toggle."""
     head = (
         f'<div class="rag-card" id="rag-source-{citation.n}">'
         f'<div class="rag-card-head"><span class="rag-num">[{citation.n}]</span> '
@@ -120,10 +120,21 @@ def citation_card(citation: Citation, doc_text: str | None) -> str:
         return head + body + "</div>"
     before, quote, after = context_window(doc_text, citation.start, citation.end)
     body = (
-        f'<blockquote class="rag-quote">{html.escape(before)}<mark>{html.escape(quote)}</mark>'
+        f'<blockquote class="rag-quote">{html.escape(before)}<mark>{_with_fact(quote, citation, fact)}</mark>'
         f"{html.escape(after)}</blockquote>"
     )
     return head + body + whole_article(doc_text, citation.start, citation.end) + "</div>"
+
+
+def _with_fact(quote: str, citation: Citation, fact: Fact | None) -> str:
+    """The escaped quote, the fact inside it (offsets into the document) in <strong>."""
+    if fact is None or fact.citation != citation.n or not citation.start <= fact.start < fact.end <= citation.end:
+        return html.escape(quote)
+    lo, hi = fact.start - citation.start, fact.end - citation.start
+    return (
+        f'{html.escape(quote[:lo])}<strong class="rag-fact">{html.escape(quote[lo:hi])}</strong>'
+        f"{html.escape(quote[hi:])}"
+    )
 
 
 def whole_article(text: str, start: int, end: int) -> str:
@@ -151,11 +162,11 @@ def source_line(source: str) -> str:
 
 def sources_html(answer: Answer, doc_text: DocText) -> str:
     """The sources panel for an answer: cards for citations, or the refusal's search."""
-    if answer.refused:
+    if answer.refused and not answer.partial:
         return refusal_html(answer)
     if not answer.citations:
         return panel('<p class="rag-empty">This answer cites no passages.</p>')
-    cards = "".join(citation_card(c, _safe_text(doc_text, c.doc_id)) for c in answer.citations)
+    cards = "".join(citation_card(c, _safe_text(doc_text, c.doc_id), answer.fact) for c in answer.citations)
     warnings = "".join(f'<p class="rag-warning">{html.escape(w)}</p>' for w in answer.warnings)
     return panel(cards + warnings, f"Sources ({len(answer.citations)})")
 
@@ -215,6 +226,7 @@ CSS = """
 .rag-source { font-size: .85em; color: #57606a; margin-bottom: .4em; word-break: break-all; }
 .rag-quote { margin: .3em 0; padding: .3em .6em; border-left: 3px solid #0969da; white-space: pre-wrap; font-size: .92em; }
 .rag-quote mark, .rag-article-text mark { background: #fff3a3; color: inherit; padding: 0 .1em; }
+.rag-fact { font-weight: 700; text-decoration: underline; text-decoration-thickness: 2px; }
 .rag-article summary { cursor: pointer; font-size: .85em; color: #0969da; }
 .rag-article-text { white-space: pre-wrap; font-size: .88em; max-height: 24em; overflow-y: auto; }
 .rag-refusal { border-color: #d4a72c; background: #fff8c5; }

@@ -1,0 +1,199 @@
+"""The claim check: does a sentence (and its article) hold what the question asks about?
+
+Shared by both answerers (the offline answerer ranks and refuses with it; the LLM path
+checks each generated sentence against the one it cites). For a question, once:
+its named entities, numbers and dates (`QuestionFacts`); for each candidate sentence:
+which of those the sentence and its whole article mention, whether it holds the expected
+answer type, and whether it states that the asked detail is not known (`ClaimCheck`).
+
+A name, number or date of the question that appears nowhere in an article is the
+strongest sign that the article cannot answer it: it is how SQuAD 2.0's adversarial
+unanswerable questions are built ("What did China's foreign ministry say?" over
+articles that never mention China).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from rag.answer_types import answer_span, expected_answer_type, states_absence, type_fit
+from rag.bm25 import tokenize_one
+
+# Words that open or scaffold questions; capitalised only because they start one.
+_NOT_NAMES = frozenset(
+    "how what which who whom whose when where why were was did does do is are am been be has have had can "
+    "could would should will shall may might must tell explain describe according the a an in on at of for "
+    "to from by with and or but if i you we they he she it this that these those there after before during "
+    "about between since until besides beside also".split()
+)
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|n't|cannot)\b|n[’']t\b", re.I)
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+@dataclass(frozen=True)
+class QuestionFacts:
+    """What a question is about, parsed once per question."""
+
+    question: str
+    entities: tuple[str, ...]  # capitalised names, lower-cased ("north korea", "kim jong un")
+    numbers: tuple[str, ...]  # digits as written, without thousands separators ("1066", "12000")
+    kind: str | None  # expected answer type (rag.answer_types)
+    negated: bool
+    head: str | None = None  # stem of the noun a "which/what <noun>" question asks for ("hospital")
+
+    @classmethod
+    def parse(cls, question: str) -> "QuestionFacts":
+        return cls(
+            question=question,
+            entities=tuple(dict.fromkeys(_entities(question))),
+            numbers=tuple(dict.fromkeys(_numbers(question))),
+            kind=expected_answer_type(question),
+            negated=bool(_NEGATION.search(question)),
+            head=_head_noun(question),
+        )
+
+    @property
+    def mentions(self) -> tuple[str, ...]:
+        """Entities and numbers: the things a sentence that answers must be about."""
+        return self.entities + self.numbers
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """How one sentence relates to the question's facts."""
+
+    missing_in_sentence: tuple[str, ...]  # question entities/numbers the sentence does not mention
+    missing_in_article: tuple[str, ...]  # ... that its whole article does not mention
+    mentions: int  # how many entities/numbers the question has
+    type_fit: float  # 1 holds the expected answer type, 0.5 weakly, 0 not; 1 when none expected
+    absence: bool  # says the asked detail is not known or not given ("did not disclose how many")
+    negation_mismatch: bool  # one of question and sentence is negated, the other not
+    span: tuple[int, int] | None  # the short answer inside the sentence, when one is found
+    head_found: bool | None = None  # the sentence names the asked noun ("... General Hospital"); None: none asked
+
+    @property
+    def share_missing_in_sentence(self) -> float:
+        return len(self.missing_in_sentence) / self.mentions if self.mentions else 0.0
+
+    @property
+    def share_missing_in_article(self) -> float:
+        return len(self.missing_in_article) / self.mentions if self.mentions else 0.0
+
+
+def check_claim(facts: QuestionFacts, sentence: str, article: "ArticleWords") -> ClaimCheck:
+    """The claim check of `sentence` (from the article `article`) against the question."""
+    words = ArticleWords.of(sentence)
+    missing_sentence = tuple(m for m in facts.mentions if not words.mentions(m))
+    missing_article = tuple(m for m in missing_sentence if not article.mentions(m))
+    absence = states_absence(sentence, facts.question)
+    fit = type_fit(sentence, facts.kind, facts.question) if facts.kind else 1.0
+    span = answer_span(facts.question, sentence, facts.kind) if facts.kind and fit > 0 else None
+    return ClaimCheck(
+        missing_in_sentence=missing_sentence,
+        missing_in_article=missing_article,
+        mentions=len(facts.mentions),
+        type_fit=1.0 if absence else fit,
+        absence=absence,
+        negation_mismatch=facts.negated != bool(_NEGATION.search(sentence)),
+        span=None if absence else span,
+        head_found=None if facts.head is None else facts.head in set(tokenize_one(sentence)),
+    )
+
+
+@dataclass(frozen=True)
+class ArticleWords:
+    """The words of a text, for "does it mention X" with light stemming: a word matches
+    any word sharing its first letters ("China" ~ "Chinese", "Russia" ~ "Russian")."""
+
+    prefixes: frozenset[str]
+    numbers: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> "ArticleWords":
+        prefixes: set[str] = set()
+        for word in {w.lower() for w in _WORD.findall(text)}:
+            word = _POSSESSIVE.sub("", word)
+            prefixes.update(word[:n] for n in range(_PREFIX_MIN, len(word) + 1))
+            prefixes.add(word)
+        return cls(frozenset(prefixes), frozenset(_numbers(text)))
+
+    @classmethod
+    def of_article(cls, text: str) -> "ArticleWords":
+        """Cached: the same few articles are checked for every candidate sentence."""
+        return _article_words(text)
+
+    def mentions(self, mention: str) -> bool:
+        if mention[:1].isdigit():
+            return mention in self.numbers
+        return all(_prefix(word) in self.prefixes for word in mention.split())
+
+
+@functools.lru_cache(maxsize=128)
+def _article_words(text: str) -> ArticleWords:
+    return ArticleWords.of(text)
+
+
+_PREFIX_MIN = 4
+
+
+def _prefix(word: str) -> str:
+    """The part of a word that its inflections and demonyms share."""
+    word = _POSSESSIVE.sub("", word.lower())
+    return word if len(word) <= _PREFIX_MIN else word[: max(_PREFIX_MIN, len(word) - 2)]
+
+
+_HEAD = re.compile(
+    r"\b(?:what|which)\s+(?:(?:kind|type|sort|form|part|piece|group|set)s?\s+of\s+(?:the\s+|a\s+|an\s+)?)?([a-z][\w-]*)",
+    re.IGNORECASE,
+)
+_NOT_HEADS = frozenset(
+    "is was are were did does do has have had can could would will should may might must the a an "
+    "of in on at to for by from with about it this that these those he she they we you i".split()
+)
+
+
+def _head_noun(question: str) -> str | None:
+    """The noun of "which hospital ...", "what documents ...": an answer should name one."""
+    match = _HEAD.search(question)
+    if match is None or match.group(1).lower() in _NOT_HEADS:
+        return None
+    stems = tokenize_one(match.group(1))
+    return stems[0] if stems else None
+
+
+def _numbers(text: str) -> list[str]:
+    return [n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)]
+
+
+def _entities(question: str) -> list[str]:
+    """Runs of capitalised words, skipping question scaffolding ("What", "Did"). A word
+    capitalised only because it opens a sentence ("Following the report, ...") is not a
+    name unless the next word is capitalised too ("North Korea said ...")."""
+    found: list[str] = []
+    run: list[str] = []
+    words = list(_WORD.finditer(question))
+    for i, match in enumerate(words):
+        bare = _POSSESSIVE.sub("", match.group())
+        opens = _opens_sentence(question, match.start())
+        capitalised = bare[:1].isupper() and bare.lower() not in _NOT_NAMES and not bare.isdigit()
+        if capitalised and opens and not run:
+            following = _POSSESSIVE.sub("", words[i + 1].group()) if i + 1 < len(words) else ""
+            capitalised = following[:1].isupper() and following.lower() not in _NOT_NAMES
+        if capitalised:
+            run.append(bare.lower())
+            continue
+        if run:
+            found.append(" ".join(run))
+            run = []
+    if run:
+        found.append(" ".join(run))
+    return found
+
+
+def _opens_sentence(text: str, at: int) -> bool:
+    before = text[:at].rstrip(" \t\"'“‘(")
+    return not before or before[-1] in ".!?:;\n"

@@ -1,0 +1,163 @@
+"""The offline answerer on questions of every failure class, over articles written for
+these tests (tests/data/answers/), with the real MiniLM and a real Chroma index.
+
+Classes: the asked answer type, paraphrase, a name the articles never mention, statements
+that a detail is not given, questions about the article itself, multi-part questions,
+follow-ups, and quotes free of datelines and captions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag import Answer, Assistant, Settings
+
+ARTICLES = Path(__file__).parent / "data" / "answers"
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, real_embedder) -> Assistant:
+    from ingest import ingest_paths
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("answers"))
+    report = ingest_paths([ARTICLES], settings, embedder=real_embedder)
+    assert not report.failed
+    return Assistant(settings, embedder=real_embedder, auto_seed=False)
+
+
+def quoted(answer: Answer) -> str:
+    return " ".join(c.text for c in answer.citations)
+
+
+def assert_exact(assistant: Assistant, answer: Answer) -> None:
+    for citation in answer.citations:
+        assert assistant.get_document(citation.doc_id).text[citation.start : citation.end] == citation.text
+    if answer.fact is not None:
+        citation = answer.citations[answer.fact.citation - 1]
+        text = assistant.get_document(citation.doc_id).text
+        assert text[answer.fact.start : answer.fact.end] == answer.fact.text
+        assert citation.start <= answer.fact.start < answer.fact.end <= citation.end
+
+
+# 1. The answer type: a sentence holding what is asked beats one that only shares words.
+
+def test_an_age_question_quotes_the_sentence_with_the_ages(assistant):
+    answer = assistant.ask("How old were the two injured firefighters?")
+    assert not answer.refused
+    assert "aged 34" in answer.citations[0].text
+    assert answer.fact is not None and "34" in answer.fact.text
+    assert_exact(assistant, answer)
+
+
+def test_a_count_question_quotes_the_count_not_another_number(assistant):
+    answer = assistant.ask("How many homes were destroyed by the wildfire?")
+    assert not answer.refused
+    assert "46 homes" in answer.citations[0].text
+    assert answer.fact is not None and "46" in answer.fact.text
+    assert "3,100 acres" not in answer.text.split("[1]")[0]
+    assert_exact(assistant, answer)
+
+
+# 2. Paraphrase: the question's words differ from the article's.
+
+def test_a_paraphrased_question_is_answered(assistant):
+    answer = assistant.ask("What documents did the sailors carry?")  # the article: "carried ... an I.D. card"
+    assert not answer.refused
+    assert "I.D. card" in answer.citations[0].text
+
+
+def test_questioning_finds_the_sentence_about_interrogation_help(assistant):
+    answer = assistant.ask("Who helped the investigators interrogate the sailors?")
+    assert not answer.refused
+    assert "interpreters" in quoted(answer)
+
+
+# 3. A name or number the articles never mention.
+
+@pytest.mark.parametrize("question", [
+    "What did China's foreign ministry say about the detained sailors?",
+    "What is the capital of France?",
+    "How many homes did the 2019 earthquake in Harbor Town destroy?",
+])
+def test_a_question_about_something_never_mentioned_is_refused(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.refused and answer.citations == ()
+
+
+# 4. The articles say a detail is not given: that is the answer.
+
+def test_a_statement_that_a_number_was_not_given_answers_the_question(assistant):
+    answer = assistant.ask("Did Estria say how many sailors were aboard the boat?")
+    assert not answer.refused
+    assert "did not say how many sailors" in answer.citations[0].text
+
+
+def test_how_much_it_cost_is_answered_by_did_not_disclose(assistant):
+    answer = assistant.ask("How much did fighting the fire cost the county?")
+    assert not answer.refused
+    assert "did not disclose how much" in quoted(answer)
+
+
+# 5. Questions about the article itself: its byline and date, cited.
+
+def test_who_wrote_the_article_cites_its_byline(assistant):
+    answer = assistant.ask("Who wrote the article about the wildfire?")
+    assert not answer.refused
+    assert "Maria Okafor" in answer.text and "Tom Reyes" in answer.text
+    assert answer.citations[0].text == "By Maria Okafor and Tom Reyes"
+    assert_exact(assistant, answer)
+
+
+def test_when_the_story_was_published_cites_its_date_line(assistant):
+    answer = assistant.ask("When was the story about the detained sailors published?")
+    assert not answer.refused and "March 3, 2025" in answer.text
+    assert_exact(assistant, answer)
+
+
+# 6. Multi-part questions: one cited sentence per part.
+
+def test_each_part_of_a_question_gets_its_sentence(assistant):
+    answer = assistant.ask("Where did each of the two sailors want to go?")
+    assert not answer.refused
+    text = quoted(answer)
+    assert "stay in Northland" in text and "go home to his family in Estria" in text
+    assert len(answer.citations) >= 2
+    assert_exact(assistant, answer)
+
+
+# 7. Follow-ups carry what the previous answer said.
+
+def test_a_follow_up_uses_the_previous_answer(assistant):
+    first = assistant.ask("How old were the two injured firefighters?")
+    answer = assistant.ask("Where were they treated?", history=[("How old were the two injured firefighters?", first.text)])
+    assert not answer.refused
+    assert "Mercy General Hospital" in quoted(answer)
+
+
+# 8. Quotes without a dateline, with exact offsets; captions are not answers.
+
+def test_a_quote_skips_the_dateline_and_keeps_exact_offsets(assistant):
+    answer = assistant.ask("How many residents had to leave the hills?")
+    assert not answer.refused
+    first = answer.citations[0]
+    assert first.text.startswith("A wildfire that began on Tuesday afternoon")
+    assert "Calif." not in first.text
+    assert_exact(assistant, answer)
+
+
+# The honest partial answer: the topic is there, the asked detail is not.
+
+def test_a_missing_detail_gets_a_partial_answer_citing_what_is_reported(assistant):
+    answer = assistant.ask("How many volunteers worked at the Bayside Community Center?")
+    assert answer.refused and answer.partial
+    assert answer.text.startswith("The articles don't say how many")
+    assert "Bayside Community Center" in quoted(answer)
+    assert_exact(assistant, answer)
+
+
+def test_an_answered_question_is_not_partial(assistant):
+    answer = assistant.ask("Who is the fire chief?")
+    assert not answer.refused and not answer.partial
+    assert answer.fact is not None and answer.fact.text == "Linda Marsh"
