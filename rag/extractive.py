@@ -362,7 +362,7 @@ def _neighbour(sentence: Candidate, document_text: Callable[[str], str] | None, 
     ]
     if not spans:
         return None
-    start, end = spans[-1] if before else spans[0]
+    start, end = quote_span(text, *(spans[-1] if before else spans[0]))  # quoted like every candidate
     quote = text[start:end]
     check = replace(sentence.check, span=None)
     return Candidate(
@@ -395,25 +395,22 @@ def _draft_from(chosen: Sequence[Candidate], best: Candidate | None) -> Draft:
     citations: list[Citation] = []
     fact: Fact | None = None
     for n, sentence in enumerate(chosen, start=1):
-        # The quote skips a leading dateline or caption markup; offsets stay exact.
-        local_start, local_end = quote_span(sentence.text, 0, len(sentence.text))
-        start, end = sentence.start + local_start, sentence.start + local_end
-        quote = sentence.text[local_start:local_end]
-        parts.append(place_markers(_without_marker_lookalikes(quote), [n]))
+        # Candidates are already quote spans: no leading dateline or caption markup.
+        parts.append(place_markers(_without_marker_lookalikes(sentence.text), [n]))
         citations.append(
             Citation(
                 n=n,
                 doc_id=sentence.passage.doc_id,
                 title=sentence.passage.title,
                 source=sentence.passage.source,
-                text=quote,
-                start=start,
-                end=end,
+                text=sentence.text,
+                start=sentence.start,
+                end=sentence.end,
                 score=round(sentence.probability, 4),
             )
         )
         span = sentence.check.span
-        if sentence is best and span is not None and local_start <= span[0] and span[1] <= local_end:
+        if sentence is best and span is not None:
             fact = Fact(sentence.text[span[0] : span[1]], n, sentence.start + span[0], sentence.start + span[1])
     return Draft(" ".join(parts), tuple(citations), False, fact=fact)
 
