@@ -128,10 +128,10 @@ class ExtractiveAnswerer:
     def answer(self, question: str, passages: Sequence[Passage], asked: str | None = None) -> Draft:
         """`question` is the standalone question; `asked`, the user's own words when a
         follow-up was expanded: terms only carried over from earlier turns count less."""
-        ranked = self.rank(question, passages, asked)
+        weights, facts = self._weights(question, asked), QuestionFacts.parse(asked or question)
+        ranked = self._rank(question, passages, weights, facts)
         if not ranked:
             return Draft("", (), True, "no passage matched the question")
-        facts = QuestionFacts.parse(asked or question)
         pick = pick_answer([c.features for c in ranked], [c.probability for c in ranked])
         if pick is None:  # asks for a type (how many, who, when) that no likely sentence holds
             evidence = _evidence(ranked[0], ranked[1] if len(ranked) > 1 else None, self.model)
@@ -143,17 +143,19 @@ class ExtractiveAnswerer:
         if evidence.probability < self.min_evidence:
             reason = f"evidence too weak (probability {evidence.probability:.2f} < {self.min_evidence:.2f})"
             return replace(_refusal(best, ranked, facts, reason), evidence=evidence)
-        weights = self._weights(question, asked)
         chosen = _with_claims_they_contrast(self._choose(best, ranked, weights, facts), self._document_text)
         return replace(_draft_from(chosen, best), evidence=evidence)
 
     def rank(self, question: str, passages: Sequence[Passage], asked: str | None = None) -> list[Candidate]:
         """Every distinct sentence of the passages with its features and probability, best first."""
+        return self._rank(question, passages, self._weights(question, asked), QuestionFacts.parse(asked or question))
+
+    def _rank(
+        self, question: str, passages: Sequence[Passage], weights: TermWeights, facts: QuestionFacts
+    ) -> list[Candidate]:
         sentences = _split(passages, self._document_text)
         if not sentences:
             return []
-        weights = self._weights(question, asked)
-        facts = QuestionFacts.parse(asked or question)
         kind_terms = answer_type_terms(facts.kind)
         # The standalone question (a follow-up with what it refers to): its words alone ("How old
         # were they?") are like nothing in any article. What was asked counts through the
@@ -171,7 +173,7 @@ class ExtractiveAnswerer:
             "best_coverage": max(coverages),
             "type_anywhere": _type_anywhere(facts, checks),
         }
-        focus = weights.restricted_to(focus_terms(asked or question))
+        focus = weights.restricted_to(focus_terms(facts.question))
         candidates = []
         for sentence, check, cosine, coverage in zip(sentences, checks, cosines, coverages):
             features = {
