@@ -123,8 +123,10 @@ def ask_command(
 
 
 from eval.bench_load import load_command  # noqa: E402
+from eval.bench_local import local_command  # noqa: E402
 
 cli.add_command(load_command)
+cli.add_command(local_command)
 
 
 if __name__ == "__main__":

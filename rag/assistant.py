@@ -13,7 +13,8 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
-from typing import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 from rag.bm25 import Bm25Index, synced_bm25
 from rag.chat import ChatModel
@@ -40,6 +41,9 @@ from rag.retrieval import FusionConfig, HybridRetriever
 from rag.store import IndexStore
 from rag.text import require_unicode
 from rag.types import Answer, Document, Draft, Filters, Passage, Turn
+
+if TYPE_CHECKING:
+    from rag.local_llm import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +103,7 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._answerer: ExtractiveAnswerer | LLMAnswerer | None = None
         self._extractive: ExtractiveAnswerer | None = None
+        self._local_server: LocalServer | None = None
 
     # -- public ------------------------------------------------------------------
 
@@ -111,7 +116,11 @@ class Assistant:
     def answerer_name(self) -> str:
         """'extractive' or 'openai:<model>', without loading anything."""
         if self._uses_llm():
-            return self._chat_model.name if self._chat_model else f"openai:{self.settings.llm_model}"
+            if self._chat_model is not None:
+                return self._chat_model.name
+            if self.settings.answerer == "local":
+                return f"local:{Path(self.settings.local_model).stem}"
+            return f"openai:{self.settings.llm_model}"
         return "extractive"
 
     def ask(self, question: str, history: HistoryLike = (), k: int | None = None, filters: FiltersLike = None) -> Answer:
@@ -278,7 +287,7 @@ class Assistant:
     def _uses_llm(self) -> bool:
         mode = self.settings.answerer
         has_llm = self._chat_model is not None or self.settings.openai_api_key is not None
-        return mode == "openai" or (mode == "auto" and has_llm)
+        return mode in ("openai", "local") or (mode == "auto" and has_llm)
 
     def _bm25_idf(self, term: str) -> float:
         self._get_retriever()
@@ -356,8 +365,21 @@ class Assistant:
             if self._chat_model is None:
                 from rag.openai_chat import OpenAIChatModel
 
-                self._chat_model = OpenAIChatModel.from_settings(self.settings)
+                if self.settings.answerer == "local":
+                    from rag.local_llm import LocalServer
+
+                    # One server per assistant: the UI's workers share the app's assistant.
+                    self._local_server = LocalServer.from_settings(self.settings)
+                    self._chat_model = OpenAIChatModel.for_local_server(self._local_server, self.settings)
+                else:
+                    self._chat_model = OpenAIChatModel.from_settings(self.settings)
             return self._chat_model
+
+    def close(self) -> None:
+        """Stop the local model server, if this assistant started one (also done at exit)."""
+        with self._lock:
+            if self._local_server is not None:
+                self._local_server.close()
 
     def _get_answerer(self) -> ExtractiveAnswerer | LLMAnswerer:
         with self._lock:

@@ -159,9 +159,20 @@ def condense_with_llm(question: str, history: Sequence[Turn], model: ChatModel) 
     except LLMError as exc:
         logger.warning("Could not condense the follow-up with the LLM (%s); using key terms", exc)
         return condense_offline(question, history)
-    if not rewritten or len(rewritten) > 4 * len(question) + 200:
+    if not rewritten or len(rewritten) > 4 * len(question) + 200 or not _still_the_question(rewritten, question):
+        logger.info("The LLM's rewrite %r is not the follow-up as a question; using key terms", rewritten[:200])
         return condense_offline(question, history)
     return rewritten
+
+
+def _still_the_question(rewritten: str, question: str) -> bool:
+    """A rewrite must still be a question holding most of the follow-up's own words: small
+    models often answer it instead ("Where are they being treated?" -> "The soldiers were
+    treated in a hospital."), and a statement would be searched and answered as if asked."""
+    if not rewritten.rstrip().endswith("?"):
+        return False
+    own = set(question_terms(question))
+    return not own or len(own & set(question_terms(rewritten))) >= 0.5 * len(own)
 
 
 class _Carried:

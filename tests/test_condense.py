@@ -154,3 +154,16 @@ def test_property__starts_with_the_question_and_stays_short(question, history):
     assert len(standalone) <= len(question) + len(" ()") + MAX_CARRIED_CHARS
     if standalone != question:
         assert len(carried(standalone, question).split()) <= MAX_CARRIED_WORDS
+
+
+def test_llm_rewrite_that_answers_instead_of_asking__the_offline_rewrite_is_used():
+    from rag.condense import condense_with_llm
+    from tests.fakes import FakeChatModel
+
+    follow_up, history = "Where are they recovering?", [SAILORS]
+    offline = condense_offline(follow_up, history)
+    # small models answer the follow-up instead of rewriting it (SmolLM2-135M did, asked for real)
+    assert condense_with_llm(follow_up, history, FakeChatModel("The sailors are recovering in a hospital.")) == offline
+    assert condense_with_llm(follow_up, history, FakeChatModel("How old were the rescued sailors?")) == offline
+    good = "Where are the rescued sailors recovering?"
+    assert condense_with_llm(follow_up, history, FakeChatModel(good)) == good
