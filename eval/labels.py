@@ -13,9 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import rag
 from eval.evalset import DATA_DIR, load_jsonl_models
-from eval.faithfulness import Verifier
+from rag.verify import Verifier
 
 LABELS_PATH = DATA_DIR / "verifier_labels.jsonl"
+# Real answers of the bundled local model (SmolLM2-135M-Instruct, RAG_ANSWERER=local, default
+# settings) to the answerable seed questions and 15 more about the demo articles, sampled
+# by `python -m eval.sample_answers` and labelled by hand: faithful when every sentence is
+# backed by the passage it cites (relevance to the question is not judged).
+LOCAL_MODEL_LABELS_PATH = DATA_DIR / "local_model_labels.jsonl"
 
 Kind = Literal["faithful", "wrong_number", "invented_name", "swapped_actor", "wrong_citation", "unsupported_extra"]
 

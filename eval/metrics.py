@@ -28,6 +28,7 @@ METRICS = (
     "faithfulness",
     "citation_precision",
     "citation_recall",
+    "sentences_flagged",
     "answerable_answered",
     "unanswerable_refused",
     "refusal_accuracy",
@@ -119,6 +120,9 @@ class QuestionResult:
     citation_precision: float | None = None
     citation_recall: float | None = None
     verdicts: list[dict[str, Any]] = field(default_factory=list)
+    # Share of the answer's sentences the answer-time verifier flagged as unsupported
+    # (`Answer.verdicts`: LLM answers only; offline answers are quotes and carry none).
+    flagged: float | None = None
     verifier_error: str | None = None
     seconds: float = 0.0
     injection_resisted: bool | None = None  # None: the item plants nothing to resist
@@ -133,6 +137,7 @@ class QuestionResult:
         values["faithfulness"] = clean_number(self.faithfulness)
         values["citation_precision"] = clean_number(self.citation_precision)
         values["citation_recall"] = clean_number(self.citation_recall)
+        values["sentences_flagged"] = clean_number(self.flagged)
         if self.answerable:
             values["answerable_answered"] = float(not self.refused)
         else:

@@ -5,7 +5,7 @@
     report.passed, report.aggregates["correctness"]    # {"mean": 0.82, "n": 28}
 
 Eval sets in the `eval.evalset` schema are asked item by item (with their `history`),
-each answer checked by a verifier (`offline`: `eval.faithfulness.OfflineVerifier`;
+each answer checked by a verifier (`offline`: `rag.verify.OfflineVerifier`;
 `openai`: `eval.judge.LLMJudge`). `squad2` runs the SQuAD benchmark code instead.
 """
 
@@ -47,7 +47,7 @@ JUDGES = ("offline", "openai")
 
 
 class Verifier(Protocol):
-    def verify(self, answer: rag.Answer) -> Any: ...  # -> eval.faithfulness.Faithfulness
+    def verify(self, answer: rag.Answer) -> Any: ...  # -> rag.verify.Faithfulness
 
 
 def set_key(eval_set: str | Path) -> str:
@@ -86,7 +86,7 @@ def load_thresholds(eval_set: str | Path, source: Path | Mapping[str, Any] | Non
 def build_verifier(judge: str, assistant: rag.Assistant, settings: rag.Settings) -> Verifier:
     """The offline verifier (the assistant's embedder) or the LLM judge (needs OPENAI_API_KEY)."""
     if judge == "offline":
-        from eval.faithfulness import OfflineVerifier
+        from rag.verify import OfflineVerifier
 
         return OfflineVerifier(assistant.embedder)
     if judge == "openai":
@@ -251,6 +251,8 @@ def measure(assistant: rag.Assistant, item: EvalItem, verifier: Verifier, locato
         result.injection_resisted = not result.obeyed
     if not answer.refused:
         _verify(verifier, answer, result)
+    if answer.verdicts:
+        result.flagged = sum(not v.supported for v in answer.verdicts) / len(answer.verdicts)
     logger.info("%s: refused=%s rank=%s correct=%s faithfulness=%s",
                 item.id, answer.refused, rank, result.correct, result.faithfulness)
     return result

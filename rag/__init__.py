@@ -26,7 +26,9 @@ from rag.errors import (
     StoreError,
 )
 from rag.seeds import seeds_dir
-from rag.types import Answer, Article, Chunk, Citation, Document, Evidence, Fact, Filters, Passage, Turn
+from rag.types import (
+    Answer, Article, Chunk, Citation, Document, Evidence, Fact, Filters, Passage, Support, Turn, Verdict,
+)
 
 __version__ = "0.1.0"
 
@@ -58,7 +60,9 @@ __all__ = [
     "RagError",
     "Settings",
     "StoreError",
+    "Support",
     "Turn",
+    "Verdict",
     "__version__",
     "ask",
     "ask_stream",

@@ -16,6 +16,7 @@ from rag.errors import InvalidInputError, RagError
 from rag.filters import NAME_FIELDS, day, names
 from rag.text import printable
 from rag.types import Answer, Filters
+from rag.verify import unsupported_note
 
 _FILTER_KEYS = {"doc_id": "doc_ids", "source": "sources", "title": "titles", "from": "published_from", "to": "published_to"}
 # The Python names (`published_from=`, `titles=`) work too, as the README's examples use them.
@@ -92,11 +93,26 @@ def render(answer: Answer) -> str:
         for (title, source), count in counts.items():
             lines.append(f"  - {printable(title)} ({printable(source)}): {count} passage{'s' if count > 1 else ''}")
         return "\n".join(lines).rstrip()
+    unsupported = [v for v in answer.verdicts if not v.supported]
+    if unsupported:
+        lines.append("NOT SUPPORTED by the sources they cite (check before relying on them):")
+        for verdict in unsupported:
+            lines.append(textwrap.fill(f"- {printable(verdict.claim)} ({verdict.reason})", width=100, subsequent_indent="  "))
+        lines.append("")
+    # An LLM answer's citations narrow to the sentences that support its claims.
+    narrowed: dict[int, list[str]] = {}
+    for verdict in answer.verdicts:
+        for support in verdict.support:
+            if support.text not in narrowed.setdefault(support.n, []):
+                narrowed[support.n].append(support.text)
     lines.append("Sources:")
     for citation in answer.citations:
         lines.append(f"[{citation.n}] {printable(citation.title)} — {printable(citation.source)}")
-        quote = textwrap.fill(f"“{citation.text}”", width=96, initial_indent="    ", subsequent_indent="    ")
+        quoted = " … ".join(narrowed.get(citation.n, [])) or citation.text
+        quote = textwrap.fill(f"“{quoted}”", width=96, initial_indent="    ", subsequent_indent="    ")
         lines.append(quote)
+    flagged = {unsupported_note(v) for v in unsupported}
     for warning in answer.warnings:
-        lines.append(f"note: {warning}")
+        if warning not in flagged:
+            lines.append(f"note: {warning}")
     return "\n".join(lines)

@@ -40,7 +40,8 @@ from rag.metadata_answer import metadata_draft
 from rag.retrieval import FusionConfig, HybridRetriever
 from rag.store import IndexStore
 from rag.text import require_unicode
-from rag.types import Answer, Document, Draft, Filters, Passage, Turn
+from rag.types import Answer, Document, Draft, Filters, Passage, Turn, Verdict
+from rag.verify import OfflineVerifier, keep_supported, unsupported_note
 
 if TYPE_CHECKING:
     from rag.local_llm import LocalServer
@@ -104,6 +105,7 @@ class Assistant:
         self._answerer: ExtractiveAnswerer | LLMAnswerer | None = None
         self._extractive: ExtractiveAnswerer | None = None
         self._local_server: LocalServer | None = None
+        self._verifier: OfflineVerifier | None = None
 
     # -- public ------------------------------------------------------------------
 
@@ -249,6 +251,9 @@ class Assistant:
         return condense_offline(question, turns)
 
     def _finish(self, prepared: _Prepared, draft: Draft) -> Answer:
+        verdicts: tuple[Verdict, ...] = ()
+        if draft.written and not draft.refused:
+            draft, verdicts = self._verified(draft)
         if draft.refused and not draft.partial:
             answer = self._not_found(prepared.question, prepared.standalone, prepared.passages, draft.reason)
             return replace(answer, warnings=draft.warnings, evidence=draft.evidence, answerer=draft.answerer or answer.answerer)
@@ -265,7 +270,31 @@ class Assistant:
             evidence=draft.evidence,
             fact=draft.fact,
             partial=draft.partial,
+            verdicts=verdicts,
         )
+
+    def _verified(self, draft: Draft) -> tuple[Draft, tuple[Verdict, ...]]:
+        """Every sentence a model wrote, checked against the sentences it cites: an
+        unsupported one is named in the warnings, or with RAG_STRICT dropped (a refusal when
+        none is left). A sentence the model left uncited was given its best-matching source
+        by the citation check; here that source must support it too, or it is flagged."""
+        with self._lock:
+            if self._verifier is None:
+                self._verifier = OfflineVerifier(self._get_embedder())
+            verifier = self._verifier
+        verdicts = verifier.verify_text(draft.text, draft.citations).verdicts
+        unsupported = [v for v in verdicts if not v.supported]
+        if not unsupported:
+            return draft, verdicts
+        if self.settings.strict:
+            text, citations, kept = keep_supported(draft.text, draft.citations, verdicts)
+            note = f"RAG_STRICT: dropped {len(unsupported)} sentence(s) its sources do not support"
+            if not kept:
+                return replace(draft, refused=True, reason="no sentence of the model's answer is supported by its sources",
+                               warnings=(*draft.warnings, note)), ()
+            return replace(draft, text=text, citations=citations, warnings=(*draft.warnings, note)), kept
+        flagged = tuple(unsupported_note(v) for v in unsupported)
+        return replace(draft, warnings=(*draft.warnings, *flagged)), verdicts
 
     def _not_found(self, question: str, standalone: str, passages: Sequence[Passage], reason: str) -> Answer:
         text = NOT_FOUND_REFUSAL.format(searched=describe_search([p.title for p in passages]))

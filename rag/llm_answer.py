@@ -99,7 +99,7 @@ def _checked(reply: str, passages: Sequence[Passage]) -> Draft:
     checked = check_citations(reply, passages)
     if not checked.citations:
         return Draft("", (), True, "the model's answer could not be tied to any source", checked.warnings)
-    return Draft(checked.text, checked.citations, False, "", checked.warnings)
+    return Draft(checked.text, checked.citations, False, "", checked.warnings, written=True)
 
 
 def complete_sentences(text: str) -> str:

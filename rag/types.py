@@ -157,6 +157,34 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class Support:
+    """The sentence of citation [n] that backs a claim: exact offsets into the document
+    (`get_document(doc_id).text[start:end] == text`), narrower than the cited passage."""
+
+    n: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One sentence of an answer, checked against what it cites (`rag.verify`)."""
+
+    claim: str  # the sentence, [n] markers stripped
+    cited: tuple[int, ...]  # the [n] numbers it carries
+    supported: bool
+    reason: str  # always set, human-readable
+    supporting: tuple[int, ...] = ()  # which of `cited` support it
+    support: tuple[Support, ...] = ()  # where, sentence by sentence
+    verdict: str = field(init=False)  # "supported" or "unsupported" (also in `rag ask --json`)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", "supported" if self.supported else "unsupported")
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `ask` returns: text with `[n]` markers and the citations they point to.
 
@@ -180,6 +208,10 @@ class Answer:
     evidence: Evidence | None = None
     fact: Fact | None = None
     partial: bool = False
+    # LLM answers: each sentence checked against the sentences it cites; an unsupported one
+    # is also named in `warnings` (and dropped with RAG_STRICT=true). Offline answers quote
+    # the articles word for word and carry none.
+    verdicts: tuple[Verdict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,3 +227,4 @@ class Draft:
     answerer: str = ""  # set when not the assistant's usual answerer (an offline fallback)
     fact: Fact | None = None
     partial: bool = False  # a refusal that cites what the articles do say
+    written: bool = False  # a model's own words (not quotes): each sentence is verified

@@ -103,3 +103,40 @@ def test_browser__html_in_articles_answers_and_questions_is_shown_as_text(page, 
     assert 'onerror="window.__xss=3"' in page.locator("#rag-chat .user").last.inner_text()
     assert page.locator("#rag-chat script, #rag-sources script, #rag-chat img[src='x'], #rag-sources img[src='x']").count() == 0
     page.screenshot(path=str(tmp_path / "ui-xss.png"), full_page=True)
+
+
+def test_browser__an_unsupported_llm_sentence_is_shown_as_unsupported(page, tmp_path_factory, real_embedder):
+    """An LLM answer (scripted server over HTTP) with one supported and one invented sentence:
+    the chat marks the invented one where it stands, the sources panel names it and why."""
+    import rag
+    from rag.openai_chat import OpenAIChatModel
+    from tests.openai_server import FakeOpenAIServer
+    from tests.ui_helpers import clean_environment, free_port
+    from ui.app import build_app, launch_app
+
+    question = "How old were the captured soldiers?"
+    with FakeOpenAIServer(models=("test-model",)) as server, clean_environment():
+        settings = rag.Settings(data_dir=tmp_path_factory.mktemp("ui-verify") / "index")
+        model = OpenAIChatModel("sk-test", "test-model", base_url=server.base_url, max_retries=0)
+        assistant = rag.Assistant(settings, embedder=real_embedder, chat_model=model)
+        assistant.list_documents()
+        n = next(i for i, p in enumerate(assistant.retrieve(question), 1) if "aged 20 and 26" in p.text)
+        server.enqueue(f"The captured soldiers were aged 20 and 26 [{n}]. Both of them were aged 45 and 61 [{n}].")
+        demo = build_app(assistant, settings)
+        url, _ = launch_app(demo, host="127.0.0.1", port=free_port())
+        # the module's browser (one Playwright per thread), a page of its own on this app
+        llm_page = page.context.browser.new_page(viewport={"width": 1440, "height": 1000})
+        try:
+            llm_page.goto(url)
+            llm_page.locator("#rag-question textarea").wait_for(timeout=30_000)
+            _ask(llm_page, question)
+            message = _last_bot_message(llm_page)
+            supported, _, rest = message.partition("aged 20 and 26")
+            assert "unsupported" not in supported and "unsupported" not in rest.split("Both of them")[0]
+            assert "unsupported" in rest.split("45 and 61")[1]
+            flagged = llm_page.locator("#rag-sources .rag-unsupported")
+            assert flagged.is_visible() and "Both of them were aged 45 and 61" in flagged.inner_text()
+            assert "number '45'" in flagged.inner_text()
+        finally:
+            llm_page.close()
+            demo.close()

@@ -12,12 +12,14 @@ from typing import Callable, Iterable
 
 from rag import Answer, Citation, Fact, Passage
 from rag.text import printable
+from rag.verify import split_sentences, unsupported_note
 
 CONTEXT_CHARS = 300
 MAX_ARTICLE_CHARS = 100_000
 REFUSAL_LABEL = "🚫 **Not in the articles.**"
 ERROR_LABEL = "⚠️ **Couldn't answer:**"
 SEARCHING = "_Searching the articles…_"
+UNSUPPORTED_LABEL = "⚠️ **[unsupported: the cited source does not say this]**"
 
 _MD_SPECIAL = re.compile(r"([\\`*_~|#\[\]$])")
 _MD_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
@@ -47,10 +49,17 @@ def plain_text(display: str) -> str:
 
 
 def answer_message(answer: Answer) -> str:
-    """The chat message for a finished answer; refusals are labelled as such."""
+    """The chat message for a finished answer; refusals are labelled as such, and each
+    sentence the verifier found unsupported by what it cites is marked where it stands."""
     if answer.refused:
         return f"{REFUSAL_LABEL} {chat_text(answer.text)}"
-    return chat_text(answer.text)
+    sentences = split_sentences(answer.text)
+    if not any(not v.supported for v in answer.verdicts) or len(sentences) != len(answer.verdicts):
+        return chat_text(answer.text)
+    return " ".join(
+        chat_text(sentence) + ("" if verdict.supported else f" {UNSUPPORTED_LABEL}")
+        for sentence, verdict in zip(sentences, answer.verdicts)
+    )
 
 
 def error_message(error: Exception) -> str:
@@ -167,8 +176,15 @@ def sources_html(answer: Answer, doc_text: DocText) -> str:
     if not answer.citations:
         return panel('<p class="rag-empty">This answer cites no passages.</p>')
     cards = "".join(citation_card(c, _safe_text(doc_text, c.doc_id), answer.fact) for c in answer.citations)
-    warnings = "".join(f'<p class="rag-warning">{html.escape(w)}</p>' for w in answer.warnings)
-    return panel(cards + warnings, f"Sources ({len(answer.citations)})")
+    unsupported = [v for v in answer.verdicts if not v.supported]
+    flagged = "".join(
+        f'<li><span class="rag-claim">{html.escape(v.claim)}</span> — {html.escape(v.reason)}</li>' for v in unsupported
+    )
+    if flagged:
+        flagged = f'<div class="rag-unsupported"><p>Not supported by the sources they cite:</p><ul>{flagged}</ul></div>'
+    notes = {unsupported_note(v) for v in unsupported}
+    warnings = "".join(f'<p class="rag-warning">{html.escape(w)}</p>' for w in answer.warnings if w not in notes)
+    return panel(flagged + cards + warnings, f"Sources ({len(answer.citations)})")
 
 
 def refusal_html(answer: Answer) -> str:
@@ -233,4 +249,6 @@ CSS = """
 .rag-error { border-color: #cf222e; background: #ffebe9; }
 .rag-empty, .rag-note { color: #57606a; font-style: italic; }
 .rag-warning { color: #9a6700; font-size: .85em; }
+.rag-unsupported { border-left: 4px solid #cf222e; background: #ffebe9; padding: .3em .8em; margin-bottom: .8em; }
+.rag-unsupported .rag-claim { font-weight: 600; }
 """

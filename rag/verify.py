@@ -1,48 +1,39 @@
-"""Is an answer faithful to the passages it cites?
+"""Is an answer faithful to the passages it cites? Each sentence checked, with a reason.
 
 Every sentence of an answer is a *claim*; its `[n]` markers name the citations that should
 back it. A `Verifier` judges each claim and returns a `Faithfulness`:
 
-    verifier = OfflineVerifier(rag.build_embedder(rag.Settings()))
-    result = verifier.verify(rag.ask("How old were the captured soldiers?"))
+    verifier = OfflineVerifier(assistant.embedder)
+    result = verifier.verify(answer)
     result.score               # supported claims / claims (None: no claims, or the judge failed)
     result.citation_precision  # supporting (claim, [n]) pairs / all (claim, [n]) pairs
     result.citation_recall     # claims with a supporting citation / claims
-    [v.reason for v in result.verdicts]
+    [(v.verdict, v.reason, v.support) for v in result.verdicts]
 
 `OfflineVerifier` is deterministic and needs no LLM: hard checks (every number and every
 name of the claim must be in the cited text; two actors shared with the best-matching source
 sentence must appear in the same order) and a support check (MiniLM similarity with the
 best cited sentence, and the share of the claim's content words found in the cited text).
-`eval.judge.LLMJudge` is the LLM-based alternative with the same interface.
+A supported claim's `support` narrows each citation to the sentence that backs it.
 
-The labelled set `eval/data/verifier_labels.jsonl` holds faithful and unfaithful answers
-over the seed articles; `eval.labels.verifier_accuracy` measures a verifier on it.
+The assistant runs it on every LLM answer (`Answer.verdicts`); `eval` scores answers with
+it, and `eval.judge.LLMJudge` is the LLM-based alternative with the same interface. The
+labelled set `eval/data/verifier_labels.jsonl` measures it (`eval.labels.verifier_accuracy`).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
-import rag
-
-
+from rag.embeddings import Embedder
+from rag.types import Answer, Citation, Support, Verdict
 
 # --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Verdict:
-    claim: str  # one sentence of the answer, [n] markers stripped
-    cited: tuple[int, ...]  # the [n] numbers this sentence carries
-    supported: bool
-    reason: str  # always set, human-readable
-    supporting: tuple[int, ...] = ()  # which of `cited` support it
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,7 @@ class Faithfulness:
 
 
 class Verifier(Protocol):
-    def verify(self, answer: rag.Answer) -> Faithfulness: ...
+    def verify(self, answer: Answer) -> Faithfulness: ...
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -293,6 +284,7 @@ class _Check:
     reason: str
     similarity: float = 0.0
     overlap: float = 0.0
+    sentence: str = ""  # the cited text's sentence that matches the claim best
 
 
 class OfflineVerifier:
@@ -304,22 +296,26 @@ class OfflineVerifier:
     `min_overlap` of its content words occur in the cited text.
     """
 
-    def __init__(self, embedder: rag.Embedder, *, min_similarity: float = 0.6, min_overlap: float = 0.6) -> None:
+    def __init__(self, embedder: Embedder, *, min_similarity: float = 0.6, min_overlap: float = 0.6) -> None:
         self.embedder = embedder
         self.min_similarity = min_similarity
         self.min_overlap = min_overlap
         self._cache: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def verify(self, answer: rag.Answer) -> Faithfulness:
+    def verify(self, answer: Answer) -> Faithfulness:
         if answer.refused:
             return Faithfulness(())
-        by_n = {c.n: c for c in answer.citations}
-        sentences = split_sentences(answer.text)
+        return self.verify_text(answer.text, answer.citations)
+
+    def verify_text(self, text: str, citations: Sequence[Citation]) -> Faithfulness:
+        """Each sentence of `text` (with its [n] markers) against `citations`."""
+        by_n = {c.n: c for c in citations}
+        sentences = split_sentences(text)
         # Embed the claims and the cited sentences in one batch up front.
         self._vectors(
             [strip_markers(s) for s in sentences]
-            + [strip_markers(s) for c in answer.citations for s in split_sentences(c.text)]
+            + [strip_markers(s) for c in citations for s in split_sentences(c.text)]
         )
         verdicts = []
         for sentence in sentences:
@@ -327,7 +323,7 @@ class OfflineVerifier:
             verdicts.append(self._verdict(strip_markers(sentence), cited, by_n))
         return Faithfulness(tuple(verdicts))
 
-    def _verdict(self, claim: str, cited: tuple[int, ...], by_n: dict[int, rag.Citation]) -> Verdict:
+    def _verdict(self, claim: str, cited: tuple[int, ...], by_n: dict[int, Citation]) -> Verdict:
         if not cited:
             return Verdict(claim, cited, False, "no citation")
         reasons: list[str] = []
@@ -344,14 +340,19 @@ class OfflineVerifier:
                 reasons.append(check.reason)
         if supporting:
             shown = ", ".join(f"[{n}] (similarity {c.similarity:.2f}, overlap {c.overlap:.2f})" for n, c in supporting)
-            return Verdict(claim, cited, True, f"supported by {shown}", tuple(n for n, _ in supporting))
+            spans = tuple(_support(by_n[n], c.sentence) for n, c in supporting)
+            return Verdict(claim, cited, True, f"supported by {shown}", tuple(n for n, _ in supporting), spans)
         if len(known) > 1:
             # A claim may combine facts from several of its citations.
             label = "".join(f"[{n}]" for n in known)
             joined = " ".join(by_n[n].text for n in known)
             check = self._check(claim, joined, label)
             if check.ok:
-                return Verdict(claim, cited, True, f"supported by {label} together (similarity {check.similarity:.2f}, overlap {check.overlap:.2f})", tuple(known))
+                return Verdict(
+                    claim, cited, True,
+                    f"supported by {label} together (similarity {check.similarity:.2f}, overlap {check.overlap:.2f})",
+                    tuple(known), tuple(_support(by_n[n], by_n[n].text) for n in known),
+                )
             reasons.append(check.reason)
         return Verdict(claim, cited, False, "; ".join(dict.fromkeys(reasons)))
 
@@ -388,7 +389,8 @@ class OfflineVerifier:
             if _find_sequence(source_words, words) < 0:
                 return _Check(False, f"name '{shown}' is not in {label}")
         # Semantic support: the best-matching sentence of the cited text.
-        sentences = [strip_markers(s) for s in split_sentences(source)] or [source]
+        raw = split_sentences(source) or [source]
+        sentences = [strip_markers(s) for s in raw]
         vectors = self._vectors(sentences)
         query = self._vectors([claim])[0]
         sims = vectors @ query / (np.linalg.norm(vectors, axis=1) * (np.linalg.norm(query) or 1.0) + 1e-12)
@@ -410,7 +412,20 @@ class OfflineVerifier:
                 f"not supported by {label} (word overlap {overlap:.2f} < {self.min_overlap:.2f}; missing {', '.join(repr(m) for m in missing)})",
                 similarity,
             )
-        return _Check(True, f"supported by {label} (similarity {similarity:.2f}, overlap {overlap:.2f})", similarity, overlap)
+        return _Check(
+            True, f"supported by {label} (similarity {similarity:.2f}, overlap {overlap:.2f})", similarity, overlap,
+            raw[best],
+        )
+
+
+def _support(citation: Citation, sentence: str) -> Support:
+    """The sentence of the citation that backs a claim, with offsets into the document (the
+    whole citation when the sentence cannot be placed)."""
+    at = citation.text.find(sentence) if sentence else -1
+    if at < 0:
+        return Support(citation.n, citation.doc_id, citation.start, citation.end, citation.text)
+    start = citation.start + at
+    return Support(citation.n, citation.doc_id, start, start + len(sentence), sentence)
 
 
 def _swapped(claim: str, claim_entities, sentence: str) -> str:
@@ -424,7 +439,7 @@ def _swapped(claim: str, claim_entities, sentence: str) -> str:
     """
     tokens = _tokens(sentence)
     words = [_norm(t.text) for t in tokens]
-    placed = []
+    placed: list[tuple[str, int, int, int, int]] = []
     for shown, seq, start, end in claim_entities:
         at = _find_sequence(words, seq)
         # A name the sentence repeats ("Ukrainian President ... Ukrainian forces") has no one place.
@@ -448,4 +463,30 @@ def _swapped(claim: str, claim_entities, sentence: str) -> str:
     return ""
 
 
-# --------------------------------------------------------------------------- labelled set
+def unsupported_note(verdict: Verdict) -> str:
+    """How an unsupported sentence is named in `Answer.warnings`."""
+    return f"unsupported: {verdict.claim!r} ({verdict.reason})"
+
+
+def keep_supported(text: str, citations: Sequence[Citation], verdicts: Sequence[Verdict]) -> tuple[str, tuple[Citation, ...], tuple[Verdict, ...]]:
+    """The answer without its unsupported sentences (RAG_STRICT): citations no kept sentence
+    cites are dropped and the rest renumbered in order of use, markers and verdicts with them.
+    `verdicts` are `verify_text(text, citations).verdicts` (one per sentence, in order)."""
+    kept = [(s, v) for s, v in zip(split_sentences(text), verdicts) if v.supported]
+    order = list(dict.fromkeys(n for _, v in kept for n in v.cited))
+    new = {old: i + 1 for i, old in enumerate(order)}
+    by_n = {c.n: c for c in citations}
+
+    def renumber(numbers: Iterable[int]) -> tuple[int, ...]:
+        return tuple(new[n] for n in numbers if n in new)
+
+    sentences = [_MARKER.sub(lambda m: f" [{new[int(m.group(1))]}]" if int(m.group(1)) in new else "", s) for s, _ in kept]
+    kept_verdicts = tuple(
+        replace(
+            v, cited=renumber(v.cited), supporting=renumber(v.supporting),
+            support=tuple(replace(x, n=new[x.n]) for x in v.support if x.n in new),
+        )
+        for _, v in kept
+    )
+    kept_citations = tuple(replace(by_n[old], n=new[old]) for old in order if old in by_n)
+    return " ".join(sentences), kept_citations, kept_verdicts
