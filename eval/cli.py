@@ -15,8 +15,9 @@ from rag.cli import EXIT_PARTIAL, FatalError, data_dir_option, fail_cleanly, loa
 @click.option("--set", "eval_set", default="seeds", show_default=True, metavar="seeds|injection|squad2|FILE",
               help="The demo-article questions, the prompt-injection set (demo articles plus a planted "
                    "article), the SQuAD 2.0 benchmark, or an eval-set file (JSONL).")
-@click.option("--judge", type=click.Choice(["offline", "openai"]), default="offline", show_default=True,
-              help="Who checks each claim against its citations: the offline verifier or an LLM (OPENAI_API_KEY).")
+@click.option("--judge", type=click.Choice(["offline", "openai", "local"]), default="offline", show_default=True,
+              help="Who checks each claim against its citations: the offline verifier, an LLM (OPENAI_API_KEY) "
+                   "or the local model (RAG_LOCAL_MODEL).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("eval-report"),
               show_default=True, help="Folder for report.json, report.md and metrics.png.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions.")

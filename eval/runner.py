@@ -43,7 +43,7 @@ BUILTIN_SETS: dict[str, tuple[Path, tuple[Path, ...]]] = {
     "seeds": (SEEDS_SET, ()),
     "injection": (INJECTION_SET, (PLANTED_DIR,)),
 }
-JUDGES = ("offline", "openai")
+JUDGES = ("offline", "openai", "local")
 
 
 class Verifier(Protocol):
@@ -84,16 +84,19 @@ def load_thresholds(eval_set: str | Path, source: Path | Mapping[str, Any] | Non
 
 
 def build_verifier(judge: str, assistant: rag.Assistant, settings: rag.Settings) -> Verifier:
-    """The offline verifier (the assistant's embedder) or the LLM judge (needs OPENAI_API_KEY)."""
+    """The offline verifier (the assistant's embedder), or the LLM judge: `openai` (needs
+    OPENAI_API_KEY) or `local` (RAG_LOCAL_MODEL through llama.cpp)."""
     if judge == "offline":
         from rag.verify import OfflineVerifier
 
         return OfflineVerifier(assistant.embedder)
-    if judge == "openai":
-        model = rag.build_chat_model(settings)  # ConfigurationError without OPENAI_API_KEY
+    if judge in ("openai", "local"):
         from eval.judge import LLMJudge
 
-        return LLMJudge(model)
+        if judge == "local" and assistant.answerer_name.startswith("local:"):
+            return LLMJudge(assistant.chat_model)  # the answering model's own server
+        # ConfigurationError without OPENAI_API_KEY; "local" starts RAG_LOCAL_MODEL's server
+        return LLMJudge(rag.build_chat_model(settings.model_copy(update={"answerer": judge})))
     raise ValueError(f"unknown judge {judge!r}; use one of {', '.join(JUDGES)}")
 
 

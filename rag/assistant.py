@@ -115,6 +115,12 @@ class Assistant:
         return self._get_embedder()
 
     @property
+    def chat_model(self) -> ChatModel:
+        """The language model in use (started on first access: the OpenAI client, or the
+        local llama.cpp server's); share it, e.g. with an LLM judge."""
+        return self._get_chat_model()
+
+    @property
     def answerer_name(self) -> str:
         """'extractive' or 'openai:<model>', without loading anything."""
         if self._uses_llm():
@@ -397,7 +403,7 @@ class Assistant:
                 if self.settings.answerer == "local":
                     from rag.local_llm import LocalServer
 
-                    # One server per assistant: the UI's workers share the app's assistant.
+                    # One server per assistant (kept to close it): the UI's workers share the app's assistant.
                     self._local_server = LocalServer.from_settings(self.settings)
                     self._chat_model = OpenAIChatModel.for_local_server(self._local_server, self.settings)
                 else:

@@ -42,7 +42,8 @@ def assistant(tmp_path_factory, real_embedder):
     from ingest import ingest_paths
     from rag import seeds_dir
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("local"), answerer="local")
+    # replies capped as .ci/run and the README advise for small models (they ramble to any cap)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("local"), answerer="local", llm_max_tokens=256)
     assert not ingest_paths([seeds_dir()], settings, embedder=real_embedder).failed
     assistant = Assistant(settings, embedder=real_embedder, auto_seed=False)
     yield assistant
@@ -175,3 +176,20 @@ def _alive(pid: int) -> bool:
             return handle.read().split(") ")[1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_llm_judge__the_local_model_judges_an_answer_or_reports_why_not(assistant):
+    """`rag eval --judge local`: the real model as the faithfulness judge. A 135M model often
+    fails to write the judge's JSON; that must be an error on the result, never a crash or a score."""
+    from eval.judge import LLMJudge
+    from eval.runner import build_verifier
+
+    judge = build_verifier("local", assistant, assistant.settings)
+    assert isinstance(judge, LLMJudge) and judge.model is assistant.chat_model  # the same server
+    answer = assistant.ask("Where were the soldiers captured?")
+    result = LLMJudge(judge.model, max_attempts=1).verify(answer)
+    if result.error is None:
+        assert result.verdicts and all(v.reason for v in result.verdicts)
+        assert result.score is not None
+    else:
+        assert "judge" in result.error and result.score is None
