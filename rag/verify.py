@@ -327,7 +327,7 @@ class OfflineVerifier:
         if not cited:
             return Verdict(claim, cited, False, "no citation")
         reasons: list[str] = []
-        supporting: list[tuple[int, float]] = []
+        supporting: list[tuple[int, _Check]] = []
         known = [n for n in cited if n in by_n]
         for n in cited:
             if n not in by_n:

@@ -145,3 +145,24 @@ def test_sources_html__a_partial_answer_shows_the_card_of_what_the_articles_repo
                      (_citation(),), (), "extractive", partial=True)
     html = render.sources_html(partial, lambda doc_id: ARTICLE)
     assert "rag-card" in html and "<mark>" in html and "Not in the articles" not in html
+
+
+def test_sources_html__an_llm_answers_supporting_sentence_is_underlined_and_unsupported_ones_listed():
+    from rag import Support, Verdict
+
+    sentence = "The <b>quoted</b> sentence & more."
+    support = Support(1, "a", START, START + len(sentence), sentence)
+    verdicts = (
+        Verdict("The quoted sentence.", (1,), True, "supported by [1]", (1,), (support,)),
+        Verdict("It cost <b>9</b> euros.", (1,), False, "number '9' is not in [1]"),
+    )
+    answer = Answer("q", "q", "The quoted sentence [1]. It cost <b>9</b> euros [1].", False, (_citation(),), (),
+                    "openai:m", warnings=("unsupported: 'It cost <b>9</b> euros.' (number '9' is not in [1])",),
+                    verdicts=verdicts)
+    html_out = render.sources_html(answer, lambda doc_id: ARTICLE)
+    assert '<u class="rag-support">The &lt;b&gt;quoted&lt;/b&gt; sentence &amp; more.</u>' in html_out
+    assert '<div class="rag-unsupported">' in html_out and "It cost &lt;b&gt;9&lt;/b&gt; euros." in html_out
+    assert html_out.count("number &#x27;9&#x27; is not in [1]") == 1  # listed once, not again as a note
+    message = render.answer_message(answer)
+    assert message.index(render.UNSUPPORTED_LABEL) > message.index("euros")
+    assert "<b>" not in message

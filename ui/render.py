@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
-from rag import Answer, Citation, Fact, Passage
+from rag import Answer, Citation, Fact, Passage, Support
 from rag.text import printable
 from rag.verify import split_sentences, unsupported_note
 
@@ -115,9 +115,12 @@ def highlighted(text: str, start: int, end: int) -> str:
     return f"{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}"
 
 
-def citation_card(citation: Citation, doc_text: str | None, fact: Fact | None = None) -> str:
+def citation_card(
+    citation: Citation, doc_text: str | None, fact: Fact | None = None, support: Sequence[Support] = ()
+) -> str:
     """One source card: number, title, source, the highlighted quote in context (the short
-    answer inside it in bold), and the whole article behind a <details> toggle."""
+    answer inside it in bold; for an LLM answer, the sentences that back its claims
+    underlined), and the whole article behind a <details> toggle."""
     head = (
         f'<div class="rag-card" id="rag-source-{citation.n}">'
         f'<div class="rag-card-head"><span class="rag-num">[{citation.n}]</span> '
@@ -129,21 +132,29 @@ def citation_card(citation: Citation, doc_text: str | None, fact: Fact | None = 
         return head + body + "</div>"
     before, quote, after = context_window(doc_text, citation.start, citation.end)
     body = (
-        f'<blockquote class="rag-quote">{html.escape(before)}<mark>{_with_fact(quote, citation, fact)}</mark>'
+        f'<blockquote class="rag-quote">{html.escape(before)}<mark>{_with_fact(quote, citation, fact, support)}</mark>'
         f"{html.escape(after)}</blockquote>"
     )
     return head + body + whole_article(doc_text, citation.start, citation.end) + "</div>"
 
 
-def _with_fact(quote: str, citation: Citation, fact: Fact | None) -> str:
-    """The escaped quote, the fact inside it (offsets into the document) in <strong>."""
-    if fact is None or fact.citation != citation.n or not citation.start <= fact.start < fact.end <= citation.end:
-        return html.escape(quote)
-    lo, hi = fact.start - citation.start, fact.end - citation.start
-    return (
-        f'{html.escape(quote[:lo])}<strong class="rag-fact">{html.escape(quote[lo:hi])}</strong>'
-        f"{html.escape(quote[hi:])}"
+def _with_fact(quote: str, citation: Citation, fact: Fact | None, support: Sequence[Support] = ()) -> str:
+    """The escaped quote with, inside it (offsets into the document), the fact in <strong>
+    and the sentences backing an LLM answer's claims in <u>."""
+    spans = [(s.start, s.end, '<u class="rag-support">', "</u>") for s in support if s.n == citation.n]
+    if fact is not None and fact.citation == citation.n:
+        spans.append((fact.start, fact.end, '<strong class="rag-fact">', "</strong>"))
+    spans = sorted(
+        (start - citation.start, end - citation.start, opening, closing) for start, end, opening, closing in spans
+        if citation.start <= start < end <= citation.end
     )
+    out, at = [], 0
+    for lo, hi, opening, closing in spans:
+        if lo < at:  # overlapping spans: the first one shown wins
+            continue
+        out.append(f"{html.escape(quote[at:lo])}{opening}{html.escape(quote[lo:hi])}{closing}")
+        at = hi
+    return "".join(out) + html.escape(quote[at:])
 
 
 def whole_article(text: str, start: int, end: int) -> str:
@@ -175,7 +186,8 @@ def sources_html(answer: Answer, doc_text: DocText) -> str:
         return refusal_html(answer)
     if not answer.citations:
         return panel('<p class="rag-empty">This answer cites no passages.</p>')
-    cards = "".join(citation_card(c, _safe_text(doc_text, c.doc_id), answer.fact) for c in answer.citations)
+    support = [span for verdict in answer.verdicts for span in verdict.support]
+    cards = "".join(citation_card(c, _safe_text(doc_text, c.doc_id), answer.fact, support) for c in answer.citations)
     unsupported = [v for v in answer.verdicts if not v.supported]
     flagged = "".join(
         f'<li><span class="rag-claim">{html.escape(v.claim)}</span> — {html.escape(v.reason)}</li>' for v in unsupported
