@@ -19,7 +19,7 @@ import importlib.util
 import json
 import logging
 import os
-import select
+import selectors
 import subprocess
 import sys
 import tempfile
@@ -151,19 +151,25 @@ class LocalServer:
                 except (OSError, subprocess.TimeoutExpired):
                     self._process.kill()
                     self._process.wait()
+            for stream in (self._process.stdin, self._process.stdout, self._stderr):
+                if stream is not None:
+                    stream.close()
             atexit.unregister(self.close)
 
     def _read_address(self, clock: Callable[[], float], timeout_s: float) -> str:
         assert self._process.stdout is not None
         deadline = clock() + timeout_s
-        while True:
-            ready, _, _ = select.select([self._process.stdout], [], [], max(0.0, min(1.0, deadline - clock())))
-            if ready:
-                line = self._process.stdout.readline().decode("utf-8", "replace").strip()
-                break
-            if self._process.poll() is not None or clock() >= deadline:
-                line = ""
-                break
+        # selectors (epoll), not select.select: an app holding over 1,024 open files (Chroma,
+        # many clients) gets pipe descriptors that select() cannot watch.
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._process.stdout, selectors.EVENT_READ)
+            while True:
+                if selector.select(timeout=max(0.0, min(1.0, deadline - clock()))):
+                    line = self._process.stdout.readline().decode("utf-8", "replace").strip()
+                    break
+                if self._process.poll() is not None or clock() >= deadline:
+                    line = ""
+                    break
         reply = json.loads(line) if line.startswith("{") else {}
         if "address" in reply:
             return str(reply["address"])

@@ -157,6 +157,23 @@ def test_server__ends_when_the_process_that_started_it_is_killed(tmp_path):
     assert not _alive(server_pid)
 
 
+def test_server__starts_in_a_process_holding_over_1024_open_files():
+    """The app's pipes to the server then have descriptors select() cannot watch (found in CI)."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1300:
+        pytest.skip(f"the open-file limit {soft} is too low to hold 1,200 files")
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1200)]
+    try:
+        server = LocalServer(resolve_local_model(BUNDLED_LOCAL_MODEL), 1, 512)
+        assert httpx.get(server.base_url.removesuffix("/v1") + "/health").status_code == 200
+        server.close()
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+
+
 def test_close__ends_the_server():
     server = LocalServer(resolve_local_model(BUNDLED_LOCAL_MODEL), 1, 512)
     pid = server.pid
