@@ -19,6 +19,7 @@ import httpx
 
 import rag
 from eval.evalset import load_eval_set
+from rag.openai_chat import OpenAIChatModel
 
 
 def run_local_benchmark(model: str, questions: int) -> dict[str, Any]:
@@ -41,9 +42,9 @@ def run_local_benchmark(model: str, questions: int) -> dict[str, Any]:
                         first_piece.append(time.perf_counter() - started)
                 whole.append(time.perf_counter() - started)
                 refused += stream.answer.refused
-            server = assistant._local_server  # noqa: SLF001 - the benchmark reads the server's own timings
-            assert server is not None
-            timings = _server_timings(server.base_url, server.model.name, assistant, items[0].question)
+            chat = assistant.chat_model  # the client of the server the assistant started
+            assert isinstance(chat, OpenAIChatModel)
+            timings = _server_timings(chat.base_url, chat.model, assistant, items[0].question)
         finally:
             assistant.close()
     return {
@@ -65,8 +66,9 @@ def _server_timings(base_url: str, model: str, assistant: rag.Assistant, questio
 
     passages = assistant.retrieve(question)
     messages = [{"role": m.role, "content": m.content} for m in answer_messages(question, passages)]
-    reply = httpx.post(f"{base_url}/chat/completions", json={"model": model, "messages": messages, "max_tokens": 128},
-                       timeout=600).json()
+    # cache_prompt off: llama.cpp would otherwise reuse the prompt it evaluated for the ask
+    request = {"model": model, "messages": messages, "max_tokens": 128, "cache_prompt": False}
+    reply = httpx.post(f"{base_url}/chat/completions", json=request, timeout=600).json()
     timings = reply.get("timings", {})
     return {
         "prompt_tokens": timings.get("prompt_n"),
