@@ -44,6 +44,9 @@ class RecordingEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._inner.embed_query(text)
 
+    def embed_pieces(self, texts: Sequence[str]) -> list[rag.PieceVectors]:
+        return self._inner.embed_pieces(texts)
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self._inner.count_tokens(texts)
 

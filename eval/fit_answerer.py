@@ -88,7 +88,7 @@ def build_index(index: Path, squad: Path) -> None:
 
 
 def collect(index: Path, squad: Path, top_k: int) -> dict[str, np.ndarray]:
-    """One row per candidate sentence of every question (the slow part: ~10 minutes)."""
+    """One row per candidate sentence of every question (the slow part: ~20 minutes on 2 cores)."""
     assistant = rag.Assistant(rag.Settings(data_dir=index, top_k=top_k, min_evidence=0.0), auto_seed=False)
     x, y, question_ids, groups, dev, answerable, contains = [], [], [], [], [], [], []
     for number, row in enumerate(squad_questions(squad)):

@@ -27,6 +27,9 @@ MODEL_FILE = Path(__file__).with_name("answer_model.json")
 FEATURES: tuple[str, ...] = (
     "cosine",  # MiniLM similarity of question and sentence
     "cosine_gap",  # cosine minus the best candidate's cosine (0 for the best)
+    "piece_match",  # how the question's word pieces are matched in the sentence (rag.piece_match)
+    "piece_match_weakest",  # ... its worst-matched third
+    "piece_match_gap",  # piece_match minus the best candidate's
     "coverage",  # share of the question's IDF-weighted words in the sentence
     "focus_coverage",  # the same for the words that are not names
     "context_coverage",  # coverage of the sentence with the one before it
@@ -55,7 +58,7 @@ FEATURES: tuple[str, ...] = (
 QUESTION_FEATURES: tuple[str, ...] = (
     "top_logit",  # the ranker's logit for the best sentence
     "logit_gap",  # ... minus the second best's (capped at 5)
-    "cosine", "type_fit", "span_found", "head_noun",
+    "cosine", "piece_match", "piece_match_weakest", "type_fit", "span_found", "head_noun",
     "missing_sentence", "missing_article", "negation_mismatch", "absence", "question_negated",
     "type_anywhere", "best_cosine",
     "type_expected",  # the question asks for a type (age, number, date, person, ...)

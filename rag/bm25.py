@@ -75,7 +75,7 @@ _WORD = re.compile(r"\w+")
 
 
 @functools.lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
+def stop_words() -> frozenset[str]:
     # NLTK's English list (179 words, including question words: what, which, who, how,
     # were, did ...). bm25s' "en" list has 33 and keeps them, so "How many ... were" matched
     # every passage with "how" or "were" in it.
@@ -91,7 +91,7 @@ def _fold(text: str) -> str:
 
 
 def tokenize_one(text: str) -> list[str]:
-    stop = _stopwords()
+    stop = stop_words()
     words = [w for w in _WORD.findall(_fold(text)) if w not in stop]
     return _stemmer().stemWords(words)
 

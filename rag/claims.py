@@ -98,7 +98,9 @@ def check_claim(facts: QuestionFacts, sentence: str, article: "ArticleWords") ->
         mentions=len(facts.mentions),
         type_fit=1.0 if absence else fit,
         absence=absence,
-        negation_mismatch=facts.negated != bool(_NEGATION.search(sentence)),
+        # A statement that the detail is not given is negated by nature ("did not disclose how
+        # much"): it answers a plain question as well as a negated one.
+        negation_mismatch=not absence and facts.negated != bool(_NEGATION.search(sentence)),
         span=None if absence else span,
         head_found=None if facts.head is None else facts.head in set(tokenize_one(sentence)),
     )

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -27,6 +28,18 @@ WEIGHTS_FILE = "model.safetensors"
 _RECENT_QUERIES = 256
 
 
+@dataclass(frozen=True)
+class PieceVectors:
+    """A text's pooled vector and the contextual vector of each of its word pieces.
+
+    The answerer compares the question's pieces with a sentence's one by one: "interrogations"
+    sits close to "questioning" even where the two sentences' pooled vectors differ."""
+
+    vector: np.ndarray  # (dimension,) float32, unit length: what `embed_documents` returns
+    pieces: tuple[str, ...]  # the model's word pieces ("inter", "##rogation", ...), special tokens dropped
+    tokens: np.ndarray  # (len(pieces), dimension) float16 unit rows: small enough to cache
+
+
 @runtime_checkable
 class Embedder(Protocol):
     """Turns texts into unit-length vectors; also counts tokens the way the model sees them."""
@@ -41,6 +54,10 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray:
         """Vector for one question, shape (dimension,), L2-normalised."""
+        ...
+
+    def embed_pieces(self, texts: Sequence[str]) -> list[PieceVectors]:
+        """Pooled and per-piece vectors of each text, from one pass of the model."""
         ...
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -104,6 +121,33 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=False,
             )
         return vectors.astype(np.float32, copy=False)
+
+    def embed_pieces(self, texts: Sequence[str]) -> list[PieceVectors]:
+        if not texts:
+            return []
+        with self._lock:
+            # With output_value=None, one dict of tensors per text (the stubs do not say so).
+            outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
+                list(texts),
+                batch_size=self._batch_size,
+                output_value=None,  # every output: the pooled vector and the token vectors
+                normalize_embeddings=True,
+                convert_to_numpy=False,
+                show_progress_bar=False,
+            )
+        special = set(self._tokenizer.all_special_ids)
+        result = []
+        for output in outputs:
+            ids = [int(i) for i in output["input_ids"]]
+            keep = [i for i, token in enumerate(ids) if token not in special]
+            tokens = output["token_embeddings"].float().numpy()[keep]
+            norms = np.linalg.norm(tokens, axis=1, keepdims=True)
+            result.append(PieceVectors(
+                vector=output["sentence_embedding"].float().numpy().astype(np.float32, copy=False),
+                pieces=tuple(self._tokenizer.convert_ids_to_tokens([ids[i] for i in keep])),
+                tokens=(tokens / np.maximum(norms, 1e-12)).astype(np.float16),
+            ))
+        return result
 
     def embed_query(self, text: str) -> np.ndarray:
         # Retrieval and answering both need the question's vector: compute it once.

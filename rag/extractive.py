@@ -30,9 +30,10 @@ from rag.answer_model import AnswerModel, load_answer_model, pick_answer, questi
 from rag.bm25 import tokenize
 from rag.citations import place_markers
 from rag.claims import ArticleWords, ClaimCheck, QuestionFacts, check_claim
-from rag.embeddings import Embedder
+from rag.embeddings import Embedder, PieceVectors
 from rag.answer_types import answer_type_terms
 from rag.lexical import TermWeights, focus_terms, question_terms
+from rag.piece_match import NO_MATCH, PieceMatch, piece_match, question_rows
 from rag.quotes import is_caption, quote_span
 from rag.sentences import sentence_spans
 from rag.types import Citation, Draft, Evidence, Fact, Passage
@@ -107,7 +108,7 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         idf: Callable[[str], float],
         document_text: Callable[[str], str] | None = None,
-        cache_size: int = 20_000,
+        cache_size: int = 5_000,
         min_evidence: float | None = None,
         model: AnswerModel | None = None,
     ) -> None:
@@ -117,10 +118,11 @@ class ExtractiveAnswerer:
         self._idf = idf
         # The whole article: for the claim check, and to quote the claim a denial answers.
         self._document_text = document_text
-        # Sentence vectors, computed when first needed and reused across questions (most
-        # questions revisit the same passages). Measured against embedding every sentence
-        # at ingest: see the README ("Answering offline").
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Sentence and word-piece vectors, computed when first needed and reused across
+        # questions (most questions revisit the same passages). Measured against embedding
+        # every sentence at ingest: see the README ("Answering offline"). A news sentence's
+        # pieces take about 25 KB (float16), so 5,000 sentences about 125 MB.
+        self._vectors: OrderedDict[str, PieceVectors] = OrderedDict()
         self._cache_size = cache_size
         self._articles: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
@@ -160,7 +162,7 @@ class ExtractiveAnswerer:
         # The standalone question (a follow-up with what it refers to): its words alone ("How old
         # were they?") are like nothing in any article. What was asked counts through the
         # answer type and the lower weight of carried terms.
-        cosines = self._cosines(question, [s.text for s in sentences])
+        cosines, matches = self._similarities(question, facts.question, [s.text for s in sentences])
         texts = {s.passage.doc_id: self._article_text(s.passage) for s in sentences}
         words = {doc_id: ArticleWords.of_article(text) for doc_id, text in texts.items()}
         checks = [check_claim(facts, s.text, words[s.passage.doc_id]) for s in sentences]
@@ -168,6 +170,7 @@ class ExtractiveAnswerer:
         negated = float(facts.negated)
         article_coverage = {doc_id: weights.coverage(_terms_of(text)) for doc_id, text in texts.items()}
         coverages = [weights.coverage(_typed(s.terms, c, kind_terms)) for s, c in zip(sentences, checks)]
+        best_match = max(m.mean for m in matches)
         shared = {
             "best_cosine": max(cosines),
             "best_coverage": max(coverages),
@@ -175,10 +178,13 @@ class ExtractiveAnswerer:
         }
         focus = weights.restricted_to(focus_terms(facts.question))
         candidates = []
-        for sentence, check, cosine, coverage in zip(sentences, checks, cosines, coverages):
+        for sentence, check, cosine, match, coverage in zip(sentences, checks, cosines, matches, coverages):
             features = {
                 "cosine": cosine,
                 "cosine_gap": cosine - shared["best_cosine"],
+                "piece_match": match.mean,
+                "piece_match_weakest": match.weakest,
+                "piece_match_gap": match.mean - best_match,
                 "coverage": coverage,
                 "focus_coverage": focus.coverage(_typed(sentence.terms, check, kind_terms)),
                 "context_coverage": weights.coverage(_typed(sentence.context_terms, check, kind_terms)),
@@ -256,21 +262,31 @@ class ExtractiveAnswerer:
         rank = {c.passage.doc_id: i for i, c in reversed(list(enumerate(chosen)))}
         return sorted(chosen, key=lambda c: (rank[c.passage.doc_id], c.start))
 
-    def _cosines(self, question: str, texts: list[str]) -> list[float]:
-        query = self._embedder.embed_query(question)
+    def _similarities(self, question: str, asked: str, texts: list[str]) -> tuple[list[float], list[PieceMatch]]:
+        """Each sentence's pooled cosine with the (standalone) question, and how its word
+        pieces match those of what was `asked` (`rag.piece_match`)."""
+        embedded_question = self._embedder.embed_pieces([question] if asked == question else [question, asked])
+        standalone = embedded_question[0]
+        own_words = embedded_question[1] if asked != question else None
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        vectors = list(self._embedder.embed_documents(missing)) if missing else []
+        embedded = self._embedder.embed_pieces(missing) if missing else []
         with self._lock:
-            for text, vector in zip(missing, vectors):
-                self._vectors[text] = vector
-            found = [self._vectors.get(t) for t in texts]
+            found = {text: self._vectors.get(text) for text in texts}
+            for text, new in zip(missing, embedded):
+                self._vectors[text] = found[text] = new
             for text in texts:
                 if text in self._vectors:
                     self._vectors.move_to_end(text)
             while len(self._vectors) > self._cache_size:
                 self._vectors.popitem(last=False)
-        return [float(np.dot(v, query)) if v is not None else 0.0 for v in found]
+        rows = question_rows(standalone, own_words)
+        cosines, matches = [], []
+        for text in texts:
+            vectors = found[text]
+            cosines.append(float(np.dot(vectors.vector, standalone.vector)) if vectors is not None else 0.0)
+            matches.append(piece_match(rows, vectors) if vectors is not None else NO_MATCH)
+        return cosines, matches
 
 
 @functools.lru_cache(maxsize=64)

@@ -12,7 +12,7 @@ from typing import AbstractSet, Callable, Iterable
 from rag.bm25 import tokenize
 
 # Question scaffolding that bm25s's English stop list keeps; it says nothing about the topic.
-_QUESTION_WORDS = frozenset(
+QUESTION_WORDS = frozenset(
     "how what which who whom whose when where why were was did does do is are am been be "
     "has have had can could would should will shall may might must tell explain describe "
     "according article articles say said".split()
@@ -21,7 +21,7 @@ _QUESTION_WORDS = frozenset(
 
 @functools.cache
 def _question_stems() -> frozenset[str]:
-    return frozenset(tokenize([" ".join(_QUESTION_WORDS)])[0]) | _QUESTION_WORDS
+    return frozenset(tokenize([" ".join(QUESTION_WORDS)])[0]) | QUESTION_WORDS
 
 
 def question_terms(question: str) -> list[str]:

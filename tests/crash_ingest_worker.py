@@ -30,6 +30,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rag.embeddings import PieceVectors
+
 # The index records this name, and `embedder_name(Settings())` returns it for the default
 # settings: the data dirs these tests use are only ever written with the fake embedder.
 FAKE_EMBEDDER_NAME = "all-MiniLM-L6-v2"
@@ -56,6 +58,13 @@ class SlowFakeEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return fake_vector(text)
+
+    def embed_pieces(self, texts: Sequence[str]) -> list[PieceVectors]:
+        pieces = [tuple(t.split()) or (t,) for t in texts]
+        return [
+            PieceVectors(fake_vector(t), words, np.stack([fake_vector(w) for w in words]).astype(np.float16))
+            for t, words in zip(texts, pieces)
+        ]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(t.split()) for t in texts]

@@ -8,6 +8,8 @@ from typing import Sequence
 
 import numpy as np
 
+from rag.embeddings import PieceVectors
+
 _WORD = re.compile(r"\w+|[^\w\s]")
 
 
@@ -29,6 +31,15 @@ class FakeEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
+
+    def embed_pieces(self, texts: Sequence[str]) -> list[PieceVectors]:
+        self.embedded.extend(texts)
+        result = []
+        for text in texts:
+            words = _WORD.findall(text.lower())
+            tokens = np.stack([self._vector(w) for w in words]) if words else np.zeros((0, self.dimension))
+            result.append(PieceVectors(self._vector(text), tuple(words), tokens.astype(np.float16)))
+        return result
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(_WORD.findall(t)) for t in texts]

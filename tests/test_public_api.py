@@ -35,6 +35,7 @@ def test_rag_exports__are_pinned():
         "ModelError",
         "ModelIntegrityError",
         "Passage",
+        "PieceVectors",
         "RagError",
         "Settings",
         "StoreError",
