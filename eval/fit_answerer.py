@@ -114,14 +114,14 @@ def collect(index: Path, squad: Path, top_k: int) -> dict[str, np.ndarray]:
 
 
 def logistic(x: np.ndarray, y: np.ndarray):
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=C, max_iter=3000, random_state=SEED).fit(x, y)
 
 
 def ranker_logits(data: dict[str, np.ndarray], train: np.ndarray | None = None) -> np.ndarray:
     """Out-of-fold ranker logits (5-fold by article); with `train`, fitted on those rows only."""
-    from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
+    from sklearn.model_selection import GroupKFold
 
     x, y = standardise(data["x"])[0], data["y"]
     if train is not None:
@@ -159,7 +159,7 @@ def per_question(data: dict[str, np.ndarray], logits: np.ndarray) -> dict[str, n
 
 
 def judge_probabilities(questions: dict[str, np.ndarray], train: np.ndarray | None = None) -> np.ndarray:
-    from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
+    from sklearn.model_selection import GroupKFold
 
     x, y = standardise(questions["x"])[0], questions["answerable"].astype(int)
     judged = ~questions["type_refused"]  # the others are refused by the type rule

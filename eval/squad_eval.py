@@ -48,8 +48,8 @@ def run_squad_eval(
         raise ValueError("SQuAD benchmark files not found (../shared/benchmarks/squad2)")
     started = time.perf_counter()
     settings = settings or rag.Settings()
-    temporary = Path(tempfile.mkdtemp(prefix="rag-eval-squad-")) if data_dir is None else None
-    index = Path(data_dir) if data_dir is not None else temporary
+    index = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="rag-eval-squad-"))
+    temporary = index if data_dir is None else None
     try:
         if progress:
             logger.warning("Indexing the SQuAD corpus into %s (once) and scoring retrieval...", index)

@@ -6,6 +6,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,7 +23,7 @@ class _ProgressBar:
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
-        self._bar = None
+        self._bar: Any = None  # a tqdm bar, imported when first needed
 
     def __call__(self, done: int, total: int) -> None:
         if not self._enabled or (self._bar is None and done >= total):

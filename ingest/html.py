@@ -269,8 +269,11 @@ def _url(root: etree._Element, meta: Meta) -> str | None:
 def _title(root: etree._Element, headline: str | None,
            meta: Meta) -> str | None:
     """og:title, else the headline <h1>, else <title> without its site suffix."""
-    if meta.get("og:title") or headline:
-        return (meta.get("og:title") or [headline])[0]
+    og_title = meta.get("og:title")
+    if og_title:
+        return og_title[0]
+    if headline:
+        return headline
     page_title = _squash(root.findtext("head/title"))
     return (TITLE_SEPARATORS.sub("", page_title) or page_title) or None
 
@@ -299,7 +302,7 @@ def extract_html(raw: str) -> HtmlArticle:
     title = _title(root, headline, meta)
     # Stored text should open with the headline even when the <h1> sits
     # outside the container (or in its skipped <header>).
-    if blocks and (meta.get("og:title") or headline) and not {title, headline} & set(blocks):
+    if blocks and title and (meta.get("og:title") or headline) and not {title, headline} & set(blocks):
         blocks.insert(0, title)
     return HtmlArticle(
         text="\n\n".join(blocks),

@@ -143,8 +143,9 @@ class Assistant:
     ) -> AnswerStream:
         """Like `ask`, but the text arrives in pieces; the checked `Answer` comes at the end."""
         prepared = self._prepare(question, history, k, filters)
-        if prepared.early is not None:
-            return AnswerStream(iter([prepared.early.text]), lambda _: prepared.early)
+        early = prepared.early
+        if early is not None:
+            return AnswerStream(iter([early.text]), lambda _: early)
         answerer = self._get_answerer()
         if isinstance(answerer, LLMAnswerer):
             fallback: list[Answer] = []

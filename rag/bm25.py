@@ -150,7 +150,7 @@ class Bm25Index:
         for token in tokens:
             position = vocab.get(token)
             df = 0
-            if position is not None and position < len(self._document_frequency):
+            if position is not None and self._document_frequency is not None and position < len(self._document_frequency):
                 df = int(self._document_frequency[position])
             total += float(np.log1p((n - df + 0.5) / (df + 0.5)))
         return total

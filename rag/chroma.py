@@ -39,11 +39,9 @@ def unreachable_message(settings: Settings, exc: BaseException | None = None) ->
 
 
 def _is_unreachable(exc: BaseException) -> bool:
-    try:
-        import httpx
-    except ImportError:  # pragma: no cover - chromadb depends on httpx
-        httpx = None
-    if httpx is not None and isinstance(exc, (httpx.TransportError, httpx.TimeoutException)):
+    import httpx  # chromadb's own HTTP client depends on it
+
+    if isinstance(exc, (httpx.TransportError, httpx.TimeoutException)):
         return True
     if isinstance(exc, (ConnectionError, TimeoutError)):
         return True
@@ -83,9 +81,11 @@ def make_chroma_client(settings: Settings):  # -> chromadb.api.ClientAPI (import
         headers = {}
         if settings.chroma_token is not None:
             headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
+        host = settings.chroma_host
+        assert host is not None  # server mode is the mode with a host
         try:
             return chromadb.HttpClient(
-                host=settings.chroma_host,
+                host=host,
                 port=settings.chroma_port,
                 ssl=settings.chroma_ssl,
                 headers=headers,

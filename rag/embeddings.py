@@ -100,9 +100,15 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
         except (OSError, ValueError) as exc:
             raise ModelError(f"Could not load the embedding model from {model_dir}: {exc}") from exc
+        dimension, max_tokens = self._model.get_embedding_dimension(), self._model.max_seq_length
+        if dimension is None or max_tokens is None:
+            raise ModelError(
+                f"The model in {model_dir} does not state its embedding dimension or input length: "
+                "use a sentence-transformers model folder (with its modules.json and config files)."
+            )
         self.name = name
-        self.dimension = int(self._model.get_embedding_dimension())
-        self.max_tokens = int(self._model.max_seq_length)
+        self.dimension = int(dimension)
+        self.max_tokens = int(max_tokens)
         self._tokenizer = self._model.tokenizer
         self._batch_size = batch_size
         # Torch inference is thread-safe, but interleaved calls would only fight for the cores.

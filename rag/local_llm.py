@@ -106,7 +106,7 @@ class LocalServer:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         try:
-            import xllamacpp  # type: ignore[import-untyped]  # noqa: F401 - fail early, saying what to install
+            import xllamacpp  # noqa: F401 - fail early, saying what to install
         except ImportError as exc:
             raise ModelError(f"RAG_ANSWERER=local needs the xllamacpp package. {INSTALL_HINT}") from exc
         self.model = model

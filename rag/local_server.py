@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alias", default="local")
     args = parser.parse_args(argv)
     try:
-        import xllamacpp  # type: ignore[import-untyped]
+        import xllamacpp
 
         params = xllamacpp.CommonParams()
         params.model.path = args.model

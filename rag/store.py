@@ -22,6 +22,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -143,7 +144,7 @@ class IndexStore:
     def stored_documents(self) -> dict[str, StoredDocument]:
         """Every committed document, by doc_id."""
         found: dict[str, StoredDocument] = {}
-        for _, metadata in self._iter_records(self._docs, include=["metadatas"]):
+        for _, metadata in self._iter_metadata(self._docs):
             found[str(metadata["doc_id"])] = StoredDocument(
                 doc_id=str(metadata["doc_id"]),
                 content_hash=str(metadata["content_hash"]),
@@ -202,10 +203,10 @@ class IndexStore:
 
     def document_metadata(self) -> list[Mapping[str, MetadataValue]]:
         """The metadata of every stored document (for filters and listings)."""
-        return [metadata for _, metadata in self._iter_records(self._docs, include=["metadatas"])]
+        return [metadata for _, metadata in self._iter_metadata(self._docs)]
 
     def chunk_ids(self) -> list[str]:
-        return [chunk_id for chunk_id, _ in self._iter_records(self._chunks, include=[])]
+        return [chunk_id for page in self._pages(self._chunks, include=[]) for chunk_id in page["ids"]]
 
     def committed_versions(self, doc_ids: Iterable[str]) -> dict[str, str]:
         """doc_id -> the version its record commits, for those of `doc_ids` that have a record.
@@ -232,8 +233,8 @@ class IndexStore:
 
     def iter_chunks(self) -> Iterator[tuple[str, str, Mapping[str, MetadataValue]]]:
         """(chunk_id, text, metadata) for every stored chunk, in pages."""
-        for chunk_id, record in self._iter_records(self._chunks, include=["documents", "metadatas"]):
-            yield chunk_id, record[0], record[1]
+        for page in self._pages(self._chunks, include=["documents", "metadatas"]):
+            yield from zip(page["ids"], page["documents"], page["metadatas"])
 
     def count_chunks(self) -> int:
         with self._guard("count the chunks"):
@@ -243,22 +244,21 @@ class IndexStore:
         with self._guard("count the documents"):
             return int(self._docs.count())
 
-    def _iter_records(self, collection, include: list[str]) -> Iterator[tuple[str, object]]:
+    def _iter_metadata(self, collection: Any) -> Iterator[tuple[str, Mapping[str, MetadataValue]]]:
+        """(id, metadata) of every record of `collection`, in pages."""
+        for page in self._pages(collection, include=["metadatas"]):
+            yield from zip(page["ids"], page["metadatas"])
+
+    def _pages(self, collection: Any, include: list[str]) -> Iterator[Any]:
+        """Chroma's `get` results (ids, and the `include`d lists), a page at a time."""
         offset = 0
         while True:
             with self._guard("read the index"):
                 page = collection.get(include=include, limit=_READ_PAGE, offset=offset)
-            ids = page["ids"]
-            for i, record_id in enumerate(ids):
-                if include == ["metadatas"]:
-                    yield record_id, page["metadatas"][i]
-                elif include:
-                    yield record_id, (page["documents"][i], page["metadatas"][i])
-                else:
-                    yield record_id, None
-            if len(ids) < _READ_PAGE:
+            yield page
+            if len(page["ids"]) < _READ_PAGE:
                 return
-            offset += len(ids)
+            offset += len(page["ids"])
 
     # -- writing -----------------------------------------------------------------
 

@@ -359,19 +359,16 @@ class OfflineVerifier:
     def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of `texts`, each computed once per verifier (one batch for the new ones)."""
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             vectors = np.asarray(self.embedder.embed_documents(missing), dtype=np.float32)
+            found.update(zip(missing, vectors))
             with self._lock:
                 for text, vector in zip(missing, vectors):
                     if len(self._cache) >= 4096:
                         self._cache.pop(next(iter(self._cache)))
                     self._cache[text] = vector
-                found = {t: self._cache.get(t) for t in texts}
-            found.update(zip(missing, vectors))
-        else:
-            with self._lock:
-                found = {t: self._cache[t] for t in texts}
         return np.stack([found[t] for t in texts])
 
     def _check(self, claim: str, source: str, label: str) -> _Check:

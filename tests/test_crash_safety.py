@@ -71,6 +71,15 @@ OVERLAP_TOKENS = 20
 N_ARTICLES = 48
 CORPUS_SEED = 20240611
 WORKER_DELAY = 0.08  # seconds per embedding batch
+# Where exactly a worker is killed is drawn at random, from this seed: set RAG_TEST_KILL_SEED to
+# replay a failing run (the seed is printed at the start of every test that draws from it).
+KILL_SEED = int(os.environ.get("RAG_TEST_KILL_SEED", "20261201"))
+_KILL_POINTS = random.Random(KILL_SEED)
+
+
+def _kill_delay(longest: float) -> float:
+    print(f"kill points drawn with RAG_TEST_KILL_SEED={KILL_SEED}")
+    return _KILL_POINTS.uniform(0.0, longest)
 WORKER_BATCH_CHUNKS = 8
 LINE_TIMEOUT = 60.0
 
@@ -650,14 +659,14 @@ def test_sigkill_during_update_mid_run(update_case: UpdateCase, tmp_path, kill_a
     worker = Worker(update_case.folder, settings.data_dir, "--batch-chunks", "4", delay=0.3)
     # Only the ten rewritten files are re-embedded; progress starts at the 38 unchanged.
     worker.wait_for_progress(lambda total: total - len(update_case.changed) + int(len(update_case.changed) * kill_after))
-    time.sleep(random.uniform(0.0, 0.3))
+    time.sleep(_kill_delay(0.3))
     assert worker.kill(), "the worker finished before it could be killed"
     _check_update_recovered(update_case, settings, read_index(settings))
 
 
 def _kill_during_open(worker: Worker) -> None:
     worker.wait_for(lambda line: line == "OPENING")
-    time.sleep(random.uniform(0.0, 1.0))
+    time.sleep(_kill_delay(1.0))
 
 
 def _kill_after_first_doc(worker: Worker) -> None:
@@ -666,7 +675,7 @@ def _kill_after_first_doc(worker: Worker) -> None:
 
 def _kill_midway(worker: Worker) -> None:
     worker.wait_for_progress(lambda total: total // 2)
-    time.sleep(random.uniform(0.0, WORKER_DELAY))
+    time.sleep(_kill_delay(WORKER_DELAY))
 
 
 def _kill_near_end(worker: Worker) -> None:

@@ -236,7 +236,6 @@ def test_runner__end_to_end_writes_reports_and_repeats_identically(seeded_assist
 
 
 def test_runner__the_offline_verifier_is_deterministic_on_a_seed_subset(seeded_assistant):
-    pytest.importorskip("rag.verify")
     from eval.runner import build_verifier, run
     from eval.evalset import SEEDS_SET
 

@@ -7,6 +7,7 @@ import json
 import math
 import re
 
+import numpy as np
 import pytest
 
 import ingest
@@ -236,3 +237,15 @@ def test_offline_verifier_accuracy_on_the_local_models_real_answers(real_embedde
     verifier = OfflineVerifier(real_embedder)
     accuracy = verifier_accuracy(verifier, labels)
     assert accuracy >= 0.90, f"accuracy {accuracy:.3f}; misclassified: {misclassified(verifier, labels)}"
+
+
+def test_the_verifier_cache_never_loses_a_vector_it_is_about_to_use():
+    """A full cache evicts its oldest vectors to make room: one of them may be a text of the
+    same call (it used to come back as None and crash np.stack)."""
+    embedder = FakeEmbedder()
+    verifier = OfflineVerifier(embedder)
+    oldest = "The soldiers were aged 20 and 26."
+    verifier._vectors([oldest, *(f"filler sentence number {i}" for i in range(4095))])
+    vectors = verifier._vectors([oldest, "A sentence never seen before."])
+    assert vectors.shape == (2, embedder.dimension)
+    assert np.allclose(vectors[0], embedder.embed_query(oldest))

@@ -13,7 +13,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import logging  # noqa: E402
 import re  # noqa: E402
 import time  # noqa: E402
-from typing import Iterator, Sequence  # noqa: E402
+from typing import Generator, Iterator, Sequence  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
@@ -67,7 +67,9 @@ class ChatHandlers:
         shown = {**shown, len(messages) - 1: panel}
         yield list(messages), panel, "", shown
 
-    def _stream(self, question: str, prior: list, k: float, doc_ids, messages: list, shown: dict) -> Iterator[tuple]:
+    def _stream(
+        self, question: str, prior: list, k: float, doc_ids, messages: list, shown: dict
+    ) -> Generator[tuple, None, Answer]:
         stream = self.assistant.ask_stream(question, history=prior, k=_clamp_k(k), filters=_filters(doc_ids))
         text = ""
         for piece in stream:
@@ -146,6 +148,8 @@ def _message(role: str, content: str) -> dict:
 
 
 def _clamp_k(k: float | None) -> int:
+    if k is None:
+        return 5
     try:
         return max(1, min(MAX_K, int(k)))
     except (TypeError, ValueError):
