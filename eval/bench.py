@@ -7,61 +7,18 @@ Logs go to stderr. Later benchmarks (retrieval, answer latency) are further subc
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 import sys
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
 
 import click
 
 import rag
+from eval.bench_common import BenchmarkError, default_corpus, emit, fresh_data_dir
 from eval.bench_ingest import run_ingest_benchmark
-
-CORPUS_RELATIVE = Path("shared") / "benchmarks" / "squad2" / "corpus.jsonl"
-
-
-class BenchmarkError(click.ClickException):
-    """A benchmark that cannot run (missing corpus, used data dir), shown as one line."""
-
-
-def default_corpus() -> Path:
-    """The SQuAD corpus: `../shared/...` from the current dir, else next to the repository."""
-    candidates = [Path.cwd().parent / CORPUS_RELATIVE, Path(__file__).resolve().parents[2] / CORPUS_RELATIVE]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate.resolve()
-    tried = ", ".join(str(c) for c in candidates)
-    raise BenchmarkError(f"No benchmark corpus found (tried {tried}); pass --corpus PATH.")
-
-
-@contextmanager
-def fresh_data_dir(requested: Path | None) -> Iterator[Path]:
-    """`requested` if it is missing or empty (kept afterwards), else a temp dir (deleted)."""
-    if requested is not None:
-        requested = requested.expanduser()
-        if requested.exists() and (not requested.is_dir() or any(requested.iterdir())):
-            raise BenchmarkError(f"--data-dir {requested} is not an empty folder; the benchmark needs a fresh index.")
-        requested.mkdir(parents=True, exist_ok=True)
-        yield requested
-        return
-    temporary = Path(tempfile.mkdtemp(prefix="rag-bench-"))
-    try:
-        yield temporary
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-
-
-def emit(result: dict[str, Any], out: Path | None) -> None:
-    text = json.dumps(result, indent=2)
-    click.echo(text)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text + "\n", encoding="utf-8")
-
+from eval.bench_load import load_command
+from eval.bench_local import local_command
+from eval.bench_retrieval import retrieval_command
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
@@ -89,8 +46,6 @@ def ingest_command(corpus: Path | None, data_dir: Path | None, out: Path | None)
             raise BenchmarkError(str(exc)) from None
     emit(result, out)
 
-
-from eval.bench_retrieval import retrieval_command  # noqa: E402  (after `cli`; it imports helpers from here lazily)
 
 cli.add_command(retrieval_command)
 
@@ -121,9 +76,6 @@ def ask_command(
     with fresh_data_dir(None) as directory:
         emit(run_answer_benchmark(directory, squad_index, questions, limit, cold, quail_index, quail), out)
 
-
-from eval.bench_load import load_command  # noqa: E402
-from eval.bench_local import local_command  # noqa: E402
 
 cli.add_command(load_command)
 cli.add_command(local_command)

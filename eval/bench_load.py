@@ -189,7 +189,7 @@ def _askers(value: str) -> list[int]:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
 def load_command(askers: str, questions_each: int, ui_users: int, out: Path | None) -> None:
     """Concurrent askers through the Python API and the UI: errors, throughput, latency."""
-    from eval.bench import BenchmarkError, emit, fresh_data_dir
+    from eval.bench_common import BenchmarkError, emit, fresh_data_dir
 
     import rag
 

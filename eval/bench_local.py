@@ -83,6 +83,6 @@ def _server_timings(base_url: str, model: str, assistant: rag.Assistant, questio
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
 def local_command(model: str, questions: int, out: Path | None) -> None:
     """Speed of RAG_ANSWERER=local: first piece, whole answer, llama.cpp's tokens/s."""
-    from eval.bench import emit
+    from eval.bench_common import emit
 
     emit(run_local_benchmark(model, questions), out)

@@ -168,7 +168,7 @@ def _retrieval_cli():
         import shutil
         import tempfile
 
-        from eval.bench import BenchmarkError, default_corpus, emit
+        from eval.bench_common import BenchmarkError, default_corpus, emit
 
         corpus = corpus.resolve() if corpus is not None else default_corpus()
         questions = questions or corpus.parent / "questions_dev.jsonl"
