@@ -14,10 +14,10 @@ import threading
 from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 from rag.bm25 import Bm25Index, synced_bm25
-from rag.chat import ChatModel
+from rag.chat import ChatModel, build_chat_model
 from rag.chroma import make_chroma_client
 from rag.condense import condense_offline, condense_with_llm
 from rag.config import Settings
@@ -42,9 +42,6 @@ from rag.store import IndexStore
 from rag.text import require_unicode
 from rag.types import Answer, Document, Draft, Filters, Passage, Turn, Verdict
 from rag.verify import OfflineVerifier, keep_supported, unsupported_note
-
-if TYPE_CHECKING:
-    from rag.local_llm import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +94,7 @@ class Assistant:
         self.settings = settings or Settings()
         self._embedder = embedder
         self._chat_model = chat_model
+        self._own_chat_model: ChatModel | None = None  # built here, so closed here
         self._auto_seed = auto_seed
         self._lock = threading.RLock()
         self._store: IndexStore | None = None
@@ -104,7 +102,6 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._answerer: ExtractiveAnswerer | LLMAnswerer | None = None
         self._extractive: ExtractiveAnswerer | None = None
-        self._local_server: LocalServer | None = None
         self._verifier: OfflineVerifier | None = None
 
     # -- public ------------------------------------------------------------------
@@ -399,23 +396,17 @@ class Assistant:
     def _get_chat_model(self) -> ChatModel:
         with self._lock:
             if self._chat_model is None:
-                from rag.openai_chat import OpenAIChatModel
-
-                if self.settings.answerer == "local":
-                    from rag.local_llm import LocalServer
-
-                    # One server per assistant (kept to close it): the UI's workers share the app's assistant.
-                    self._local_server = LocalServer.from_settings(self.settings)
-                    self._chat_model = OpenAIChatModel.for_local_server(self._local_server, self.settings)
-                else:
-                    self._chat_model = OpenAIChatModel.from_settings(self.settings)
+                # One model (with RAG_ANSWERER=local, one llama.cpp server) per assistant: the
+                # UI's workers share the app's assistant.
+                self._chat_model = self._own_chat_model = build_chat_model(self.settings)
             return self._chat_model
 
     def close(self) -> None:
         """Stop the local model server, if this assistant started one (also done at exit)."""
         with self._lock:
-            if self._local_server is not None:
-                self._local_server.close()
+            close = getattr(self._own_chat_model, "close", None)
+            if close is not None:
+                close()
 
     def _get_answerer(self) -> ExtractiveAnswerer | LLMAnswerer:
         with self._lock:

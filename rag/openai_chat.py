@@ -111,6 +111,7 @@ class OpenAIChatModel:
         # max_retries=0: the SDK's own retries would multiply ours and hide them from our logs.
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=0)
         self.base_url = str(self._client.base_url).rstrip("/")
+        self._server: LocalServer | None = None  # set by `for_local_server`
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIChatModel:
@@ -140,11 +141,14 @@ class OpenAIChatModel:
             deadline_s=settings.llm_deadline_s,
         )
         model.name = f"local:{server.model.name}"
+        model._server = server  # its server lives as long as this client
         return model
 
     def close(self) -> None:
-        """Release the HTTP connections."""
+        """Release the HTTP connections, and stop the local server this client was built for."""
         self._client.close()
+        if self._server is not None:
+            self._server.close()
 
     def complete(self, messages: Sequence[ChatMessage], *, temperature: float = 0.0) -> str:
         """The whole reply; `LLMReplyCutError` (with the text so far) if it hit the output cap."""
