@@ -74,6 +74,22 @@ def test_questioning_finds_the_sentence_about_interrogation_help(assistant):
     assert "interpreters" in quoted(answer)
 
 
+def test_word_piece_matching_is_part_of_the_explained_evidence(assistant):
+    answer = assistant.ask("Who helped the investigators interrogate the sailors?")
+    assert answer.evidence is not None
+    features, contributions = answer.evidence.features, answer.evidence.contributions
+    assert {"piece_match", "piece_match_weakest"} <= set(features) <= set(contributions) | {"probability"}
+    # "interrogate" has its counterpart in "questioned": most of the question is matched
+    assert features["piece_match"] > 0.6
+
+
+def test_a_follow_up_is_matched_by_its_own_words(assistant):
+    first = assistant.ask("Which sailors were detained?")
+    follow = assistant.ask("How old were they?", history=[("Which sailors were detained?", first.text)])
+    assert not follow.refused
+    assert "aged 22 and 29" in quoted(follow)
+
+
 # 3. A name or number the articles never mention.
 
 @pytest.mark.parametrize("question", [
