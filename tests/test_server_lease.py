@@ -129,11 +129,24 @@ def test_lease__a_writer_that_loses_its_lease_stops_before_its_next_batch(
     monkeypatch.setattr(rag.lease, "LEASE_TTL_S", 1.0)  # heartbeat every 0.25 s
     monkeypatch.setattr(ingest.pipeline, "EMBED_BATCH_CHUNKS", 2)
     settings = chroma_server.settings(tmp_path / "a")
+    leases: list[rag.lease.ServerWriteLease] = []
+    opened = rag.lease.ServerWriteLease.__init__
+
+    def recording(self, *args, **kwargs) -> None:
+        opened(self, *args, **kwargs)
+        leases.append(self)
+
+    monkeypatch.setattr(rag.lease.ServerWriteLease, "__init__", recording)
 
     def taken_over(done: int, total: int) -> None:
         if done == 1:  # after the first batch, another machine takes the index over
             plant_holder(settings, "newsroom-box-7", 4242, expires_in=45)
-            time.sleep(0.8)
+            # Wait until the heartbeat has seen it, however loaded the machine (a fixed sleep
+            # raced it); the bound only keeps a broken heartbeat from hanging the suite.
+            give_up = time.monotonic() + 60
+            while leases[-1]._lost is None:
+                assert time.monotonic() < give_up, "the heartbeat never noticed the takeover"
+                time.sleep(0.05)
 
     with pytest.raises(rag.IndexLockedError, match="lost its writer lease .*held by pid 4242 on host newsroom-box-7"):
         ingest_paths([corpus], settings, embedder=FakeEmbedder(), progress=taken_over)
