@@ -13,57 +13,24 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import rag
 from eval.evalset import EvalItem, load_eval_set
+from eval.outcomes import Outcome, effective_min_evidence, outcome_of, rates, squad_outcomes, timed_ask
 
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 WARM_UP_QUESTION = "What is this collection of articles about?"
 COLD_QUESTION = "How old were the captured soldiers?"
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One question asked with refusal off: what a threshold needs to decide."""
-
-    answerable: bool
-    evidence: float
-    refused_anyway: bool  # refused for another reason (instruction, nothing retrieved)
-    correct: bool  # key facts (seeds) or a gold answer (SQuAD) in the text
-    seconds: float
-
-    def refused_at(self, threshold: float) -> bool:
-        return self.refused_anyway or self.evidence < threshold
-
-
-def _ask(assistant: rag.Assistant, question: str, history: Sequence = ()) -> tuple[rag.Answer, float]:
-    started = time.perf_counter()
-    answer = assistant.ask(question, history=history)
-    return answer, time.perf_counter() - started
-
-
 def seed_outcomes(assistant: rag.Assistant, items: Iterable[EvalItem]) -> list[Outcome]:
     outcomes = []
     for item in items:
         history = [(turn.question, turn.answer) for turn in item.history]
-        answer, seconds = _ask(assistant, item.question, history)
-        outcomes.append(_outcome(item.answerable, answer, item.facts_found(answer.text), seconds))
-    return outcomes
-
-
-def squad_outcomes(assistant: rag.Assistant, questions_file: Path, limit: int | None) -> list[Outcome]:
-    outcomes = []
-    for number, line in enumerate(questions_file.read_text(encoding="utf-8").splitlines()):
-        if limit is not None and number >= limit:
-            break
-        row = json.loads(line)
-        answer, seconds = _ask(assistant, row["question"])
-        lowered = answer.text.lower()
-        contains = any(gold["text"].lower() in lowered for gold in row["answers"])
-        outcomes.append(_outcome(bool(row["answerable"]), answer, contains, seconds))
+        answer, seconds = timed_ask(assistant, item.question, history)
+        outcomes.append(outcome_of(item.answerable, answer, item.facts_found(answer.text), seconds))
     return outcomes
 
 
@@ -82,36 +49,13 @@ def quail_outcomes(assistant: rag.Assistant, questions_file: Path, limit: int | 
         if limit is not None and number >= limit:
             break
         row = json.loads(line)
-        answer, seconds = _ask(assistant, row["question"])
+        answer, seconds = timed_ask(assistant, row["question"])
         wanted = set(question_terms(row["answer_text"]))
         found = wanted & set(question_terms(answer.text))
         correct = row["type"] in QUAIL_CHECKED_TYPES and bool(wanted) and len(found) >= len(wanted) / 2
-        outcome = _outcome(not row["unanswerable"], answer, correct, seconds)
+        outcome = outcome_of(not row["unanswerable"], answer, correct, seconds)
         by_type.setdefault(row["type"], []).append(outcome)
     return by_type
-
-
-def _outcome(answerable: bool, answer: rag.Answer, correct: bool, seconds: float) -> Outcome:
-    evidence = answer.evidence.probability if answer.evidence is not None else 0.0
-    # Asked with refusal by evidence off (min_evidence 0) in the benchmark, a refusal has another
-    # cause (an instruction, nothing retrieved, no sentence of the asked type); in the SQuAD gate
-    # (configured threshold) a refusal is a refusal either way.
-    refused_anyway = answer.refused
-    return Outcome(answerable, evidence, refused_anyway, correct and not answer.refused, seconds)
-
-
-def rates(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float | None]:
-    """Refusal and correctness at one threshold."""
-    answerable = [o for o in outcomes if o.answerable]
-    unanswerable = [o for o in outcomes if not o.answerable]
-    answered = [o for o in answerable if not o.refused_at(threshold)]
-    share = lambda part, whole: round(len(part) / len(whole), 3) if whole else None  # noqa: E731
-    return {
-        "answerable_answered": share(answered, answerable),
-        "unanswerable_refused": share([o for o in unanswerable if o.refused_at(threshold)], unanswerable),
-        "correct_of_answerable": share([o for o in answered if o.correct], answerable),
-        "correct_of_answered": share([o for o in answered if o.correct], answered),
-    }
 
 
 def latency_ms(outcomes: Sequence[Outcome]) -> dict[str, float]:
@@ -184,13 +128,6 @@ def sentence_vector_cost(assistant: rag.Assistant) -> dict[str, Any]:
         "embed_all_sentences_seconds": round(sentence_seconds, 2),
         "ingest_time_if_sentences_embedded_too": round((ingest_seconds + sentence_seconds) / ingest_seconds, 2),
     }
-
-
-def effective_min_evidence(settings: rag.Settings) -> float:
-    """RAG_MIN_EVIDENCE, or the threshold fitted with the answer model when it is unset."""
-    from rag.answer_model import load_answer_model
-
-    return load_answer_model().min_evidence if settings.min_evidence is None else settings.min_evidence
 
 
 def run_answer_benchmark(

@@ -21,7 +21,7 @@ import numpy as np
 
 import ingest
 import rag
-from eval.squad import KS, Question, Span, first_hit_rank, load_corpus, load_questions, score
+from eval.squad import KS, Question, Span, first_hit_rank, load_corpus, load_questions, retrieval_ranks, score
 
 TARGET = {"hit@5": 0.94, "mrr@10": 0.85}
 # What ours must beat. Every variant is the product itself, configured through public
@@ -33,22 +33,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "rrf": {"fusion": "rrf", "bm25_weight": 0.5},
 }
 DEPTH = 10
-
-
-def _spans(passages: Sequence[rag.Passage]) -> list[Span]:
-    return [Span(p.doc_id, p.start, p.end) for p in passages]
-
-
-def _ranks(assistant: rag.Assistant, questions: Sequence[Question]) -> tuple[list[int | None], list[float]]:
-    """First-hit rank per question, and the seconds each retrieval took."""
-    assistant.retrieve("warm up", k=DEPTH)
-    ranks, seconds = [], []
-    for question in questions:
-        started = time.perf_counter()
-        passages = assistant.retrieve(question.question, k=DEPTH)
-        seconds.append(time.perf_counter() - started)
-        ranks.append(first_hit_rank(_spans(passages), question))
-    return ranks, seconds
 
 
 def run_retrieval_benchmark(
@@ -72,11 +56,11 @@ def run_retrieval_benchmark(
     ingest_seconds = time.perf_counter() - started
 
     searching = time.perf_counter()
-    ours, latencies = _ranks(rag.Assistant(settings, embedder=embedder, auto_seed=False), questions)
+    ours, latencies = retrieval_ranks(rag.Assistant(settings, embedder=embedder, auto_seed=False), questions, DEPTH)
     results = {"ours": score(ours)}
     for name, overrides in VARIANTS.items():
         variant = rag.Assistant(settings.model_copy(update=overrides), embedder=embedder, auto_seed=False)
-        results[name] = score(_ranks(variant, questions)[0])
+        results[name] = score(retrieval_ranks(variant, questions, DEPTH)[0])
     search_seconds = time.perf_counter() - searching
     llama_seconds = None
     if llamaindex:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+if TYPE_CHECKING:
+    import rag
 
 KS = (1, 5, 10)
 MRR_DEPTH = 10
@@ -99,3 +102,19 @@ def score(ranks: Iterable[int | None], ks: Sequence[int] = KS) -> dict[str, floa
     )
     result["questions"] = n
     return result
+
+
+def retrieval_ranks(
+    assistant: "rag.Assistant", questions: Sequence[Question], depth: int = MRR_DEPTH
+) -> tuple[list[int | None], list[float]]:
+    """First-hit rank of each question's top `depth` passages, and the seconds each retrieval took."""
+    import time
+
+    assistant.retrieve("warm up", k=depth)
+    ranks, seconds = [], []
+    for question in questions:
+        started = time.perf_counter()
+        passages = assistant.retrieve(question.question, k=depth)
+        seconds.append(time.perf_counter() - started)
+        ranks.append(first_hit_rank([Span(p.doc_id, p.start, p.end) for p in passages], question))
+    return ranks, seconds

@@ -37,9 +37,9 @@ def run_squad_eval(
 
     Uses `data_dir` as the SQuAD index (built there when missing), else a temp dir.
     Faithfulness is not measured here."""
-    from eval.bench_answers import effective_min_evidence, rates, squad_outcomes
-    from eval.bench_retrieval import run_retrieval_benchmark
-    from eval.squad import benchmark_dir
+    import ingest
+    from eval.outcomes import effective_min_evidence, rates, squad_outcomes
+    from eval.squad import benchmark_dir, load_questions, retrieval_ranks, score
 
     if judge != "offline":
         logger.warning("squad2 measures no faithfulness; --judge %s is ignored", judge)
@@ -53,17 +53,18 @@ def run_squad_eval(
     try:
         if progress:
             logger.warning("Indexing the SQuAD corpus into %s (once) and scoring retrieval...", index)
-        retrieval = run_retrieval_benchmark(
-            squad / "corpus.jsonl", squad / "questions_dev.jsonl", index, settings, limit=limit, llamaindex=False
-        )
         settings = settings.with_data_dir(index)
-        assistant = rag.Assistant(settings, auto_seed=False)
+        embedder = rag.build_embedder(settings)
+        report = ingest.ingest_paths([squad / "corpus.jsonl"], settings, embedder=embedder)  # a no-op once indexed
+        if report.problems:
+            raise RuntimeError(f"the SQuAD corpus did not ingest cleanly: {report.summary()}")
+        assistant = rag.Assistant(settings, embedder=embedder, auto_seed=False)
+        ours = score(retrieval_ranks(assistant, load_questions(squad / "questions_dev.jsonl", limit))[0])
         outcomes = squad_outcomes(assistant, squad / "questions_dev.jsonl", limit)
         answerer = assistant.answerer_name
     finally:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
-    ours = retrieval["results"]["ours"]
     n_ret = int(ours["questions"])
     threshold = effective_min_evidence(settings)
     figures = rates(outcomes, threshold)
