@@ -33,7 +33,7 @@ from rag.claims import ArticleWords, ClaimCheck, QuestionFacts, check_claim
 from rag.embeddings import Embedder, PieceVectors
 from rag.answer_types import answer_type_terms
 from rag.lexical import TermWeights, focus_terms, question_terms
-from rag.piece_match import NO_MATCH, PieceMatch, piece_match, question_rows
+from rag.piece_match import PieceMatch, piece_match, question_rows
 from rag.quotes import is_caption, quote_span
 from rag.sentences import sentence_spans
 from rag.types import Citation, Draft, Evidence, Fact, Passage
@@ -268,25 +268,21 @@ class ExtractiveAnswerer:
         embedded_question = self._embedder.embed_pieces([question] if asked == question else [question, asked])
         standalone = embedded_question[0]
         own_words = embedded_question[1] if asked != question else None
+        # Taken from the cache once: another question's eviction cannot take them away midway.
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        embedded = self._embedder.embed_pieces(missing) if missing else []
-        with self._lock:
-            found = {text: self._vectors.get(text) for text in texts}
-            for text, new in zip(missing, embedded):
-                self._vectors[text] = found[text] = new
-            for text in texts:
-                if text in self._vectors:
-                    self._vectors.move_to_end(text)
-            while len(self._vectors) > self._cache_size:
-                self._vectors.popitem(last=False)
+            found = {text: self._vectors[text] for text in texts if text in self._vectors}
+            for text in found:
+                self._vectors.move_to_end(text)
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            found.update(zip(missing, self._embedder.embed_pieces(missing)))
+            with self._lock:
+                self._vectors.update((text, found[text]) for text in missing)
+                while len(self._vectors) > self._cache_size:
+                    self._vectors.popitem(last=False)
         rows = question_rows(standalone, own_words)
-        cosines, matches = [], []
-        for text in texts:
-            vectors = found[text]
-            cosines.append(float(np.dot(vectors.vector, standalone.vector)) if vectors is not None else 0.0)
-            matches.append(piece_match(rows, vectors) if vectors is not None else NO_MATCH)
-        return cosines, matches
+        cosines = [float(np.dot(found[text].vector, standalone.vector)) for text in texts]
+        return cosines, [piece_match(rows, found[text]) for text in texts]
 
 
 @functools.lru_cache(maxsize=64)
