@@ -42,7 +42,7 @@ def quail_outcomes(assistant: rag.Assistant, questions_file: Path, limit: int | 
     Entity_properties questions an answer is correct when it holds at least half of the
     correct option's content words (the other types need inference beyond quoting: only
     their answered rate is reported)."""
-    from rag.lexical import question_terms
+    from rag.text.lexical import question_terms
 
     by_type: dict[str, list[Outcome]] = {}
     for number, line in enumerate(questions_file.read_text(encoding="utf-8").splitlines()):
@@ -111,7 +111,7 @@ def sentence_vector_cost(assistant: rag.Assistant) -> dict[str, Any]:
     import tempfile
 
     import ingest
-    from rag.sentences import sentence_spans
+    from rag.text.sentences import sentence_spans
 
     texts = [assistant.get_document(str(d["doc_id"])).text for d in assistant.list_documents()]
     sentences = [t[s:e] for t in texts for s, e in sentence_spans(t) if len(t[s:e].split()) >= 4]
@@ -178,7 +178,7 @@ def run_answer_benchmark(
     if "squad2" in curves:
         result["squad2"]["note"] = (
             "in-sample: the answer model was fitted on these questions; the cross-validated figures "
-            "are printed by `python -m eval.fit_answerer` (see rag/answer_model.json)")
+            "are printed by `python -m eval.fit_answerer` (see rag/answer/answer_model.json)")
     result["calibration"] = calibration(curves)
     if cold:
         result["cold_rag_ask"] = cold_ask_seconds(seeds_dir)

@@ -19,11 +19,11 @@ import httpx
 
 import rag
 from eval.evalset import load_eval_set
-from rag.openai_chat import OpenAIChatModel
+from rag.llm.openai_chat import OpenAIChatModel
 
 
 def run_local_benchmark(model: str, questions: int) -> dict[str, Any]:
-    from rag.local_llm import available_cores
+    from rag.llm.local_llm import available_cores
 
     with tempfile.TemporaryDirectory(prefix="rag-bench-local-") as directory:
         settings = rag.Settings(data_dir=Path(directory), answerer="local", local_model=model)
@@ -62,7 +62,7 @@ def run_local_benchmark(model: str, questions: int) -> dict[str, Any]:
 
 
 def _server_timings(base_url: str, model: str, assistant: rag.Assistant, question: str) -> dict[str, Any]:
-    from rag.llm_answer import answer_messages
+    from rag.answer.llm_answer import answer_messages
 
     passages = assistant.retrieve(question)
     messages = [{"role": m.role, "content": m.content} for m in answer_messages(question, passages)]

@@ -10,7 +10,7 @@ labelled 1 when the question is answerable and the sentence holds a gold answer 
 A standardised logistic regression (scikit-learn, seed 0) is cross-validated by article
 (5-fold GroupKFold: no article's questions are both trained and scored on); the refusal
 threshold is the one that refuses the most unanswerable dev questions while answering at
-least `--min-answered` of the answerable ones, out of fold. Writes rag/answer_model.json
+least `--min-answered` of the answerable ones, out of fold. Writes rag/answer/answer_model.json
 and prints the cross-validated trade-off curve as JSON.
 """
 
@@ -27,7 +27,7 @@ import numpy as np
 
 import rag
 from eval.squad import benchmark_dir
-from rag.answer_model import FEATURES, MODEL_FILE, QUESTION_FEATURES, pick_answer, question_features
+from rag.answer.answer_model import FEATURES, MODEL_FILE, QUESTION_FEATURES, pick_answer, question_features
 
 logger = logging.getLogger(__name__)
 SEED = 0
@@ -219,7 +219,7 @@ def fitted(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> dict[str, An
 @click.option("--min-answered", type=float, default=0.85, show_default=True,
               help="Choose the threshold that answers at least this share of answerable dev questions.")
 @click.option("--top-k", type=int, default=5, show_default=True)
-@click.option("--write/--no-write", default=True, help="Write rag/answer_model.json.")
+@click.option("--write/--no-write", default=True, help="Write rag/answer/answer_model.json.")
 def main(index: Path, rows: Path | None, min_answered: float, top_k: int, write: bool) -> None:
     squad = benchmark_dir()
     if squad is None:

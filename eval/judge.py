@@ -18,7 +18,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import rag
-from rag.verify import Faithfulness, Verdict
+from rag.answer.verify import Faithfulness, Verdict
 
 JUDGE_PROMPT = """You check whether an answer is faithful to the sources it cites.
 

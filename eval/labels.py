@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import rag
 from eval.evalset import DATA_DIR, load_jsonl_models
-from rag.verify import Verifier
+from rag.answer.verify import Verifier
 
 LABELS_PATH = DATA_DIR / "verifier_labels.jsonl"
 # Real answers of the bundled local model (SmolLM2-135M-Instruct, RAG_ANSWERER=local, default

@@ -5,7 +5,7 @@
     report.passed, report.aggregates["correctness"]    # {"mean": 0.82, "n": 28}
 
 Eval sets in the `eval.evalset` schema are asked item by item (with their `history`),
-each answer checked by a verifier (`offline`: `rag.verify.OfflineVerifier`;
+each answer checked by a verifier (`offline`: `rag.answer.verify.OfflineVerifier`;
 `openai`: `eval.judge.LLMJudge`). `squad2` runs the SQuAD benchmark code instead.
 """
 
@@ -47,7 +47,7 @@ JUDGES = ("offline", "openai", "local")
 
 
 class Verifier(Protocol):
-    def verify(self, answer: rag.Answer) -> Any: ...  # -> rag.verify.Faithfulness
+    def verify(self, answer: rag.Answer) -> Any: ...  # -> rag.answer.verify.Faithfulness
 
 
 def set_key(eval_set: str | Path) -> str:
@@ -87,7 +87,7 @@ def build_verifier(judge: str, assistant: rag.Assistant, settings: rag.Settings)
     """The offline verifier (the assistant's embedder), or the LLM judge: `openai` (needs
     OPENAI_API_KEY) or `local` (RAG_LOCAL_MODEL through llama.cpp)."""
     if judge == "offline":
-        from rag.verify import OfflineVerifier
+        from rag.answer.verify import OfflineVerifier
 
         return OfflineVerifier(assistant.embedder)
     if judge in ("openai", "local"):

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from rag.sentences import sentence_spans
-from rag.store import chunk_id_for
+from rag.text.sentences import sentence_spans
+from rag.index.store import chunk_id_for
 from rag.types import Chunk
 
 TokenCounter = Callable[[Sequence[str]], list[int]]

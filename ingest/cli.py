@@ -15,7 +15,7 @@ from ingest.remove import remove_documents
 from ingest.report import IngestReport
 from rag.cli import EXIT_PARTIAL, data_dir_option, fail_cleanly, load_settings
 from rag.errors import RagError
-from rag.text import printable
+from rag.text.unicode import printable
 
 
 class _ProgressBar:

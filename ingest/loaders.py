@@ -19,7 +19,7 @@ from ingest.dates import iso_date
 from ingest.decoding import UndecodableError, decode_text
 from ingest.html import extract_html
 from ingest.identity import Identified, file_key, file_names, json_key, json_names
-from rag.text import printable, surrogate_at
+from rag.text.unicode import printable, surrogate_at
 from rag.types import Article
 
 logger = logging.getLogger(__name__)

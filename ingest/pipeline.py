@@ -22,12 +22,12 @@ from ingest.identity import Identified
 from ingest.loaders import FileProblem, discover, load_articles
 from ingest.plan import Plan, PlannedArticle, PlanOptions, plan_changes, prunable
 from ingest.report import IngestReport
-from rag.bm25 import synced_bm25
+from rag.index.bm25 import synced_bm25
 from rag.config import Settings
-from rag.embeddings import Embedder, build_embedder, embedder_name
+from rag.index.embeddings import Embedder, build_embedder, embedder_name
 from rag.errors import InputTooLargeError, InvalidInputError
-from rag.lease import exclusive_writer
-from rag.store import IndexStore
+from rag.index.lease import exclusive_writer
+from rag.index.store import IndexStore
 from rag.types import Chunk, MetadataValue
 
 logger = logging.getLogger(__name__)

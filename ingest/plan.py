@@ -16,7 +16,7 @@ from typing import Mapping
 from ingest.identity import Identified, Renamed, last_resort_name
 from ingest.loaders import FileProblem
 from ingest.report import Duplicate, Replaced
-from rag.store import StoredDocument
+from rag.index.store import StoredDocument
 from rag.types import Article
 
 

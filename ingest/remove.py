@@ -7,12 +7,12 @@ import logging
 from dataclasses import dataclass
 from typing import Sequence
 
-from rag.bm25 import synced_bm25
+from rag.index.bm25 import synced_bm25
 from rag.config import Settings
-from rag.embeddings import embedder_name
+from rag.index.embeddings import embedder_name
 from rag.errors import InvalidInputError
-from rag.lease import exclusive_writer
-from rag.store import IndexStore
+from rag.index.lease import exclusive_writer
+from rag.index.store import IndexStore
 
 logger = logging.getLogger(__name__)
 

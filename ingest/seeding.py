@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest.pipeline import ingest_paths
 from rag.config import Settings
-from rag.embeddings import Embedder
+from rag.index.embeddings import Embedder
 from rag.seeds import seeds_dir
 
 

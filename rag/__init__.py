@@ -7,10 +7,10 @@
 """
 
 from rag.api import ask, ask_stream, get_document, retrieve
-from rag.assistant import AnswerStream, Assistant
-from rag.chat import ChatMessage, ChatModel, build_chat_model
+from rag.answer.assistant import AnswerStream, Assistant
+from rag.llm.chat import ChatMessage, ChatModel, build_chat_model
 from rag.config import Settings
-from rag.embeddings import Embedder, PieceVectors, build_embedder
+from rag.index.embeddings import Embedder, PieceVectors, build_embedder
 from rag.errors import (
     ConfigurationError,
     DocumentNotFoundError,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from rag.assistant import AnswerStream, Assistant, FiltersLike
-from rag.history import HistoryLike
+from rag.answer.assistant import AnswerStream, Assistant, FiltersLike
+from rag.answer.history import HistoryLike
 from rag.types import Answer, Document, Passage
 
 _default: Assistant | None = None

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
 from rag.cli import EXIT_PARTIAL, data_dir_option, fail_cleanly, load_settings
 from rag.errors import InvalidInputError, RagError
 from rag.filters import NAME_FIELDS, day, names
-from rag.text import printable
+from rag.text.unicode import printable
 from rag.types import Answer, Filters
-from rag.verify import unsupported_note
+from rag.answer.verify import unsupported_note
 
 _FILTER_KEYS = {"doc_id": "doc_ids", "source": "sources", "title": "titles", "from": "published_from", "to": "published_to"}
 # The Python names (`published_from=`, `titles=`) work too, as the README's examples use them.

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from rag.config import Settings
 from rag.errors import InvalidInputError, RagError
-from rag.text import printable
+from rag.text.unicode import printable
 
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2

@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     min_evidence: float | None = Field(
         default=None, ge=0.0, le=1.0,
         description="Offline answerer: refuse when the probability that its best sentence answers is lower "
-        "(default: the threshold fitted with the answer model, rag/answer_model.json).",
+        "(default: the threshold fitted with the answer model, rag/answer/answer_model.json).",
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
     fusion: str = Field(default="convex", pattern=r"^(convex|rrf)$")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from rag.errors import InvalidInputError
-from rag.text import require_unicode
+from rag.text.unicode import require_unicode
 
 NAME_FIELDS = ("doc_ids", "sources", "titles")
 DATE_FIELDS = ("published_from", "published_to")

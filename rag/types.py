@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from rag import filters as filter_checks
+import rag.filters as filter_checks
 
 MetadataValue = str | int | float | bool
 
@@ -132,7 +132,7 @@ class Turn:
 class Evidence:
     """Why the offline answerer answered or refused: the claim check and features of its
     best sentence, and the probability, from a model fitted on SQuAD 2.0 questions
-    (`rag.answer_model`), that the sentence answers the question."""
+    (`rag.answer.answer_model`), that the sentence answers the question."""
 
     probability: float
     cosine: float  # semantic similarity of question and sentence (MiniLM)
@@ -170,7 +170,7 @@ class Support:
 
 @dataclass(frozen=True)
 class Verdict:
-    """One sentence of an answer, checked against what it cites (`rag.verify`)."""
+    """One sentence of an answer, checked against what it cites (`rag.answer.verify`)."""
 
     claim: str  # the sentence, [n] markers stripped
     cited: tuple[int, ...]  # the [n] numbers it carries

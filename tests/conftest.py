@@ -41,7 +41,7 @@ def fake_embedder():
 def real_embedder():
     """The bundled MiniLM, loaded once per test session."""
     from rag.config import Settings
-    from rag.embeddings import build_embedder
+    from rag.index.embeddings import build_embedder
 
     return build_embedder(Settings())
 

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.embeddings import PieceVectors
+from rag.index.embeddings import PieceVectors
 
 # The index records this name, and `embedder_name(Settings())` returns it for the default
 # settings: the data dirs these tests use are only ever written with the fake embedder.
@@ -118,29 +118,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause", type=float, default=0.5)
     args = parser.parse_args(argv)
 
-    import rag.lease
-    import rag.store
+    import rag.index.lease
+    import rag.index.store
     from ingest import pipeline
     from rag.config import Settings
 
     pipeline.EMBED_BATCH_CHUNKS = args.batch_chunks
-    real_client = rag.lease.make_chroma_client
+    real_client = rag.index.lease.make_chroma_client
 
     def announced_client(settings):
         _say("OPENING")
         return real_client(settings)
 
-    rag.lease.make_chroma_client = announced_client
+    rag.index.lease.make_chroma_client = announced_client
 
     if args.pause_after:
-        real_init = rag.store.IndexStore.__init__
+        real_init = rag.index.store.IndexStore.__init__
 
         def pausing_init(self, *a, **kw):
             real_init(self, *a, **kw)
             self._chunks = _PausingCollection(self._chunks, "chunks", args.pause_after, args.pause)
             self._docs = _PausingCollection(self._docs, "docs", args.pause_after, args.pause)
 
-        rag.store.IndexStore.__init__ = pausing_init
+        rag.index.store.IndexStore.__init__ = pausing_init
 
     settings = Settings()
     report = pipeline.ingest_paths(

@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.embeddings import PieceVectors
+from rag.index.embeddings import PieceVectors
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 

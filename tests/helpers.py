@@ -15,8 +15,8 @@ def copy_seeds(target: Path) -> list[Path]:
 
 
 def open_store(settings, model_name: str):
-    from rag.chroma import make_chroma_client
-    from rag.store import IndexStore
+    from rag.index.chroma import make_chroma_client
+    from rag.index.store import IndexStore
 
     return IndexStore(make_chroma_client(settings), settings, model_name)
 
@@ -56,8 +56,8 @@ def seeded_settings(tmp_path_factory, name: str):
 def llm_assistant(settings, server, **model_options):
     """An Assistant (fake embedder) whose LLM is `OpenAIChatModel` talking to the scripted
     `server` over real HTTP; `model_options` override timeout_s=2, max_retries=2, backoff_s=0.01."""
-    from rag.assistant import Assistant
-    from rag.openai_chat import OpenAIChatModel
+    from rag.answer.assistant import Assistant
+    from rag.llm.openai_chat import OpenAIChatModel
     from tests.fakes import FakeEmbedder
 
     options = {"timeout_s": 2.0, "max_retries": 2, "backoff_s": 0.01} | model_options

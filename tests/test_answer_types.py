@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.answer_types import (
+from rag.answer.answer_types import (
     ANSWER_KINDS,
     answer_span,
     answer_type_terms,
@@ -19,7 +19,7 @@ from rag.answer_types import (
     states_absence,
     type_fit,
 )
-from rag.bm25 import tokenize
+from rag.text.tokenize import tokenize
 
 
 def span_text(question: str, sentence: str, kind: str | None = None) -> str | None:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from rag import Assistant, Settings
 from rag.cli import main
-from rag.openai_chat import OpenAIChatModel
+from rag.llm.openai_chat import OpenAIChatModel
 from tests.openai_server import FakeOpenAIServer
 
 QUESTION = "How old were the captured soldiers?"

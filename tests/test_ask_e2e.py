@@ -9,7 +9,7 @@ import pytest
 import rag
 from rag import Assistant, Filters, Settings
 from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError
-from rag.guard import EMPTY_FILTER_REFUSAL, INSTRUCTION_REFUSAL
+from rag.answer.guard import EMPTY_FILTER_REFUSAL, INSTRUCTION_REFUSAL
 
 UKRAINE = "seeds/ukraine-captures-two-north-korean-soldiers-exposing-alliance-with-russia.txt"
 NORTH_KOREA = "seeds/north-korea-confirms-sending-troops-to-russia-to-fight-in-ukraine-war.txt"
@@ -112,7 +112,7 @@ def test_get_document__unknown_id_is_a_clear_error(assistant):
 def test_module_level_ask__indexes_the_seeds_on_first_use(tmp_path, monkeypatch, caplog, real_embedder):
     monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "fresh"))
     monkeypatch.setattr(rag.api, "_default", None)
-    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: real_embedder)
     with caplog.at_level(logging.WARNING):
         answer = rag.ask("How many North Korean soldiers were wounded in Kursk?")
     assert "indexing the demo articles first" in caplog.text

@@ -11,8 +11,8 @@ from ingest import ingest_paths
 from rag import Assistant, Settings
 from rag.cli import main
 from rag.errors import LLMError
-from rag.openai_chat import OpenAIChatModel
-from rag.prompts import NOT_IN_SOURCES
+from rag.llm.openai_chat import OpenAIChatModel
+from rag.answer.prompts import NOT_IN_SOURCES
 from tests.fakes import FakeEmbedder
 from tests.helpers import llm_assistant, seeded_settings
 from tests.openai_server import Delay, Error, FakeOpenAIServer, Reply
@@ -128,10 +128,10 @@ def test_cli_ask__llm_failure_is_one_clean_line_with_exit_code_3(index_settings,
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.setenv("RAG_LLM_MAX_RETRIES", "0")
-    import rag.assistant
+    import rag.answer.assistant
 
-    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: FakeEmbedder())
-    monkeypatch.setattr(rag.assistant, "embedder_name", lambda settings: FakeEmbedder().name)
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: FakeEmbedder())
+    monkeypatch.setattr(rag.answer.assistant, "embedder_name", lambda settings: FakeEmbedder().name)
     result = CliRunner().invoke(main, ["ask", "How old were the captured soldiers?", "--data-dir", str(index_settings.data_dir)])
     assert result.exit_code == 3
     assert "Error:" in result.output and "500" in result.output and "Traceback" not in result.output

@@ -9,8 +9,8 @@ import pytest
 
 from rag import Assistant, Settings
 from rag.errors import LLMError
-from rag.llm_answer import CUT_NOTE
-from rag.openai_chat import OpenAIChatModel
+from rag.answer.llm_answer import CUT_NOTE
+from rag.llm.openai_chat import OpenAIChatModel
 from tests.fakes import FakeEmbedder
 from tests.helpers import llm_assistant, seeded_settings
 from tests.openai_server import Delay, FakeOpenAIServer, Reply, Trickle

@@ -117,10 +117,10 @@ def test_temp_data_dir_is_deleted(tmp_path: Path) -> None:
 
 
 def test_ask_benchmark_on_the_seed_questions(tmp_path: Path, monkeypatch) -> None:
-    import rag.assistant
+    import rag.answer.assistant
     from eval.evalset import load_eval_set
 
-    monkeypatch.setattr(rag.assistant, "build_embedder", _shared_model())
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", _shared_model())
     result = CliRunner().invoke(bench.cli, ["ask", "--no-cold", "--seeds-dir", str(tmp_path / "seeds")])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)

@@ -1,4 +1,4 @@
-"""rag/bm25.py reads two internals of bm25s (the version is bounded in pyproject.toml): the
+"""rag/index/bm25.py reads two internals of bm25s (the version is bounded in pyproject.toml): the
 word-major CSC score matrix (`model.scores["indptr"]`, for document frequencies) and
 `model.vocab_dict`. If a bm25s release changes either, these tests fail by name, before
 retrieval quietly degrades."""
@@ -10,7 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from rag.bm25 import Bm25Index, tokenize_one
+from rag.index.bm25 import Bm25Index
+from rag.text.tokenize import tokenize_one
 
 TEXTS = [
     "Soldiers were captured in Kursk.",

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ingest import chunk_text, clean_article, passage_for_embedding
 from ingest.chunking import Span, pack_units
-from rag.sentences import sentence_spans
+from rag.text.sentences import sentence_spans
 from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rag.citations import CheckedReply, check_citations, place_markers
-from rag.llm_answer import LLMAnswerer
-from rag.prompts import NOT_IN_SOURCES
+from rag.answer.citations import CheckedReply, check_citations, place_markers
+from rag.answer.llm_answer import LLMAnswerer
+from rag.answer.prompts import NOT_IN_SOURCES
 from rag.types import Draft, Passage
 from tests.fakes import FakeChatModel
 

@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from rag.cli import main
-from rag.lock import write_lock
+from rag.index.lock import write_lock
 from tests.helpers import copy_seeds
 
 

@@ -7,13 +7,13 @@ import json
 import pytest
 from click.testing import CliRunner
 
-import rag.assistant
+import rag.answer.assistant
 from rag.cli import main
 
 
 @pytest.fixture(autouse=True)
 def shared_model(monkeypatch, real_embedder):
-    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: real_embedder)
 
 
 def ask(*args: str):
@@ -55,7 +55,7 @@ def test_ask__empty_question_is_a_usage_error_not_a_traceback():
 
 
 def test_ask__no_index_and_no_seeds_gives_a_hint(monkeypatch):
-    monkeypatch.setattr(rag.assistant, "entry_points", lambda group: [])
+    monkeypatch.setattr(rag.answer.assistant, "entry_points", lambda group: [])
     result = ask("Anything?")
     assert result.exit_code == 3 and "rag ingest PATH" in result.output and "Traceback" not in result.output
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.condense import MAX_CARRIED_CHARS, MAX_CARRIED_WORDS, condense_offline, needs_context
-from rag.guard import EMPTY_FILTER_REFUSAL, NOT_FOUND_REFUSAL
+from rag.answer.condense import MAX_CARRIED_CHARS, MAX_CARRIED_WORDS, condense_offline, needs_context
+from rag.answer.guard import EMPTY_FILTER_REFUSAL, NOT_FOUND_REFUSAL
 from rag.types import Turn
 
 SAILORS = Turn(
@@ -157,7 +157,7 @@ def test_property__starts_with_the_question_and_stays_short(question, history):
 
 
 def test_llm_rewrite_that_answers_instead_of_asking__the_offline_rewrite_is_used():
-    from rag.condense import condense_with_llm
+    from rag.answer.condense import condense_with_llm
     from tests.fakes import FakeChatModel
 
     follow_up, history = "Where are they recovering?", [SAILORS]

@@ -42,12 +42,12 @@ import pytest
 
 import rag
 from ingest import ingest_paths, passage_for_embedding
-from rag.bm25 import Bm25Index, stamp_of, synced_bm25
-from rag.chroma import make_chroma_client
+from rag.index.bm25 import Bm25Index, stamp_of, synced_bm25
+from rag.index.chroma import make_chroma_client
 from rag.config import Settings
-from rag.embeddings import embedder_name
+from rag.index.embeddings import embedder_name
 from rag.errors import EmptyIndexError, IndexLockedError
-from rag.store import IndexStore
+from rag.index.store import IndexStore
 from tests.chroma_server import ChromaServer, chroma_server  # noqa: F401  (fixture)
 
 WORKER = Path(__file__).resolve().parent / "crash_ingest_worker.py"

@@ -7,9 +7,9 @@ import shutil
 import numpy as np
 import pytest
 
-from rag import embeddings
+from rag.index import embeddings
 from rag.config import Settings
-from rag.embeddings import BUNDLED_WEIGHTS_SHA256, build_embedder, bundled_model_path, verify_weights
+from rag.index.embeddings import BUNDLED_WEIGHTS_SHA256, build_embedder, bundled_model_path, verify_weights
 from rag.errors import ModelError, ModelIntegrityError
 
 

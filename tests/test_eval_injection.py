@@ -59,9 +59,9 @@ def test_set__covers_real_questions_and_attacks_and_every_item_is_checked():
 
 @pytest.fixture
 def bundled_model(monkeypatch, real_embedder):
-    import rag.assistant
+    import rag.answer.assistant
 
-    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: real_embedder)
 
 
 def test_eval__offline_answerer_never_obeys_the_planted_article(bundled_model, tmp_path):

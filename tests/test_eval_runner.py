@@ -254,9 +254,9 @@ def test_runner__the_offline_verifier_is_deterministic_on_a_seed_subset(seeded_a
 @pytest.fixture
 def cli_env(monkeypatch, real_embedder):
     import eval.runner
-    import rag.assistant
+    import rag.answer.assistant
 
-    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: real_embedder)
     monkeypatch.setattr(eval.runner, "build_verifier", lambda judge, assistant, settings: FakeVerifier())
 
 
@@ -282,10 +282,10 @@ def test_cli__exit_codes_follow_the_thresholds(cli_env, tmp_path):
 
 
 def test_cli__errors_exit_3(monkeypatch, real_embedder, tmp_path):
-    import rag.assistant
+    import rag.answer.assistant
     from rag.cli import main
 
-    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: real_embedder)
     eval_file = write_set(tmp_path / "small.jsonl", SMALL_SET[:1])
     no_key = CliRunner().invoke(main, ["eval", "--set", str(eval_file), "--judge", "openai",
                                        "--data-dir", str(tmp_path / "index"), "--out", str(tmp_path / "o")])

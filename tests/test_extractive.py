@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.extractive import ExtractiveAnswerer
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.types import Passage
 from tests.fakes import FakeEmbedder
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ingest
-from rag.verify import Faithfulness, OfflineVerifier, Verdict, split_sentences
+from rag.answer.verify import Faithfulness, OfflineVerifier, Verdict, split_sentences
 from eval.labels import LABELS_PATH, answer_from_label, load_labels, misclassified, verifier_accuracy
 from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder, make_answer

@@ -23,7 +23,7 @@ import rag
 from ingest import ingest_paths
 from rag import Assistant, InvalidInputError, Settings
 from rag.errors import LLMError
-from rag.openai_chat import OpenAIChatModel
+from rag.llm.openai_chat import OpenAIChatModel
 from tests.conftest import REPO, SEEDS
 from tests.fakes import FakeEmbedder
 from tests.helpers import assert_consistent, copy_seeds, open_store, seeded_settings
@@ -253,14 +253,14 @@ def test_disk_full__once_space_is_freed_a_rerun_completes_and_the_index_is_consi
 def test_disk_full__bm25_cache_write_failure_is_a_store_error(tmp_path, settings, monkeypatch):
     import errno
 
-    import rag.bm25
+    import rag.index.bm25
 
     copy_seeds(tmp_path / "articles")
 
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(rag.bm25.os, "replace", no_space)
+    monkeypatch.setattr(rag.index.bm25.os, "replace", no_space)
     with pytest.raises(rag.StoreError, match="No space left"):
         ingest_paths([tmp_path / "articles"], settings, embedder=FakeEmbedder())
 
@@ -270,14 +270,14 @@ def test_disk_full__failed_bm25_cache_write_leaves_a_consistent_index_and_a_reru
 ):
     import errno
 
-    import rag.bm25
+    import rag.index.bm25
 
     copy_seeds(tmp_path / "articles")
     with monkeypatch.context() as patch:
         def no_space(*args, **kwargs):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        patch.setattr(rag.bm25.os, "replace", no_space)
+        patch.setattr(rag.index.bm25.os, "replace", no_space)
         with pytest.raises(rag.StoreError, match="No space left"):
             ingest_paths([tmp_path / "articles"], settings, embedder=FakeEmbedder())
     store = open_store(settings, "fake-embedder")
@@ -368,14 +368,14 @@ def test_read_only_data_dir__ingest_and_ask_fail_with_one_line_and_the_index_sur
 
     from click.testing import CliRunner
 
-    import rag.assistant
+    import rag.answer.assistant
     from rag.cli import main
 
     # In a child process, so that nothing here holds the database open for the remount.
     rag_command = str(Path(sys.executable).with_name("rag"))
     subprocess.run([rag_command, "ingest", "-q", str(SEEDS), "--data-dir", str(read_only_index)], check=True, capture_output=True)
     subprocess.run(["mount", "-o", "remount,ro", str(read_only_index)], check=True)
-    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: real_embedder)
     (tmp_path / "new.txt").write_text("A new article about Kursk and its people.", encoding="utf-8")
 
     ingest = CliRunner().invoke(main, ["ingest", str(tmp_path / "new.txt"), "--data-dir", str(read_only_index)])

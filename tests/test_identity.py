@@ -44,7 +44,7 @@ def cli_embedder(monkeypatch):
     """A fake under the bundled model's name, which the `rag` commands build and check."""
     import ingest.pipeline
     from rag.config import Settings
-    from rag.embeddings import embedder_name
+    from rag.index.embeddings import embedder_name
     from tests.fakes import FakeEmbedder
 
     fake = FakeEmbedder(name=embedder_name(Settings(_env_file=None)))

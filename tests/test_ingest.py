@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from ingest import Duplicate, ingest_paths
-from rag.bm25 import Bm25Index, stamp_of
+from rag.index.bm25 import Bm25Index, stamp_of
 from rag.errors import IndexLockedError, IndexMismatchError, InvalidInputError
-from rag.lock import write_lock
+from rag.index.lock import write_lock
 from tests.fakes import FakeEmbedder
 from tests.helpers import assert_consistent, chunks_by_doc, copy_seeds, open_store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from rag.bm25 import synced_bm25
+from rag.index.bm25 import synced_bm25
 from rag.cli import main
 from rag.config import Settings
 from tests.conftest import SEEDS

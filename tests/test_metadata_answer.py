@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.metadata_answer import MetadataFact, human_date, metadata_draft, metadata_fact, metadata_question
+from rag.answer.metadata_answer import MetadataFact, human_date, metadata_draft, metadata_fact, metadata_question
 from rag.types import Document, Passage
 
 WILDFIRE = (

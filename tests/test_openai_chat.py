@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.chat import ChatMessage, ChatModel
+from rag.llm.chat import ChatMessage, ChatModel
 from rag.config import Settings
 from rag.errors import ConfigurationError, LLMError, LLMReplyCutError
-from rag.openai_chat import CHARS_PER_TOKEN, OpenAIChatModel
+from rag.llm.openai_chat import CHARS_PER_TOKEN, OpenAIChatModel
 from tests.openai_server import (
     Delay,
     Error,
@@ -67,7 +67,7 @@ def test_openai_chat__streams_the_pieces_in_order(server):
 
 def test_openai_chat__429_with_retry_after_is_retried(server, caplog):
     server.enqueue(Error(429, headers={"Retry-After": "0"}), "Fine now.")
-    with caplog.at_level(logging.WARNING, logger="rag.openai_chat"):
+    with caplog.at_level(logging.WARNING, logger="rag.llm.openai_chat"):
         assert _model(server.base_url).complete(MESSAGES) == "Fine now."
     assert len(server.chat_requests()) == 2
     assert "HTTP 429" in caplog.text

@@ -1,4 +1,4 @@
-"""Word-piece matching (`rag.piece_match`) with the real MiniLM: paraphrases meet, and the
+"""Word-piece matching (`rag.answer.piece_match`) with the real MiniLM: paraphrases meet, and the
 embedder's pieces line up with its pooled vector."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.embeddings import PieceVectors
-from rag.piece_match import NO_MATCH, piece_match, question_rows
+from rag.index.embeddings import PieceVectors
+from rag.answer.piece_match import NO_MATCH, piece_match, question_rows
 
 
 def _match(embedder, question: str, sentence: str) -> float:

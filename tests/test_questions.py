@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chat import ChatMessage
-from rag.condense import condense_offline, condense_with_llm
+from rag.llm.chat import ChatMessage
+from rag.answer.condense import condense_offline, condense_with_llm
 from rag.errors import InvalidInputError, LLMError
-from rag.guard import MAX_QUESTION_CHARS, clean_question, looks_like_instruction
-from rag.history import to_turns
+from rag.answer.guard import MAX_QUESTION_CHARS, clean_question, looks_like_instruction
+from rag.answer.history import to_turns
 from rag.types import Turn
 from tests.fakes import FakeChatModel
 

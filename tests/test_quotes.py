@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.quotes import dateline_end, is_caption, quote_span
-from rag.sentences import sentence_spans
+from rag.answer.quotes import dateline_end, is_caption, quote_span
+from rag.text.sentences import sentence_spans
 
 
 def shown(text: str) -> str:

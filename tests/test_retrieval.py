@@ -13,10 +13,11 @@ import pytest
 
 from eval.squad import Question, Span, first_hit_rank, is_hit, score
 from ingest import ingest_paths
-from rag.bm25 import Bm25Index, stamp_of, synced_bm25, tokenize_one
+from rag.index.bm25 import Bm25Index, stamp_of, synced_bm25
+from rag.text.tokenize import tokenize_one
 from rag.config import Settings
 from rag.errors import InvalidInputError
-from rag.retrieval import (
+from rag.answer.retrieval import (
     Candidate,
     FusionConfig,
     HybridRetriever,
@@ -24,7 +25,7 @@ from rag.retrieval import (
     fuse,
     rank_candidates,
 )
-from rag.store import IndexStore, chunk_id_for
+from rag.index.store import IndexStore, chunk_id_for
 from rag.types import Chunk, Filters, Passage
 from tests.conftest import SEEDS
 from tests.helpers import open_store
@@ -205,7 +206,7 @@ def test_retrieve__a_query_of_stop_words_only_still_ranks_by_meaning(retriever):
 
 
 def test_retrieve__empty_index_returns_nothing(settings, fake_embedder):
-    from rag.store import IndexStore  # noqa: F401  (opening the store creates the collections)
+    from rag.index.store import IndexStore  # noqa: F401  (opening the store creates the collections)
 
     assert make_retriever(settings, fake_embedder).retrieve("anything", k=3) == []
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.sentences import sentence_spans
+from rag.text.sentences import sentence_spans
 
 
 def sentences(text: str) -> list[str]:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 import rag
-import rag.lease
+import rag.index.lease
 from ingest import ingest_paths
-from rag.chroma import make_chroma_client
-from rag.lease import LeaseHolder, ServerWriteLease
+from rag.index.chroma import make_chroma_client
+from rag.index.lease import LeaseHolder, ServerWriteLease
 from tests.chroma_server import ChromaServer, chroma_server  # noqa: F401  (fixture)
 from tests.fakes import FakeEmbedder
 from tests.helpers import copy_seeds, open_store
@@ -126,17 +126,17 @@ def test_lease__a_writer_that_loses_its_lease_stops_before_its_next_batch(
 ):
     import ingest.pipeline
 
-    monkeypatch.setattr(rag.lease, "LEASE_TTL_S", 1.0)  # heartbeat every 0.25 s
+    monkeypatch.setattr(rag.index.lease, "LEASE_TTL_S", 1.0)  # heartbeat every 0.25 s
     monkeypatch.setattr(ingest.pipeline, "EMBED_BATCH_CHUNKS", 2)
     settings = chroma_server.settings(tmp_path / "a")
-    leases: list[rag.lease.ServerWriteLease] = []
-    opened = rag.lease.ServerWriteLease.__init__
+    leases: list[rag.index.lease.ServerWriteLease] = []
+    opened = rag.index.lease.ServerWriteLease.__init__
 
     def recording(self, *args, **kwargs) -> None:
         opened(self, *args, **kwargs)
         leases.append(self)
 
-    monkeypatch.setattr(rag.lease.ServerWriteLease, "__init__", recording)
+    monkeypatch.setattr(rag.index.lease.ServerWriteLease, "__init__", recording)
 
     def taken_over(done: int, total: int) -> None:
         if done == 1:  # after the first batch, another machine takes the index over

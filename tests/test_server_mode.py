@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import rag
 from ingest import ingest_paths
-from rag.chroma import ChromaUnavailableError
+from rag.index.chroma import ChromaUnavailableError
 from tests.chroma_server import chroma_server  # noqa: F401  (fixture)
 from tests.conftest import REPO
 from tests.helpers import copy_seeds

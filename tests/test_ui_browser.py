@@ -109,7 +109,7 @@ def test_browser__an_unsupported_llm_sentence_is_shown_as_unsupported(page, tmp_
     """An LLM answer (scripted server over HTTP) with one supported and one invented sentence:
     the chat marks the invented one where it stands, the sources panel names it and why."""
     import rag
-    from rag.openai_chat import OpenAIChatModel
+    from rag.llm.openai_chat import OpenAIChatModel
     from tests.openai_server import FakeOpenAIServer
     from tests.ui_helpers import clean_environment, free_port
     from ui.app import build_app, launch_app

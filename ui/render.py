@@ -11,8 +11,8 @@ import re
 from typing import Callable, Iterable, Sequence
 
 from rag import Answer, Citation, Fact, Passage, Support
-from rag.text import printable
-from rag.verify import split_sentences, unsupported_note
+from rag.text.unicode import printable
+from rag.answer.verify import split_sentences, unsupported_note
 
 CONTEXT_CHARS = 300
 MAX_ARTICLE_CHARS = 100_000

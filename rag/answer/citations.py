@@ -31,8 +31,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.bm25 import tokenize
-from rag.sentences import sentence_spans
+from rag.text.tokenize import tokenize
+from rag.text.sentences import sentence_spans
 from rag.types import Citation, Passage
 
 logger = logging.getLogger(__name__)

@@ -16,16 +16,16 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
-from rag.bm25 import Bm25Index, synced_bm25
-from rag.chat import ChatModel, build_chat_model
-from rag.chroma import make_chroma_client
-from rag.condense import condense_offline, condense_with_llm
+from rag.index.bm25 import Bm25Index, synced_bm25
+from rag.llm.chat import ChatModel, build_chat_model
+from rag.index.chroma import make_chroma_client
+from rag.answer.condense import condense_offline, condense_with_llm
 from rag.config import Settings
-from rag.embeddings import Embedder, build_embedder, embedder_name
+from rag.index.embeddings import Embedder, build_embedder, embedder_name
 from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError
-from rag.extractive import Candidate, ExtractiveAnswerer
+from rag.answer.extractive import Candidate, ExtractiveAnswerer
 from rag.filters import filter_arguments
-from rag.guard import (
+from rag.answer.guard import (
     EMPTY_FILTER_REFUSAL,
     INSTRUCTION_REFUSAL,
     NOT_FOUND_REFUSAL,
@@ -33,15 +33,15 @@ from rag.guard import (
     describe_search,
     looks_like_instruction,
 )
-from rag.history import HistoryLike, to_turns
-from rag.lexical import best_sentence_coverage
-from rag.llm_answer import LLMAnswerer, ReplyStream
-from rag.metadata_answer import metadata_draft
-from rag.retrieval import FusionConfig, HybridRetriever
-from rag.store import IndexStore
-from rag.text import require_unicode
+from rag.answer.history import HistoryLike, to_turns
+from rag.text.lexical import best_sentence_coverage
+from rag.answer.llm_answer import LLMAnswerer, ReplyStream
+from rag.answer.metadata_answer import metadata_draft
+from rag.answer.retrieval import FusionConfig, HybridRetriever
+from rag.index.store import IndexStore
+from rag.text.unicode import require_unicode
 from rag.types import Answer, Document, Draft, Filters, Passage, Turn, Verdict
-from rag.verify import OfflineVerifier, keep_supported, unsupported_note
+from rag.answer.verify import OfflineVerifier, keep_supported, unsupported_note
 
 logger = logging.getLogger(__name__)
 

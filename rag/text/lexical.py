@@ -1,6 +1,6 @@
 """Word-level evidence: which question terms a sentence covers, weighted by how rare they
 are. Cheap, deterministic, and the first line of defence against answering from passages
-that merely look related (what kind of answer is asked: `rag.answer_types`)."""
+that merely look related (what kind of answer is asked: `rag.answer.answer_types`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import AbstractSet, Callable, Iterable
 
-from rag.bm25 import tokenize
+from rag.text.tokenize import tokenize
 
 # Question scaffolding that bm25s's English stop list keeps; it says nothing about the topic.
 QUESTION_WORDS = frozenset(
@@ -71,7 +71,7 @@ class TermWeights:
 
 def best_sentence_coverage(question: str, texts: Iterable[str], idf: Callable[[str], float]) -> float:
     """How much of the question the best single sentence of `texts` covers, 0..1."""
-    from rag.sentences import sentence_spans
+    from rag.text.sentences import sentence_spans
 
     weights = TermWeights.for_question(question_terms(question), idf)
     best = 0.0

@@ -5,9 +5,9 @@ fixed wording of a partial answer), and it refuses when no sentence is likely en
 answer.
 
 Steps: split the retrieved passages into sentences; for every sentence, the claim check
-(`rag.claims`: the question's names and numbers in the sentence and its article, the
+(`rag.answer.claims`: the question's names and numbers in the sentence and its article, the
 expected answer type, statements that a detail is not known), the lexical coverage and
-the MiniLM similarity; the fitted answer model (`rag.answer_model`) turns them into the
+the MiniLM similarity; the fitted answer model (`rag.answer.answer_model`) turns them into the
 probability that the sentence answers. The best sentence is quoted with others that add
 what it misses, answer another part of the question, or dispute it; below the evidence
 threshold the question is refused — saying what the articles do report when they
@@ -26,16 +26,16 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from rag.answer_model import AnswerModel, load_answer_model, pick_answer, question_features
-from rag.bm25 import tokenize
-from rag.citations import place_markers
-from rag.claims import ArticleWords, ClaimCheck, QuestionFacts, check_claim
-from rag.embeddings import Embedder, PieceVectors
-from rag.answer_types import answer_type_terms
-from rag.lexical import TermWeights, focus_terms, question_terms
-from rag.piece_match import PieceMatch, piece_match, question_rows
-from rag.quotes import is_caption, quote_span
-from rag.sentences import sentence_spans
+from rag.answer.answer_model import AnswerModel, load_answer_model, pick_answer, question_features
+from rag.text.tokenize import tokenize
+from rag.answer.citations import place_markers
+from rag.answer.claims import ArticleWords, ClaimCheck, QuestionFacts, check_claim
+from rag.index.embeddings import Embedder, PieceVectors
+from rag.answer.answer_types import answer_type_terms
+from rag.text.lexical import TermWeights, focus_terms, question_terms
+from rag.answer.piece_match import PieceMatch, piece_match, question_rows
+from rag.answer.quotes import is_caption, quote_span
+from rag.text.sentences import sentence_spans
 from rag.types import Citation, Draft, Evidence, Fact, Passage
 
 # A further sentence joins the answer when its probability is at least this share of the best's...
@@ -264,7 +264,7 @@ class ExtractiveAnswerer:
 
     def _similarities(self, question: str, asked: str, texts: list[str]) -> tuple[list[float], list[PieceMatch]]:
         """Each sentence's pooled cosine with the (standalone) question, and how its word
-        pieces match those of what was `asked` (`rag.piece_match`)."""
+        pieces match those of what was `asked` (`rag.answer.piece_match`)."""
         embedded_question = self._embedder.embed_pieces([question] if asked == question else [question, asked])
         standalone = embedded_question[0]
         own_words = embedded_question[1] if asked != question else None

@@ -1,7 +1,7 @@
 """Exclusive write access to an index: the data dir's file lock, plus, on a Chroma server,
 a writer lease stored on the server, so ingests on different machines never overlap.
 
-The file lock (rag.lock) only serializes writers on one machine. Against a shared
+The file lock (rag.index.lock) only serializes writers on one machine. Against a shared
 server every ingest also holds a lease kept in the metadata of a small collection,
 `<collection>_writer`. Chroma has no compare-and-swap, so a lease is taken in three
 steps: read it and refuse if another holder is live; write our claim; wait SETTLE_S and
@@ -30,10 +30,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
-from rag.chroma import chroma_errors, make_chroma_client
+from rag.index.chroma import chroma_errors, make_chroma_client
 from rag.config import Settings
 from rag.errors import IndexLockedError
-from rag.lock import write_lock
+from rag.index.lock import write_lock
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import unicodedata
 from itertools import product
 
 from rag.errors import InvalidInputError
-from rag.text import require_unicode
+from rag.text.unicode import require_unicode
 
 MAX_QUESTION_CHARS = 2000
 _MAX_RAW_CHARS = 10 * MAX_QUESTION_CHARS  # as sent, before spaces and invisible characters go

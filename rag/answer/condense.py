@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from rag.chat import ChatMessage, ChatModel
-from rag.citations import MARKER
+from rag.llm.chat import ChatMessage, ChatModel
+from rag.answer.citations import MARKER
 from rag.errors import LLMError
-from rag.guard import EMPTY_FILTER_REFUSAL, INSTRUCTION_REFUSAL, NOT_FOUND_REFUSAL
-from rag.answer_types import answer_type_terms, expected_answer_type
-from rag.lexical import question_terms
-from rag.prompts import CONDENSE_SYSTEM_PROMPT, CONDENSE_USER_TEMPLATE
+from rag.answer.guard import EMPTY_FILTER_REFUSAL, INSTRUCTION_REFUSAL, NOT_FOUND_REFUSAL
+from rag.answer.answer_types import answer_type_terms, expected_answer_type
+from rag.text.lexical import question_terms
+from rag.answer.prompts import CONDENSE_SYSTEM_PROMPT, CONDENSE_USER_TEMPLATE
 from rag.types import Turn
 
 logger = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from rag.bm25 import tokenize, tokenize_one
+from rag.text.tokenize import tokenize, tokenize_one
 
 __all__ = [
     "ANSWER_KINDS",

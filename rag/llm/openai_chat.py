@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import openai
 
-from rag.chat import ChatMessage
+from rag.llm.chat import ChatMessage
 from rag.config import Settings
 from rag.errors import ConfigurationError, InvalidInputError, LLMError, LLMReplyCutError
 
 if TYPE_CHECKING:
-    from rag.local_llm import LocalServer
+    from rag.llm.local_llm import LocalServer
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ Several app instances may share one index (a Chroma server). A writer that chang
 anything calls `publish_changes()`, which stores a new random "generation" in the
 documents collection's metadata; readers compare `generation()` (one cheap call) with the
 one they loaded and refresh when it differs. In server mode every Chroma call is wrapped
-by `rag.chroma.chroma_errors`, so an unreachable server is a `StoreError`, never a raw
+by `rag.index.chroma.chroma_errors`, so an unreachable server is a `StoreError`, never a raw
 HTTP traceback.
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.chroma import chroma_errors
+from rag.index.chroma import chroma_errors
 from rag.config import Settings
 from rag.errors import IndexMismatchError, StoreError
 from rag.types import Chunk, Document, MetadataValue

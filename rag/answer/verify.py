@@ -30,7 +30,7 @@ from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
-from rag.embeddings import Embedder
+from rag.index.embeddings import Embedder
 from rag.types import Answer, Citation, Support, Verdict
 
 # --------------------------------------------------------------------------- results

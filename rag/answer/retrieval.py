@@ -21,10 +21,10 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.bm25 import Bm25Index, doc_id_of
-from rag.embeddings import Embedder
+from rag.index.bm25 import Bm25Index, doc_id_of
+from rag.index.embeddings import Embedder
 from rag.errors import InvalidInputError
-from rag.store import IndexStore, is_committed
+from rag.index.store import IndexStore, is_committed
 from rag.types import Filters, MetadataValue, Passage
 
 logger = logging.getLogger(__name__)

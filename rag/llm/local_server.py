@@ -1,6 +1,6 @@
 """The child process behind `RAG_ANSWERER=local`: llama.cpp's own OpenAI-compatible server.
 
-Run by `rag.local_llm.LocalServer` as `python -m rag.local_server --model M.gguf ...`, never
+Run by `rag.llm.local_llm.LocalServer` as `python -m rag.llm.local_server --model M.gguf ...`, never
 by hand. It starts xllamacpp's embedded `llama-server` on 127.0.0.1 (a free port chosen by
 the system), prints one JSON line — `{"address": "http://127.0.0.1:PORT"}`, or
 `{"error": "..."}` — and serves until its stdin closes: the parent holds the other end, so
@@ -18,7 +18,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rag.local_server")
+    parser = argparse.ArgumentParser(prog="python -m rag.llm.local_server")
     parser.add_argument("--model", required=True)
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--context", type=int, required=True)

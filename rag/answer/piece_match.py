@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.bm25 import stop_words
-from rag.embeddings import PieceVectors
-from rag.lexical import QUESTION_WORDS
+from rag.text.tokenize import stop_words
+from rag.index.embeddings import PieceVectors
+from rag.text.lexical import QUESTION_WORDS
 
 
 @dataclass(frozen=True)

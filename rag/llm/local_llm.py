@@ -2,7 +2,7 @@
 
 `RAG_ANSWERER=local` answers with a GGUF model served by llama.cpp's own OpenAI-compatible
 server (the `xllamacpp` wheel embeds it), started here as a managed child process
-(`rag.local_server`) on 127.0.0.1: a free port the system picks, ready when its /health
+(`rag.llm.local_server`) on 127.0.0.1: a free port the system picks, ready when its /health
 says so, ended with this process (it watches a pipe this process holds, so even a SIGKILL
 ends it). The app talks to it through the same `OpenAIChatModel` as OpenAI, Ollama or vLLM
 users do, so retries, deadlines, caps and the citation checks are the same code.
@@ -112,7 +112,7 @@ class LocalServer:
         self.model = model
         self._stderr = tempfile.TemporaryFile()
         command = [
-            sys.executable, "-m", "rag.local_server", "--model", str(model.path),
+            sys.executable, "-m", "rag.llm.local_server", "--model", str(model.path),
             "--threads", str(threads), "--context", str(context), "--alias", model.name,
         ]
         logger.info("starting llama.cpp for %s (%d threads, context %d)", model.path, threads, context)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Mapping, Sequence, Union
 
 from rag.errors import InvalidInputError
-from rag.text import require_unicode
+from rag.text.unicode import require_unicode
 from rag.types import Turn
 
 HistoryLike = Sequence[Union[Turn, tuple, Mapping[str, object]]]

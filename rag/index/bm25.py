@@ -13,21 +13,19 @@ committed, so the writer's stamp and a reader's agree.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from rag.errors import StoreError
+from rag.text.tokenize import import_bm25s, tokenize, tokenize_one
 
 logger = logging.getLogger(__name__)
 
@@ -49,59 +47,13 @@ def stamp_of(chunk_ids: Sequence[str]) -> str:
     return digest.hexdigest()[:24]
 
 
-def _import_bm25s():
-    import bm25s
-
-    # bm25s forces its logger to DEBUG at import; hand the decision back to the application.
-    logging.getLogger("bm25s").setLevel(logging.NOTSET)
-    return bm25s
-
-
-@functools.lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-# Bumped whenever tokenize() or the BM25 parameters change: a cache written with another
+# Bumped whenever rag.text.tokenize or the BM25 parameters change: a cache written with another
 # version is rebuilt rather than scored with mismatched query tokens.
 TOKENIZER_VERSION = "2"
 _TOKENIZER_FILE = "tokenizer.json"
 # Anserini's defaults for passage retrieval; bm25s' own are 1.5 / 0.75.
 K1 = 0.9
 B = 0.4
-_WORD = re.compile(r"\w+")
-
-
-@functools.lru_cache(maxsize=1)
-def stop_words() -> frozenset[str]:
-    # NLTK's English list (179 words, including question words: what, which, who, how,
-    # were, did ...). bm25s' "en" list has 33 and keeps them, so "How many ... were" matched
-    # every passage with "how" or "were" in it.
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    return frozenset(STOPWORDS_EN_PLUS)
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents: "Genève" and "geneve" are one word."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def tokenize_one(text: str) -> list[str]:
-    stop = stop_words()
-    words = [w for w in _WORD.findall(_fold(text)) if w not in stop]
-    return _stemmer().stemWords(words)
-
-
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Accent-folded, lower-cased, Snowball-stemmed words without English stop words
-    (the same for chunks and queries). Single characters and digits count as words."""
-    return [tokenize_one(text) for text in texts]
-
-
 class Bm25Index:
     """Keyword scores for every chunk; `search` returns (chunk_id, score) best first."""
 
@@ -115,7 +67,7 @@ class Bm25Index:
 
     @classmethod
     def build(cls, chunk_ids: Sequence[str], texts: Sequence[str]) -> Bm25Index:
-        bm25s = _import_bm25s()
+        bm25s = import_bm25s()
         if len(chunk_ids) != len(texts):
             raise ValueError(f"{len(chunk_ids)} ids but {len(texts)} texts")
         model = bm25s.BM25(k1=K1, b=B)
@@ -204,7 +156,7 @@ class Bm25Index:
     @classmethod
     def load(cls, cache_dir: Path) -> Bm25Index | None:
         """The cached index, or None when there is none or it cannot be read."""
-        bm25s = _import_bm25s()
+        bm25s = import_bm25s()
         try:
             generation = cache_dir / (cache_dir / _CURRENT_FILE).read_text(encoding="utf-8").strip()
             chunk_ids = json.loads((generation / _IDS_FILE).read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ from datetime import date
 from typing import Callable, Iterator, Literal, Sequence
 from urllib.parse import urlsplit
 
-from rag.citations import place_markers
+from rag.answer.citations import place_markers
 from rag.types import Citation, Document, Draft, Passage
 
 MetadataKind = Literal["author", "published", "outlet"]

@@ -27,7 +27,7 @@ MODEL_FILE = Path(__file__).with_name("answer_model.json")
 FEATURES: tuple[str, ...] = (
     "cosine",  # MiniLM similarity of question and sentence
     "cosine_gap",  # cosine minus the best candidate's cosine (0 for the best)
-    "piece_match",  # how the question's word pieces are matched in the sentence (rag.piece_match)
+    "piece_match",  # how the question's word pieces are matched in the sentence (rag.answer.piece_match)
     "piece_match_weakest",  # ... its worst-matched third
     "piece_match_gap",  # piece_match minus the best candidate's
     "coverage",  # share of the question's IDF-weighted words in the sentence

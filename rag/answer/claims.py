@@ -18,8 +18,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from rag.answer_types import answer_span, expected_answer_type, states_absence, type_fit
-from rag.bm25 import tokenize_one
+from rag.answer.answer_types import answer_span, expected_answer_type, states_absence, type_fit
+from rag.text.tokenize import tokenize_one
 
 # Words that open or scaffold questions; capitalised only because they start one.
 _NOT_NAMES = frozenset(
@@ -41,7 +41,7 @@ class QuestionFacts:
     question: str
     entities: tuple[str, ...]  # capitalised names, lower-cased ("north korea", "kim jong un")
     numbers: tuple[str, ...]  # digits as written, without thousands separators ("1066", "12000")
-    kind: str | None  # expected answer type (rag.answer_types)
+    kind: str | None  # expected answer type (rag.answer.answer_types)
     negated: bool
     head: str | None = None  # stem of the noun a "which/what <noun>" question asks for ("hospital")
 

@@ -36,10 +36,10 @@ def build_chat_model(settings) -> ChatModel:
     client of a llama.cpp server started for RAG_LOCAL_MODEL (it lives as long as this
     process); else OPENAI_API_KEY, OPENAI_BASE_URL, RAG_LLM_MODEL (ConfigurationError when no
     key is set)."""
-    from rag.openai_chat import OpenAIChatModel
+    from rag.llm.openai_chat import OpenAIChatModel
 
     if settings.answerer == "local":
-        from rag.local_llm import LocalServer
+        from rag.llm.local_llm import LocalServer
 
         return OpenAIChatModel.for_local_server(LocalServer.from_settings(settings), settings)
     return OpenAIChatModel.from_settings(settings)

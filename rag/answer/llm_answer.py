@@ -13,17 +13,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
-from rag.chat import ChatMessage, ChatModel
-from rag.citations import check_citations
+from rag.llm.chat import ChatMessage, ChatModel
+from rag.answer.citations import check_citations
 from rag.errors import LLMReplyCutError
-from rag.prompts import (
+from rag.answer.prompts import (
     ANSWER_SYSTEM_PROMPT,
     ANSWER_USER_TEMPLATE,
     NOT_IN_SOURCES,
     SOURCE_TEMPLATE,
     escape_source_text,
 )
-from rag.sentences import sentence_spans
+from rag.text.sentences import sentence_spans
 from rag.types import Draft, Passage
 
 CUT_NOTE = "\n\n(cut off: {message})"

@@ -1,0 +1,1 @@
+"""Language models: the `ChatModel` contract, the OpenAI-compatible client, the local llama.cpp server."""

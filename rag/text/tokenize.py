@@ -1,0 +1,59 @@
+"""Words as every keyword match in the project counts them: folded, stemmed, no stop words.
+
+BM25 indexes chunks with `tokenize`, and the answerers weigh a question's words against a
+sentence's with the same function, so "captured" in a question and "capture" in an article
+are one word everywhere.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+
+
+def import_bm25s():
+    """bm25s, imported without the DEBUG logging it forces on itself."""
+    import bm25s
+
+    # bm25s forces its logger to DEBUG at import; hand the decision back to the application.
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+_WORD = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    # NLTK's English list (179 words, including question words: what, which, who, how,
+    # were, did ...). bm25s' "en" list has 33 and keeps them, so "How many ... were" matched
+    # every passage with "how" or "were" in it.
+    return frozenset(import_bm25s().stopwords.STOPWORDS_EN_PLUS)
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Genève" and "geneve" are one word."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokenize_one(text: str) -> list[str]:
+    stop = stop_words()
+    words = [w for w in _WORD.findall(_fold(text)) if w not in stop]
+    return _stemmer().stemWords(words)
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Accent-folded, lower-cased, Snowball-stemmed words without English stop words
+    (the same for chunks and queries). Single characters and digits count as words."""
+    return [tokenize_one(text) for text in texts]
