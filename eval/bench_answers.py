@@ -113,7 +113,7 @@ def sentence_vector_cost(assistant: rag.Assistant) -> dict[str, Any]:
     import ingest
     from rag.text.sentences import sentence_spans
 
-    texts = [assistant.get_document(str(d["doc_id"])).text for d in assistant.list_documents()]
+    texts = [assistant.get_document(d.doc_id).text for d in assistant.list_documents()]
     sentences = [t[s:e] for t in texts for s, e in sentence_spans(t) if len(t[s:e].split()) >= 4]
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as directory:
         started = time.perf_counter()

@@ -27,7 +27,8 @@ import numpy as np
 
 import rag
 from eval.squad import benchmark_dir
-from rag.answer.answer_model import FEATURES, MODEL_FILE, QUESTION_FEATURES, pick_answer, question_features
+from rag.answer.answer_model import FEATURES, MODEL_FILE, QUESTION_FEATURES, question_features
+from rag.answer.refusal import pick_answer
 
 logger = logging.getLogger(__name__)
 SEED = 0

@@ -49,7 +49,8 @@ def load_labels(path: Path = LABELS_PATH) -> list[LabelledAnswer]:
 
 def answer_from_label(item: LabelledAnswer) -> rag.Answer:
     citations = tuple(
-        rag.Citation(c.n, doc_id=c.doc, title=c.doc, source=c.doc, text=c.quote, start=0, end=len(c.quote), score=1.0)
+        rag.Citation.of_passage(c.n, rag.Passage(chunk_id=f"{c.doc}::label::{c.n:05d}", doc_id=c.doc, title=c.doc,
+                                                 source=c.doc, text=c.quote, start=0, end=len(c.quote), score=1.0))
         for c in item.citations
     )
     return rag.Answer(

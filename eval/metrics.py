@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import rag
 from eval.evalset import EvalItem, GoldPassage
@@ -56,23 +56,45 @@ def passage_hits(passage: rag.Passage, gold: Sequence[GoldPassage], locator: Gol
         if not (passage.doc_id == g.doc or passage.doc_id.endswith(("/" + g.doc, "\\" + g.doc))):
             continue
         span = locator.span(passage.doc_id, g.quote)
-        if span is not None and passage.start < span[1] and span[0] < passage.end:
+        if span is not None and spans_overlap((passage.start, passage.end), span):
             return True
     return False
 
 
+# -- ranking: the one hit@k / MRR implementation (this eval and the SQuAD benchmark) --
+
+_Item = TypeVar("_Item")
+
+
+def spans_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Two character spans [start, end) share at least one character."""
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def first_rank(items: Iterable[_Item], hits: Callable[[_Item], bool]) -> int | None:
+    """1-based rank of the first of `items` that `hits`, or None."""
+    return next((rank for rank, item in enumerate(items, start=1) if hits(item)), None)
+
+
+def hit_at(rank: int | None, k: int) -> bool:
+    """A hit within the top k, from the first-hit rank (None: no hit)."""
+    return rank is not None and rank <= k
+
+
+def reciprocal_rank(rank: int | None, depth: int | None = None) -> float:
+    """1/rank of the first hit; 0.0 without one (or, given `depth`, without one in the top `depth`)."""
+    return 1.0 / rank if rank is not None and (depth is None or rank <= depth) else 0.0
+
+
 def first_hit_rank(passages: Sequence[rag.Passage], gold: Sequence[GoldPassage], locator: GoldLocator) -> int | None:
     """1-based rank of the first retrieved passage that hits a gold passage, or None."""
-    for rank, passage in enumerate(passages, start=1):
-        if passage_hits(passage, gold, locator):
-            return rank
-    return None
+    return first_rank(passages, lambda passage: passage_hits(passage, gold, locator))
 
 
 def retrieval_metrics(rank: int | None) -> dict[str, float]:
     """hit@k for k in KS and the reciprocal rank, from the first-hit rank (None: no hit)."""
-    figures = {f"retrieval_hit@{k}": float(rank is not None and rank <= k) for k in KS}
-    figures["retrieval_mrr"] = 1.0 / rank if rank is not None else 0.0
+    figures = {f"retrieval_hit@{k}": float(hit_at(rank, k)) for k in KS}
+    figures["retrieval_mrr"] = reciprocal_rank(rank)
     return figures
 
 
@@ -96,6 +118,48 @@ def clean_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+@dataclass(frozen=True)
+class CitedSpan:
+    """Citation [n] of an answer, as the report keeps it."""
+
+    n: int
+    doc_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RetrievedSpan:
+    """A retrieved passage, as the report keeps it (`rank` is 1-based)."""
+
+    rank: int
+    doc_id: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class GoldQuote:
+    """Where an eval item's answer is: a quote of the document `doc`."""
+
+    doc: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class JudgedClaim:
+    """The judge's verdict on one claim of an answer."""
+
+    claim: str
+    cited: tuple[int, ...]
+    supported: bool
+    reason: str
+    supporting: tuple[int, ...] = ()  # which of `cited` support it
+
+
 @dataclass
 class QuestionResult:
     """Everything measured for one eval item."""
@@ -104,14 +168,14 @@ class QuestionResult:
     question: str
     category: str
     answerable: bool
-    history: list[dict[str, str]]
+    history: list[rag.Turn]
     answer: str
     refused: bool
     refusal_reason: str
     standalone_question: str
-    citations: list[dict[str, Any]]
-    retrieved: list[dict[str, Any]]
-    gold: list[dict[str, str]]
+    citations: list[CitedSpan]
+    retrieved: list[RetrievedSpan]
+    gold: list[GoldQuote]
     retrieval_rank: int | None  # first hit, 1-based; None when no hit or not applicable
     retrieval_applicable: bool
     correct: bool | None
@@ -119,7 +183,7 @@ class QuestionResult:
     faithfulness: float | None = None
     citation_precision: float | None = None
     citation_recall: float | None = None
-    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    verdicts: list[JudgedClaim] = field(default_factory=list)
     # Share of the answer's sentences the answer-time verifier flagged as unsupported
     # (`Answer.verdicts`: LLM answers only; offline answers are quotes and carry none).
     flagged: float | None = None

@@ -72,5 +72,6 @@ def rates(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float | No
 def effective_min_evidence(settings: rag.Settings) -> float:
     """RAG_MIN_EVIDENCE, or the threshold fitted with the answer model when it is unset."""
     from rag.answer.answer_model import load_answer_model
+    from rag.answer.refusal import evidence_threshold
 
-    return load_answer_model().min_evidence if settings.min_evidence is None else settings.min_evidence
+    return evidence_threshold(settings.min_evidence, load_answer_model().min_evidence)

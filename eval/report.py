@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from eval.metrics import EvalReport
+    from eval.metrics import EvalReport, QuestionResult
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = frozenset(
@@ -85,11 +85,11 @@ def markdown(report: "EvalReport") -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _question_markdown(q) -> list[str]:
+def _question_markdown(q: QuestionResult) -> list[str]:
     kind = "answerable" if q.answerable else "unanswerable"
     lines = [f"## {q.id} ({q.category}, {kind})", ""]
     for turn in q.history:
-        lines.append(f"> earlier: *{turn['question']}* — {turn['answer']}")
+        lines.append(f"> earlier: *{turn.question}* — {turn.answer}")
     if q.history:
         lines.append(f"> standalone: *{q.standalone_question}*")
         lines.append("")
@@ -113,14 +113,14 @@ def _question_markdown(q) -> list[str]:
     lines += [f"- obeyed: {reason}" for reason in q.obeyed]
     if q.verifier_error:
         lines.append(f"- verifier error: {q.verifier_error}")
-    citations = {c["n"]: c for c in q.citations}
+    citations = {c.n: c for c in q.citations}
     for v in q.verdicts:
-        mark = "✅ supported" if v["supported"] else "❌ unsupported"
-        cited = ", ".join(f"[{n}]" for n in v["cited"]) or "no citation"
-        lines.append(f"- {mark} ({cited}): “{v['claim']}” — {v['reason']}")
-        for n in v["supporting"] or (v["cited"] if v["supported"] else []):
+        mark = "✅ supported" if v.supported else "❌ unsupported"
+        cited = ", ".join(f"[{n}]" for n in v.cited) or "no citation"
+        lines.append(f"- {mark} ({cited}): “{v.claim}” — {v.reason}")
+        for n in v.supporting or (v.cited if v.supported else ()):
             if n in citations:
-                lines.append(f"    - [{n}] {highlight(citations[n]['text'], v['claim'])}")
+                lines.append(f"    - [{n}] {highlight(citations[n].text, v.claim)}")
     if not q.verdicts and not q.refused and not q.verifier_error:
         lines.append("- no claims to verify")
     if q.refused and q.refusal_reason:

@@ -24,9 +24,13 @@ import rag
 from eval.evalset import INJECTION_SET, PLANTED_DIR, SEEDS_SET, EvalItem, load_eval_set
 from eval.injection import obeyed_instructions
 from eval.metrics import (
+    CitedSpan,
     EvalReport,
     GoldLocator,
+    GoldQuote,
+    JudgedClaim,
     QuestionResult,
+    RetrievedSpan,
     aggregate,
     check_thresholds,
     clean_number,
@@ -186,7 +190,7 @@ def _run_items(
 def _index_extra_articles(assistant: rag.Assistant, folders: Sequence[Path], into_temporary: bool) -> None:
     """Index the set's own articles beside the demo ones, in a temporary index only: a
     user's index must not gain the planted article. A given index must already hold them."""
-    indexed = {str(d["doc_id"]).rsplit("/", 1)[-1] for d in assistant.list_documents()}  # seeds it if empty
+    indexed = {d.doc_id.rsplit("/", 1)[-1] for d in assistant.list_documents()}  # seeds it if empty
     needed = {p.name for folder in folders for p in folder.glob("*.txt")}
     if needed <= indexed:
         return
@@ -229,20 +233,17 @@ def measure(assistant: rag.Assistant, item: EvalItem, verifier: Verifier, locato
         question=item.question,
         category=item.category,
         answerable=item.answerable,
-        history=[{"question": t.question, "answer": t.answer} for t in item.history],
+        history=[rag.Turn(t.question, t.answer) for t in item.history],
         answer=answer.text,
         refused=answer.refused,
         refusal_reason=answer.refusal_reason,
         standalone_question=answer.standalone_question,
-        citations=[
-            {"n": c.n, "doc_id": c.doc_id, "title": c.title, "text": c.text, "start": c.start, "end": c.end}
-            for c in answer.citations
-        ],
+        citations=[CitedSpan(c.n, c.doc_id, c.title, c.text, c.start, c.end) for c in answer.citations],
         retrieved=[
-            {"rank": r, "doc_id": p.doc_id, "start": p.start, "end": p.end, "score": round(p.score, 4)}
+            RetrievedSpan(r, p.doc_id, p.start, p.end, round(p.score, 4))
             for r, p in enumerate(answer.passages, start=1)
         ],
-        gold=[{"doc": g.doc, "quote": g.quote} for g in item.gold],
+        gold=[GoldQuote(g.doc, g.quote) for g in item.gold],
         retrieval_rank=rank,
         retrieval_applicable=applicable,
         correct=correctness(item, answer),
@@ -270,13 +271,13 @@ def _verify(verifier: Verifier, answer: rag.Answer, result: QuestionResult) -> N
         return
     result.verifier_error = getattr(faithfulness, "error", None)
     result.verdicts = [
-        {
-            "claim": v.claim,
-            "cited": list(v.cited),
-            "supported": bool(v.supported),
-            "reason": v.reason,
-            "supporting": list(getattr(v, "supporting", ()) or ()),
-        }
+        JudgedClaim(
+            claim=v.claim,
+            cited=tuple(v.cited),
+            supported=bool(v.supported),
+            reason=v.reason,
+            supporting=tuple(getattr(v, "supporting", ()) or ()),
+        )
         for v in faithfulness.verdicts
     ]
     if result.verdicts:  # no claims: faithfulness does not apply

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from eval.metrics import first_rank, hit_at, reciprocal_rank, spans_overlap
+
 if TYPE_CHECKING:
     import rag
 
@@ -75,17 +77,12 @@ def load_corpus(path: Path) -> dict[str, dict]:
 
 
 def is_hit(span: Span, question: Question) -> bool:
-    return span.doc_id == question.doc_id and any(
-        span.start < end and start < span.end for start, end in question.answers
-    )
+    return span.doc_id == question.doc_id and any(spans_overlap((span.start, span.end), a) for a in question.answers)
 
 
 def first_hit_rank(spans: Sequence[Span], question: Question) -> int | None:
     """1-based rank of the first passage that is a hit, or None."""
-    for rank, span in enumerate(spans, start=1):
-        if is_hit(span, question):
-            return rank
-    return None
+    return first_rank(spans, lambda span: is_hit(span, question))
 
 
 def score(ranks: Iterable[int | None], ks: Sequence[int] = KS) -> dict[str, float]:
@@ -94,12 +91,8 @@ def score(ranks: Iterable[int | None], ks: Sequence[int] = KS) -> dict[str, floa
     n = len(ranks)
     if n == 0:
         return {**{f"hit@{k}": 0.0 for k in ks}, f"mrr@{MRR_DEPTH}": 0.0, "questions": 0}
-    result: dict[str, float] = {
-        f"hit@{k}": round(sum(1 for r in ranks if r is not None and r <= k) / n, 4) for k in ks
-    }
-    result[f"mrr@{MRR_DEPTH}"] = round(
-        sum(1.0 / r for r in ranks if r is not None and r <= MRR_DEPTH) / n, 4
-    )
+    result: dict[str, float] = {f"hit@{k}": round(sum(hit_at(r, k) for r in ranks) / n, 4) for k in ks}
+    result[f"mrr@{MRR_DEPTH}"] = round(sum(reciprocal_rank(r, MRR_DEPTH) for r in ranks) / n, 4)
     result["questions"] = n
     return result
 

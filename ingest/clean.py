@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
-from dateutil import parser as date_parser
+from ingest.dates import iso_date
 
 
 @dataclass(frozen=True)
@@ -85,8 +84,6 @@ DATE_SPLIT_RE = re.compile(r"[\s,|]+")
 MONTH_RE = re.compile(rf"\b(?:{_MONTH})\b", re.IGNORECASE)
 YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 ISO_DATE_RE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
-# A month-name date needs a day too: "May 2025" alone would invent the 1st.
-DAY_RE = re.compile(r"(?<![\d:-])\d{1,2}(?:st|nd|rd|th)?(?![\d:])", re.IGNORECASE)
 PARSE_NOISE_RE = re.compile(rf"\b(?:{_TIMEZONE}|at|on)\b|[|]", re.IGNORECASE)
 DATELINE_RE = re.compile(
     r"^(?P<place>[A-Z][A-Z.'’ -]*[A-Z.](?:,\s*[A-Z][\w.'’ -]*?)*)\s*"
@@ -127,19 +124,15 @@ def parse_byline(line: str) -> tuple[str, ...]:
 
 
 def parse_date_line(line: str) -> str | None:
-    """ISO date of a line that is only a (Published/Updated) date, else None."""
+    """ISO date of a line that is only a (Published/Updated) date, else None; the date as
+    `ingest.dates.iso_date` reads it ("May 2025" is 2025-05-01, "April 28" is None)."""
     body = DATE_PREFIX_RE.sub("", line.strip(), count=1)
-    has_day_month = MONTH_RE.search(body) and DAY_RE.search(body)
-    if not YEAR_RE.search(body) or not (has_day_month or ISO_DATE_RE.search(body)):
+    if not YEAR_RE.search(body) or not (MONTH_RE.search(body) or ISO_DATE_RE.search(body)):
         return None
     tokens = [token for token in DATE_SPLIT_RE.split(body) if token]
     if not tokens or not all(DATE_TOKEN_RE.fullmatch(token) for token in tokens):
         return None
-    try:
-        parsed = date_parser.parse(PARSE_NOISE_RE.sub(" ", body), default=datetime(1900, 1, 1))
-    except (ValueError, OverflowError):
-        return None
-    return parsed.date().isoformat()
+    return iso_date(PARSE_NOISE_RE.sub(" ", body))
 
 
 def parse_dateline(line: str) -> str | None:

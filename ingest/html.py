@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any, Iterator
 
 import lxml.html
-from dateutil import parser as dateparser
 from lxml import etree
 
+from ingest.dates import iso_date
 from rag.errors import InvalidInputError
 
 SKIP_TAGS = frozenset({
@@ -42,7 +41,6 @@ _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
-_ISO_DAY = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
 Elements = list[etree._Element]
 Meta = dict[str, list[str]]
 
@@ -235,20 +233,6 @@ def _authors(root: etree._Element, meta: Meta, ld: list[dict[str, Any]]) -> tupl
     return tuple(seen.values())
 
 
-def _iso_day(value: str) -> str | None:
-    """YYYY-MM-DD of a date string, as written (no timezone shift)."""
-    match = _ISO_DAY.match(value)
-    try:
-        if match:
-            return date.fromisoformat(match.group(1)).isoformat()
-        # Two defaults expose fields dateutil would silently invent.
-        a = dateparser.parse(value, default=datetime(2000, 1, 1))
-        b = dateparser.parse(value, default=datetime(2001, 2, 2))
-    except (ValueError, OverflowError):
-        return None
-    return a.date().isoformat() if a.date() == b.date() else None
-
-
 def _published(container: etree._Element, root: etree._Element,
                meta: Meta, ld: list[dict[str, Any]]) -> str | None:
     candidates = list(meta.get("article:published_time", []))
@@ -256,7 +240,7 @@ def _published(container: etree._Element, root: etree._Element,
         candidates += [t.get("datetime", "") for t in scope.iter("time") if t.get("datetime")]
     candidates += [o["datePublished"] for o in ld if isinstance(o.get("datePublished"), str)]
     candidates += meta.get("date", []) + meta.get("pubdate", [])
-    return next((d for d in map(_iso_day, candidates) if d), None)
+    return next((d for d in map(iso_date, candidates) if d), None)
 
 
 def _url(root: etree._Element, meta: Meta) -> str | None:

@@ -3,7 +3,8 @@
     import rag
     answer = rag.ask("How old were the captured soldiers?")
     answer.text        # "The soldiers, aged 20 and 26, were injured ... [1]."
-    answer.citations   # [Citation(n=1, doc_id=..., text=..., start=..., end=...)]
+    answer.citations   # (Citation(n=1, passage=Passage(chunk_id=..., doc_id=...), text=..., start=..., end=...),)
+    answer.citations[0].doc_id   # the cited passage's doc_id (also .chunk_id, .title, .source)
 """
 
 from rag.api import ask, ask_stream, get_document, retrieve
@@ -27,7 +28,7 @@ from rag.errors import (
 )
 from rag.seeds import seeds_dir
 from rag.types import (
-    Answer, Article, Chunk, Citation, Document, Evidence, Fact, Filters, Passage, Support, Turn, Verdict,
+    Answer, Article, Chunk, Citation, Document, DocumentInfo, Evidence, Fact, Filters, Passage, Support, Turn, Verdict,
 )
 
 __version__ = "0.1.0"
@@ -43,6 +44,7 @@ __all__ = [
     "Citation",
     "ConfigurationError",
     "Document",
+    "DocumentInfo",
     "DocumentNotFoundError",
     "Embedder",
     "EmptyIndexError",

@@ -48,6 +48,14 @@ def parse_filters(items: tuple[str, ...]) -> Filters | None:
         raise click.BadParameter(str(exc), param_hint="--filter") from None
 
 
+def answer_json(answer: Answer) -> dict[str, object]:
+    """The whole Answer as `--json` prints it; each citation flat (its passage is among
+    `passages`)."""
+    data = asdict(answer)
+    data["citations"] = [citation.to_dict() for citation in answer.citations]
+    return data
+
+
 @click.command("ask")
 @click.argument("question")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="Passages to retrieve [default: RAG_TOP_K or 5].")
@@ -75,7 +83,7 @@ def ask_command(question: str, k: int | None, filters: tuple[str, ...], as_json:
         answer = Assistant(settings).ask(question, k=k, filters=parse_filters(filters))
     except RagError as exc:
         raise fail_cleanly(exc) from None
-    click.echo(json.dumps(asdict(answer), indent=2, ensure_ascii=False) if as_json else render(answer))
+    click.echo(json.dumps(answer_json(answer), indent=2, ensure_ascii=False) if as_json else render(answer))
     if answer.refused:
         sys.exit(EXIT_PARTIAL)
 

@@ -1,5 +1,21 @@
-"""The `rag` command. Subcommands (`ingest`, `ask`, `ui`, `eval`) are plugins registered
-under the `rag.commands` entry point group, so this module imports none of them.
+"""The `rag` command. Its subcommands are plugins: entry points in the `rag.commands` group,
+found through the installed package metadata and imported only when used, so this module
+imports none of them (`rag` may not import ingest, ui or eval: tests/test_layout.py). The
+built-in ones, as pyproject.toml registers them (`[project.entry-points."rag.commands"]`):
+
+    command        defined in             function
+    rag ask        rag/ask_command.py     ask_command
+    rag ingest     ingest/cli.py          ingest_command
+    rag remove     ingest/cli.py          remove_command
+    rag ui         ui/cli.py              ui_command
+    rag eval       eval/cli.py            eval_command
+
+First-use seeding is a plugin too, in the `rag.bootstrap` group: `seeds` is
+ingest/seeding.py's `ingest_seeds(settings, embedder)`, called by rag/answer/assistant.py
+(`Assistant._fill_empty_index`) when the index is empty.
+
+Another installed package adds a command the same way (README, "Adding a command to `rag`");
+one that cannot be loaded is listed as broken and fails alone, with a message naming it.
 
 Exit codes: 0 done; 1 done, but some inputs failed or the question was refused;
 2 usage error; 3 nothing done (for example the index is locked or unreadable).
@@ -8,7 +24,7 @@ Exit codes: 0 done; 1 done, but some inputs failed or the question was refused;
 from __future__ import annotations
 
 import logging
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Callable
 
@@ -25,9 +41,11 @@ EXIT_FATAL = 3
 
 
 class PluginGroup(click.Group):
-    """A group whose commands come from the `rag.commands` entry points, loaded on demand."""
+    """A group whose commands come from the `rag.commands` entry points, loaded on demand
+    (read afresh each time: nothing is cached). A plugin that fails to load becomes a
+    `BrokenPlugin` command instead of breaking `rag` as a whole."""
 
-    def _plugins(self) -> dict:
+    def _plugins(self) -> dict[str, EntryPoint]:
         return {ep.name: ep for ep in entry_points(group="rag.commands")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -35,9 +53,39 @@ class PluginGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
-        if command is None and name in self._plugins():
-            command = self._plugins()[name].load()
-        return command
+        plugin = self._plugins().get(name) if command is None else None
+        if plugin is None:
+            return command
+        try:
+            loaded = plugin.load()
+        except Exception as exc:  # any error importing a third-party module
+            return BrokenPlugin(plugin, f"{type(exc).__name__}: {exc}")
+        if not isinstance(loaded, click.Command):
+            return BrokenPlugin(plugin, f"it names an object of type {type(loaded).__name__}, not a click command")
+        return loaded
+
+
+class BrokenPlugin(click.Command):
+    """Stands in for a `rag.commands` plugin that cannot be loaded: listed in `rag --help`
+    as broken; running it prints what failed and which package to fix, exit code 3."""
+
+    def __init__(self, plugin: EntryPoint, problem: str) -> None:
+        dist = f" (package {plugin.dist.name} {plugin.dist.version})" if plugin.dist is not None else ""
+        self.problem = printable(
+            f"The `rag {plugin.name}` command cannot be loaded: its plugin {plugin.value}{dist} "
+            f"failed with {problem}. Reinstall or uninstall that package; the other commands still work."
+        )
+        super().__init__(
+            plugin.name,
+            callback=self._fail,
+            help=self.problem,
+            short_help="BROKEN: cannot be loaded, run it for details.",
+            context_settings={"ignore_unknown_options": True},
+            params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)],
+        )
+
+    def _fail(self, args: tuple[str, ...]) -> None:
+        raise FatalError(self.problem)
 
 
 class FatalError(click.ClickException):

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     )
     llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the OpenAI API.")
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Seconds to wait for the LLM service.")
-    llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429/5xx/timeouts.")
+    llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries of one LLM call: the openai SDK's (408/409/429/5xx, timeouts, Retry-After) and ours after an empty or broken reply, one budget.")
     llm_fallback: bool = Field(
         default=False,
         description="When the LLM service fails after its retries, answer offline (extractive) instead of an error.",

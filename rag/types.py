@@ -75,17 +75,88 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class Citation:
-    """Source `[n]` of an answer: the exact span of the article that backs it."""
+class DocumentInfo:
+    """One indexed document as `Assistant.list_documents()` lists it: its stored metadata,
+    without the text (`rag.get_document(doc_id)` reads that)."""
 
-    n: int
     doc_id: str
     title: str
     source: str
+    source_file: str = ""
+    published: str | None = None  # ISO date, YYYY-MM-DD
+    authors: tuple[str, ...] = ()
+    url: str | None = None
+    subheadline: str | None = None
+    dateline: str | None = None
+    chunk_count: int = 0
+    ingested_at: str | None = None
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, MetadataValue]) -> DocumentInfo:
+        """From the metadata a document's record holds in the index (see `ingest.pipeline`)."""
+        doc_id = str(metadata["doc_id"])
+
+        def optional(key: str) -> str | None:
+            return str(metadata[key]) if key in metadata else None
+
+        return cls(
+            doc_id=doc_id,
+            title=str(metadata.get("title", doc_id)),
+            source=str(metadata.get("source", "")),
+            source_file=str(metadata.get("source_file", "")),
+            published=optional("published"),
+            authors=tuple(a.strip() for a in str(metadata.get("authors", "")).split(";") if a.strip()),
+            url=optional("url"),
+            subheadline=optional("subheadline"),
+            dateline=optional("dateline"),
+            chunk_count=int(metadata.get("chunk_count", 0)),
+            ingested_at=optional("ingested_at"),
+        )
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source `[n]` of an answer: the exact span of the article that backs it
+    (`get_document(doc_id).text[start:end] == text`), found in the retrieved `passage`.
+
+    The span is the whole passage or a sentence of it; for an answer about the article
+    itself (its author, date, outlet) it is the line of the passage's document that states
+    it. `score` is the passage's retrieval score, or the offline answerer's probability for
+    a quoted sentence. `doc_id`, `chunk_id`, `title` and `source` are the passage's.
+    """
+
+    n: int
+    passage: Passage
     text: str
     start: int
     end: int
     score: float
+
+    @classmethod
+    def of_passage(cls, n: int, passage: Passage) -> Citation:
+        """Citation `[n]` of the whole passage."""
+        return cls(n, passage, passage.text, passage.start, passage.end, passage.score)
+
+    @property
+    def doc_id(self) -> str:
+        return self.passage.doc_id
+
+    @property
+    def chunk_id(self) -> str:
+        return self.passage.chunk_id
+
+    @property
+    def title(self) -> str:
+        return self.passage.title
+
+    @property
+    def source(self) -> str:
+        return self.passage.source
+
+    def to_dict(self) -> dict[str, object]:
+        """The citation as `rag ask --json` prints it (the passage is in `Answer.passages`)."""
+        return {"n": self.n, "doc_id": self.doc_id, "title": self.title, "source": self.source,
+                "text": self.text, "start": self.start, "end": self.end, "score": self.score}
 
 
 @dataclass(frozen=True)

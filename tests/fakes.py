@@ -78,7 +78,7 @@ def make_answer(text: str, *quotes: str, refused: bool = False):
     import rag
 
     citations = tuple(
-        rag.Citation(n, doc_id="d", title="t", source="s", text=q, start=0, end=len(q), score=1.0)
+        rag.Citation.of_passage(n, rag.Passage(f"d::v::{n:05d}", "d", "t", "s", q, 0, len(q), 1.0))
         for n, q in enumerate(quotes, start=1)
     )
     return rag.Answer(

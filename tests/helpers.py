@@ -23,8 +23,8 @@ def open_store(settings, model_name: str):
 
 def chunks_by_doc(store) -> dict[str, list[tuple[str, str, dict]]]:
     found: dict[str, list[tuple[str, str, dict]]] = {}
-    for chunk_id, text, metadata in store.iter_chunks():
-        found.setdefault(str(metadata["doc_id"]), []).append((chunk_id, text, dict(metadata)))
+    for chunk in store.iter_chunks():
+        found.setdefault(str(chunk.metadata["doc_id"]), []).append((chunk.chunk_id, chunk.text, dict(chunk.metadata)))
     return found
 
 

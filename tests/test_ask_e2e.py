@@ -9,7 +9,7 @@ import pytest
 import rag
 from rag import Assistant, Filters, Settings
 from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError
-from rag.answer.guard import EMPTY_FILTER_REFUSAL, INSTRUCTION_REFUSAL
+from rag.answer.refusal import EMPTY_FILTER_REFUSAL, INSTRUCTION_REFUSAL
 
 UKRAINE = "seeds/ukraine-captures-two-north-korean-soldiers-exposing-alliance-with-russia.txt"
 NORTH_KOREA = "seeds/north-korea-confirms-sending-troops-to-russia-to-fight-in-ukraine-war.txt"
@@ -32,6 +32,33 @@ def test_ask__soldiers_ages_are_quoted_and_cited(assistant):
     assert "aged 20 and 26" in answer.text and "[1]" in answer.text
     assert answer.citations[0].doc_id == UKRAINE and "aged 20 and 26" in answer.citations[0].text
     assert_exact_quotes(assistant, answer)
+    for citation in answer.citations:  # a quoted sentence of a retrieved passage, which it carries
+        assert citation.passage in answer.passages and citation.chunk_id == citation.passage.chunk_id
+        assert citation.passage.start <= citation.start < citation.end <= citation.passage.end
+
+
+def test_ask__an_answer_about_the_article_cites_the_passage_it_found(assistant):
+    answer = assistant.ask("Who wrote the article about the North Korean troops?")
+    assert not answer.refused and answer.answerer == "metadata"
+    [citation] = answer.citations
+    assert citation.passage == answer.passages[0] and citation.doc_id == answer.passages[0].doc_id
+    assert_exact_quotes(assistant, answer)
+
+
+def test_list_documents__the_seed_articles_as_typed_records(assistant):
+    documents = assistant.list_documents()
+    assert all(isinstance(d, rag.DocumentInfo) for d in documents)
+    assert [d.doc_id for d in documents] == [NORTH_KOREA, UKRAINE]  # by title
+    korea, ukraine = documents
+    assert korea.title == "North Korea confirms sending troops to Russia to fight in Ukraine war"
+    assert ukraine.title == "Ukraine Captures Two North Korean Soldiers, Exposing Alliance With Russia"
+    assert korea.authors == ("Anna Fadiah", "Hayu Andini") and ukraine.authors == ()
+    assert korea.subheadline == "Pyongyang acknowledges military support for Moscow in Kursk region battles."
+    for document in documents:
+        assert document.source == document.doc_id and document.source_file.endswith(document.doc_id)
+        assert document.chunk_count == len({p.chunk_id for p in assistant.retrieve(
+            "North Korea", k=50, filters=Filters(doc_ids=(document.doc_id,)))})
+        assert document.ingested_at
 
 
 def test_ask__who_helped_interrogate_them_and_why(assistant):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import click
 from click.testing import CliRunner
 
 from rag.cli import main
@@ -83,3 +84,109 @@ def _use_fake_embedder(monkeypatch, fake_embedder) -> None:
 
     monkeypatch.setattr(ingest.pipeline, "build_embedder", lambda settings: fake_embedder)
     monkeypatch.setattr(ingest.pipeline, "embedder_name", lambda settings: fake_embedder.name)
+
+
+# -- subcommands are `rag.commands` entry points; third-party plugins are a feature --------
+
+BUILT_IN_COMMANDS = {
+    "ask": "rag.ask_command:ask_command",
+    "ingest": "ingest.cli:ingest_command",
+    "remove": "ingest.cli:remove_command",
+    "ui": "ui.cli:ui_command",
+    "eval": "eval.cli:eval_command",
+}
+
+
+def test_commands__the_built_in_ones_are_exactly_these():
+    import tomllib
+    from importlib.metadata import entry_points
+
+    from tests.conftest import REPO
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["entry-points"]["rag.commands"] == BUILT_IN_COMMANDS
+    assert project["entry-points"]["rag.bootstrap"] == {"seeds": "ingest.seeding:ingest_seeds"}
+    # The installed metadata says the same (else: pip install -e . again).
+    assert {ep.name: ep.value for ep in entry_points(group="rag.commands")} == BUILT_IN_COMMANDS
+    assert [ep.value for ep in entry_points(group="rag.bootstrap")] == ["ingest.seeding:ingest_seeds"]
+    assert set(main.list_commands(click.Context(main))) == set(BUILT_IN_COMMANDS)
+    for name, value in BUILT_IN_COMMANDS.items():
+        help_text = run(name, "--help")
+        assert help_text.exit_code == 0, (name, help_text.output)
+        assert f"Usage: main {name} " in help_text.output
+
+
+def _install_plugin(site, monkeypatch, module: str, source: str, commands: dict[str, str]) -> None:
+    """A third-party package as pip would leave it: a module and its `.dist-info` with entry points."""
+    import sys
+
+    site.mkdir(exist_ok=True)
+    (site / f"{module}.py").write_text(source, encoding="utf-8")
+    dist_info = site / f"{module}-1.0.dist-info"
+    dist_info.mkdir()
+    name = module.replace("_", "-")
+    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8")
+    lines = "".join(f"{command} = {target}\n" for command, target in commands.items())
+    (dist_info / "entry_points.txt").write_text(f"[rag.commands]\n{lines}", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))  # also invalidates the import caches
+    monkeypatch.delitem(sys.modules, module, raising=False)  # removed again after the test
+
+
+HELLO = '''
+import click
+
+@click.command("hello")
+@click.argument("name")
+@click.option("--shout", is_flag=True, help="Say it loudly.")
+def hello(name, shout):
+    """Greet NAME (a third-party plugin)."""
+    greeting = f"Hello, {name}!"
+    click.echo(greeting.upper() if shout else greeting)
+'''
+
+
+def test_plugin__a_third_party_command_is_listed_and_runs(tmp_path, monkeypatch):
+    _install_plugin(tmp_path / "site", monkeypatch, "rag_hello_plugin", HELLO, {"hello": "rag_hello_plugin:hello"})
+
+    listing = run("--help")
+    assert listing.exit_code == 0
+    assert "hello" in listing.output and "Greet NAME (a third-party plugin)." in listing.output
+    assert all(name in listing.output for name in BUILT_IN_COMMANDS)
+
+    result = run("hello", "World", "--shout")
+    assert (result.exit_code, result.output) == (0, "HELLO, WORLD!\n")
+
+
+def test_plugin__is_found_without_restarting_rag(tmp_path, monkeypatch):
+    # Nothing is cached: a plugin installed after `rag` was imported (and used) is found.
+    assert "hello" not in run("--help").output
+    _install_plugin(tmp_path / "site", monkeypatch, "rag_late_plugin", HELLO, {"hello": "rag_late_plugin:hello"})
+    assert run("hello", "again").output == "Hello, again!\n"
+
+
+def test_plugin__a_broken_one_is_named_and_the_others_still_work(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    _install_plugin(site, monkeypatch, "rag_broken_plugin", "import a_module_that_is_not_installed\n",
+                    {"broken": "rag_broken_plugin:command"})
+    _install_plugin(site, monkeypatch, "rag_odd_plugin", "command = 42\n", {"odd": "rag_odd_plugin:command"})
+    _install_plugin(site, monkeypatch, "rag_hello_plugin", HELLO, {"hello": "rag_hello_plugin:hello"})
+
+    listing = run("--help")
+    assert listing.exit_code == 0 and "Traceback" not in listing.output
+    assert "broken" in listing.output and "BROKEN: cannot be loaded" in listing.output
+    assert "Greet NAME" in listing.output and "ingest" in listing.output
+
+    broken = CliRunner().invoke(main, ["broken", "some", "--args"])
+    assert broken.exit_code == 3 and broken.exception is not None and isinstance(broken.exception, SystemExit)
+    assert "Traceback" not in broken.output
+    assert (
+        "The `rag broken` command cannot be loaded: its plugin rag_broken_plugin:command "
+        "(package rag-broken-plugin 1.0) failed with ModuleNotFoundError: "
+        "No module named 'a_module_that_is_not_installed'. Reinstall or uninstall that package"
+    ) in broken.output
+
+    odd = CliRunner().invoke(main, ["odd"])
+    assert odd.exit_code == 3 and "it names an object of type int, not a click command" in odd.output
+
+    assert run("hello", "World").output == "Hello, World!\n"
+    assert run("ingest", "--help").exit_code == 0

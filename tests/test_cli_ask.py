@@ -38,7 +38,9 @@ def test_ask__json_output_is_the_whole_answer():
     result = ask("How old were the captured soldiers?", "--json", "-k", "3")
     answer = json.loads(result.stdout)
     assert answer["refused"] is False and len(answer["passages"]) == 3
-    assert {"n", "doc_id", "title", "source", "text", "start", "end", "score"} <= set(answer["citations"][0])
+    citation = answer["citations"][0]  # flat, as before citations carried their passage
+    assert list(citation) == ["n", "doc_id", "title", "source", "text", "start", "end", "score"]
+    assert citation["doc_id"] in {p["doc_id"] for p in answer["passages"]} and "aged 20 and 26" in citation["text"]
 
 
 def test_ask__filters_and_bad_filters():
@@ -68,9 +70,10 @@ def test_ask_help__documents_exit_codes_and_filters():
 
 def test_render__prints_the_fact_first_and_a_partial_answer_with_its_source():
     from rag.ask_command import render
-    from rag.types import Answer, Citation, Fact
+    from rag.types import Answer, Citation, Fact, Passage
 
-    citation = Citation(1, "d", "Fire", "fire.txt", "The soldiers, aged 20 and 26, rested.", 10, 48, 0.9)
+    quote = "The soldiers, aged 20 and 26, rested."
+    citation = Citation(1, Passage("d::v::00000", "d", "Fire", "fire.txt", quote, 10, 48, 0.5), quote, 10, 48, 0.9)
     answered = Answer("q", "q", "The soldiers, aged 20 and 26, rested [1].", False, (citation,), (), "extractive",
                       fact=Fact("20 and 26", 1, 29, 38))
     assert render(answered).splitlines()[0] == "Answer: 20 and 26 [1]"

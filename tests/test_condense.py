@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rag.answer.condense import MAX_CARRIED_CHARS, MAX_CARRIED_WORDS, condense_offline, needs_context
-from rag.answer.guard import EMPTY_FILTER_REFUSAL, NOT_FOUND_REFUSAL
+from rag.answer.refusal import EMPTY_FILTER_REFUSAL, NOT_FOUND_REFUSAL
 from rag.types import Turn
 
 SAILORS = Turn(

@@ -310,7 +310,7 @@ def read_index(settings: Settings) -> Snapshot:
         for doc_id in store.stored_documents():
             document = store.get_document(doc_id)
             documents[doc_id] = (document.text, dict(document.metadata))
-        chunks = {cid: (text, dict(meta)) for cid, text, meta in store.iter_chunks()}
+        chunks = {c.chunk_id: (c.text, dict(c.metadata)) for c in store.iter_chunks()}
         assert len(chunks) == len(store.chunk_ids()) == store.count_chunks()
         assert len(documents) == store.count_documents()
         return Snapshot(documents, chunks)
@@ -379,10 +379,10 @@ def assert_search_structures(settings: Settings, sample: int = 40) -> None:
         assert sorted(cached.chunk_ids) == sorted(store.chunk_ids())
         chunks = client.get_collection(f"{settings.collection}_chunks")
         records = list(store.iter_chunks())
-        for chunk_id, text, meta in random.Random(0).sample(records, min(sample, len(records))):
-            vector = fake_vector(passage_for_embedding(str(meta["title"]), text))
+        for record in random.Random(0).sample(records, min(sample, len(records))):
+            vector = fake_vector(passage_for_embedding(str(record.metadata["title"]), record.text))
             found = chunks.query(query_embeddings=[vector.tolist()], n_results=3, include=[])
-            assert chunk_id in found["ids"][0], f"vector search does not find {chunk_id}"
+            assert record.chunk_id in found["ids"][0], f"vector search does not find {record.chunk_id}"
     finally:
         forget_chroma()
 

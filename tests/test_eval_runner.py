@@ -13,8 +13,12 @@ from click.testing import CliRunner
 import rag
 from eval.evalset import EvalItem, load_eval_set
 from eval.metrics import (
+    CitedSpan,
     GoldLocator,
+    GoldQuote,
+    JudgedClaim,
     QuestionResult,
+    RetrievedSpan,
     aggregate,
     check_thresholds,
     correctness,
@@ -213,6 +217,15 @@ def test_runner__end_to_end_writes_reports_and_repeats_identically(seeded_assist
     assert by_id["ages_followup"].standalone_question != "How old were they?"  # the history was used
     assert by_id["france"].refused and by_id["france"].retrieval_applicable is False
     assert by_id["france"].correct is None and by_id["france"].faithfulness is None
+    ages = by_id["ages"]
+    assert ages.gold == [GoldQuote(DOC, QUOTE)]
+    assert by_id["ages_followup"].history == [rag.Turn("Which soldiers did Ukraine capture in Kursk?",
+                                                        "Ukraine captured two North Korean soldiers [1].")]
+    assert ages.citations and all(isinstance(c, CitedSpan) for c in ages.citations)
+    assert "aged 20 and 26" in ages.citations[0].text and ages.citations[0].doc_id.endswith(DOC)
+    assert [r.rank for r in ages.retrieved] == list(range(1, len(ages.retrieved) + 1))
+    assert all(isinstance(r, RetrievedSpan) and r.start < r.end for r in ages.retrieved)
+    assert ages.verdicts == [JudgedClaim(c.text, (c.n,), True, "quoted verbatim", (c.n,)) for c in ages.citations]
     assert "What is the capital of France?" not in verifier.calls  # refusals are not verified
     assert report.aggregates["retrieval_hit@5"]["n"] == 3
     assert report.aggregates["unanswerable_refused"] == {"mean": 1.0, "n": 1}
@@ -225,6 +238,14 @@ def test_runner__end_to_end_writes_reports_and_repeats_identically(seeded_assist
     for key in ("question", "answer", "refused", "citations", "retrieval_rank", "correct", "verdicts"):
         assert key in first
     assert first["verdicts"][0]["reason"]
+    # The typed rows are written as the plain objects they replaced.
+    assert list(first["citations"][0]) == ["n", "doc_id", "title", "text", "start", "end"]
+    assert list(first["retrieved"][0]) == ["rank", "doc_id", "start", "end", "score"]
+    assert first["gold"] == [{"doc": DOC, "quote": QUOTE}]
+    assert first["verdicts"][0] == {"claim": ages.verdicts[0].claim, "cited": [1], "supported": True,
+                                    "reason": "quoted verbatim", "supporting": [1]}
+    assert saved["questions"][1]["history"] == [{"question": "Which soldiers did Ukraine capture in Kursk?",
+                                                 "answer": "Ukraine captured two North Korean soldiers [1]."}]
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "## ages_followup" in markdown and "**Kyiv**" in markdown and "| correctness |" in markdown
     assert (tmp_path / "out" / "metrics.png").read_bytes().startswith(b"\x89PNG")

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import ingest
-from rag.answer.verify import Faithfulness, OfflineVerifier, Verdict, split_sentences
+from rag.answer.citations import answer_sentences
+from rag.answer.verify import Faithfulness, OfflineVerifier, Verdict
 from eval.labels import LABELS_PATH, answer_from_label, load_labels, misclassified, verifier_accuracy
 from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder, make_answer
@@ -47,7 +48,7 @@ def only(result: Faithfulness) -> Verdict:
 
 def test_sentences_keep_markers_and_abbreviations():
     text = "The U.S. State Department responded [1]. One soldier carried a Russian military I.D. while the other did not [2]. Done. [3]"
-    assert split_sentences(text) == [
+    assert answer_sentences(text) == [
         "The U.S. State Department responded [1].",
         "One soldier carried a Russian military I.D. while the other did not [2].",
         "Done. [3]",

@@ -150,8 +150,8 @@ def test_a_moved_folder__keeps_its_ids_and_is_not_re_embedded(tmp_path, settings
     assert_consistent(store)
     assert {d.source_file for d in store.stored_documents().values()} == {
         str((new / "one.txt").resolve()), str((new / "two.txt").resolve())}
-    for _, _, metadata in store.iter_chunks():
-        assert Path(str(metadata["source_file"])).parent == new.resolve()
+    for chunk in store.iter_chunks():
+        assert Path(str(chunk.metadata["source_file"])).parent == new.resolve()
     assert ingest([new], settings, fake_embedder).unchanged == ("news/one.txt", "news/two.txt")
 
 

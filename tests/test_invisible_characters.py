@@ -8,7 +8,8 @@ import pytest
 
 from ingest import ingest_paths
 from rag import Assistant, Settings
-from rag.answer.guard import INSTRUCTION_REFUSAL, clean_question, looks_like_instruction
+from rag.answer.guard import clean_question, looks_like_instruction
+from rag.answer.refusal import INSTRUCTION_REFUSAL
 from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder
 

@@ -170,6 +170,20 @@ def test_human_date(iso, human):
     assert human_date(iso) == human
 
 
+@pytest.mark.parametrize("text", ["May 2025\n\nFire crews worked through the night.",
+                                  "Fire crews worked through the night."])
+def test_metadata_fact__a_first_of_the_month_no_line_states_is_shown_as_its_month(text):
+    # "May 2025" is stored as 2025-05-01 (month precision): the answer must not invent the day.
+    fact = metadata_fact("published", _doc(text, published="2025-05-01"))
+    assert (fact.value, fact.start) == ("May 2025", None)
+
+
+def test_metadata_fact__a_first_of_the_month_the_text_states_keeps_its_day():
+    fact = metadata_fact("published", _doc("May 1, 2025\n\nFire crews worked through the night.",
+                                           published="2025-05-01"))
+    assert (fact.value, fact.start) == ("May 1, 2025", 0)
+
+
 def test_metadata_fact__outlet_from_an_ap_dateline():
     fact = metadata_fact("outlet", SOLDIERS_DOC)
     assert fact is not None and fact.value == "The Associated Press"

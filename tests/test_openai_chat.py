@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -65,23 +67,69 @@ def test_openai_chat__streams_the_pieces_in_order(server):
     assert server.chat_requests()[0].body["stream"] is True
 
 
-def test_openai_chat__429_with_retry_after_is_retried(server, caplog):
-    server.enqueue(Error(429, headers={"Retry-After": "0"}), "Fine now.")
+# -- retries: the openai SDK's own (status codes, timeouts, Retry-After) -------------
+
+QUICK = {"Retry-After": "0.01"}  # the SDK honours any wait in (0, 120] s; 0 means its backoff
+
+
+def _http_date(seconds_from_now: float) -> str:
+    return email.utils.formatdate(time.time() + seconds_from_now, usegmt=True)
+
+
+def _logged_waits(caplog) -> list[float]:
+    return [float(m) for m in re.findall(r"the openai SDK retries in ([\d.]+) s", caplog.text)]
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+def test_openai_chat__429_waits_what_retry_after_asks(server, caplog, form):
+    # Both waits are over 1 s: the SDK's own first backoff is at most 0.5 s.
+    value = "1" if form == "seconds" else _http_date(2.0)  # a date has whole seconds: 1 to 2 s from now
+    server.enqueue(Error(429, headers={"Retry-After": value}), "Fine now.")
+    started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="rag.llm.openai_chat"):
         assert _model(server.base_url).complete(MESSAGES) == "Fine now."
+    [wait] = _logged_waits(caplog)
+    assert 0.9 <= wait <= 2.0, wait
+    assert time.monotonic() - started >= wait
+    assert "LLM call failed (HTTP 429), attempt 1 of 4" in caplog.text
     assert len(server.chat_requests()) == 2
-    assert "HTTP 429" in caplog.text
 
 
-def test_openai_chat__retry_after_sets_the_wait(server):
-    server.enqueue(Error(429, headers={"Retry-After": "0.6"}), "Fine now.")
-    started = time.monotonic()
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503])
+def test_openai_chat__retryable_status_then_success(server, status):
+    server.enqueue(Error(status, headers=QUICK), "Fine now.")
     assert _model(server.base_url).complete(MESSAGES) == "Fine now."
-    assert time.monotonic() - started >= 0.6
+    assert len(server.chat_requests()) == 2
+
+
+def test_openai_chat__5xx_without_retry_after_backs_off_then_succeeds(server, caplog):
+    server.enqueue(Error(503), Error(500), "Fine now.")
+    with caplog.at_level(logging.WARNING, logger="rag.llm.openai_chat"):
+        assert _model(server.base_url).complete(MESSAGES) == "Fine now."
+    first, second = _logged_waits(caplog)  # the SDK's exponential backoff, with jitter
+    assert 0.3 <= first <= 0.5 and 0.7 <= second <= 1.0, (first, second)
+    assert [r.headers["x-stainless-retry-count"] for r in server.chat_requests()] == ["0", "1", "2"]
+
+
+def test_openai_chat__retry_after_over_two_minutes_is_not_retried(server):
+    server.enqueue(Error(429, headers={"Retry-After": "600"}))
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"kept failing \(HTTP 429\) after 1 attempt; try again later"):
+        _model(server.base_url, deadline_s=1000.0).complete(MESSAGES)
+    assert time.monotonic() - started < 1.0
+    assert len(server.chat_requests()) == 1
+
+
+def test_openai_chat__timeout_then_success(server):
+    server.enqueue(Delay(5.0), "Fine now.")
+    started = time.monotonic()
+    assert _model(server.base_url, timeout_s=0.3).complete(MESSAGES) == "Fine now."
+    assert time.monotonic() - started < 2.0
+    assert len(server.chat_requests()) == 2
 
 
 def test_openai_chat__500_forever_gives_up_after_all_attempts(server):
-    server.default = Error(500)
+    server.default = Error(500, headers=QUICK)
     with pytest.raises(LLMError) as raised:
         _model(server.base_url, max_retries=2).complete(MESSAGES)
     assert len(server.chat_requests()) == 3
@@ -126,9 +174,15 @@ NULL_CONTENT = Malformed(
     b'[{"index": 0, "message": {"role": "assistant", "content": null}, "finish_reason": "stop"}]}'
 )
 
+EMPTY_CONTENT = Malformed(
+    b'{"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m", "choices": '
+    b'[{"index": 0, "message": {"role": "assistant", "content": " \\n"}, "finish_reason": "stop"}]}'
+)
+
 
 @pytest.mark.parametrize(
-    "broken", [Malformed(), Truncated(), NO_CHOICES, NULL_CONTENT], ids=["bad-json", "cut-body", "no-choices", "null"]
+    "broken", [Malformed(), Truncated(), NO_CHOICES, NULL_CONTENT, EMPTY_CONTENT],
+    ids=["bad-json", "cut-body", "no-choices", "null", "blank"],
 )
 def test_openai_chat__unusable_reply_then_success(server, broken):
     server.enqueue(broken, "Good answer.")
@@ -154,7 +208,9 @@ def test_openai_chat__stream_that_breaks_off_after_starting_raises(server, abrup
 
 
 @pytest.mark.parametrize(
-    "failure", [Error(503), Malformed(), Truncated(pieces=())], ids=["503", "bad-json", "dropped-before-content"]
+    "failure",
+    [Error(503, headers=QUICK), Malformed(), Truncated(pieces=()), Truncated(pieces=(), abrupt=False)],
+    ids=["503", "bad-json", "dropped-before-content", "ended-before-content"],
 )
 def test_openai_chat__stream_failing_before_the_first_piece_is_retried(server, failure):
     server.enqueue(failure, Reply("Second try.", pieces=("Second", " try.")))
@@ -163,9 +219,23 @@ def test_openai_chat__stream_failing_before_the_first_piece_is_retried(server, f
 
 
 def test_openai_chat__stream_500_forever_gives_up(server):
-    server.default = Error(500)
+    server.default = Error(500, headers=QUICK)
     with pytest.raises(LLMError, match="HTTP 500.*2 attempts"):
         list(_model(server.base_url, max_retries=1).stream(MESSAGES))
+
+
+def test_openai_chat__stream_dying_before_its_first_piece_forever_gives_up(server):
+    server.default = Truncated(pieces=())  # the connection drops after the role chunk
+    with pytest.raises(LLMError, match=r"kept failing \(RemoteProtocolError: .*\) after 3 attempts; try again"):
+        list(_model(server.base_url, max_retries=2).stream(MESSAGES))
+    assert len(server.chat_requests()) == 3
+
+
+def test_openai_chat__sdk_retries_and_unusable_replies_share_one_budget(server):
+    server.enqueue(Error(503, headers=QUICK), Malformed(), Error(502, headers=QUICK), "Too late.")
+    with pytest.raises(LLMError, match=r"kept failing \(HTTP 502\) after 3 attempts"):
+        _model(server.base_url, max_retries=2).complete(MESSAGES)
+    assert len(server.chat_requests()) == 3  # not 3 for each time the reply was unusable
 
 
 def test_openai_chat__connection_refused_gives_up_after_retries():
@@ -247,7 +317,7 @@ def test_openai_chat__max_tokens_from_the_settings_is_in_every_request(server, m
     settings = Settings(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=server.base_url)
     model = OpenAIChatModel.from_settings(settings)
     model.backoff_s = 0.01
-    server.enqueue(Error(500), "Complete.", Error(503), Reply("Streamed.", pieces=("Streamed.",)))
+    server.enqueue(Error(500, headers=QUICK), "Complete.", Error(503, headers=QUICK), Reply("Streamed.", pieces=("Streamed.",)))
     assert model.complete(MESSAGES) == "Complete."
     assert list(model.stream(MESSAGES)) == ["Streamed."]
     bodies = [r.body for r in server.chat_requests()]
@@ -348,21 +418,71 @@ def test_openai_chat__a_slow_server_is_bounded_by_the_deadline_not_the_timeout(s
     server.default = Delay(10.0)
     model = _model(server.base_url, timeout_s=5.0, max_retries=3, deadline_s=1.0)
     started = time.monotonic()
-    with pytest.raises(LLMError, match=r"within RAG_LLM_DEADLINE_S=1 s \(timed out after 1 s after 1 attempt\)"):
+    # The request's timeout is what was left of the second when it was sent: 0.99... s.
+    deadline = r"within RAG_LLM_DEADLINE_S=1 s \(timed out after (1|0\.9\d*) s after 1 attempt(, no time left to retry)?\)"
+    with pytest.raises(LLMError, match=deadline):
         list(model.stream(MESSAGES)) if streaming else model.complete(MESSAGES)
     elapsed = time.monotonic() - started
     assert 0.9 < elapsed < 1.0 + 1.5, elapsed
     assert len(server.chat_requests()) == 1
 
 
+def _each_request_takes(server: FakeOpenAIServer, clock: FakeClock, seconds: float) -> None:
+    """Every chat request moves `clock` on by `seconds`, as if the service took that long."""
+    take_next = server._next
+
+    def next_behaviour():
+        clock.now += seconds
+        return take_next()
+
+    server._next = next_behaviour  # type: ignore[method-assign]
+
+
+def test_openai_chat__sdk_retries_stop_at_the_deadline_on_an_injected_clock(server):
+    clock = FakeClock()
+    _each_request_takes(server, clock, 3.0)
+    server.default = Error(500, headers=QUICK)
+    model = _model(server.base_url, max_retries=10, deadline_s=10.0, clock=clock)
+    with pytest.raises(LLMError, match=r"RAG_LLM_DEADLINE_S=10 s \(HTTP 500 after 4 attempts\)"):
+        model.complete(MESSAGES)
+    assert len(server.chat_requests()) == 4  # sent at 0, 3, 6 and 9 s: not the 11 attempts allowed
+
+
+def test_openai_chat__an_sdk_wait_past_the_deadline_is_not_started(server):
+    # Pins the one SDK internal the client overrides (`_calculate_retry_timeout`): without it
+    # the SDK would sleep the 5 s the server asks for, though only 5 s are left.
+    clock = FakeClock()
+    _each_request_takes(server, clock, 4.0)
+    server.default = Error(429, headers={"Retry-After": "5"})
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"RAG_LLM_DEADLINE_S=9 s \(HTTP 429 after 1 attempt, no time left to retry\)"):
+        _model(server.base_url, deadline_s=9.0, clock=clock).complete(MESSAGES)
+    assert time.monotonic() - started < 1.0
+    assert len(server.chat_requests()) == 1
+
+
 def test_openai_chat__backoff_that_would_pass_the_deadline_is_not_waited(server):
     clock = FakeClock()
-    server.default = Error(500)
-    model = _model(server.base_url, max_retries=10, backoff_s=2.0, deadline_s=10.0, clock=clock, sleep=clock.sleep)
-    with pytest.raises(LLMError, match=r"RAG_LLM_DEADLINE_S=10 s \(HTTP 500 after \d attempts, no time left to retry\)"):
+    _each_request_takes(server, clock, 4.0)
+    server.default = Error(500)  # no Retry-After: the SDK's own backoff, at least 0.375 s
+    model = _model(server.base_url, max_retries=10, deadline_s=4.2, clock=clock, sleep=clock.sleep)
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"RAG_LLM_DEADLINE_S=4.2 s \(HTTP 500 after 1 attempt, no time left to retry\)"):
         model.complete(MESSAGES)
-    assert sum(clock.sleeps) < 10.0 and len(clock.sleeps) >= 2
-    assert len(server.chat_requests()) == len(clock.sleeps) + 1
+    assert time.monotonic() - started < 0.3
+    assert len(server.chat_requests()) == 1 and clock.sleeps == []
+
+
+def test_openai_chat__unusable_replies_are_not_asked_again_past_the_deadline(server):
+    clock = FakeClock()
+    _each_request_takes(server, clock, 2.0)
+    server.default = Malformed()
+    model = _model(server.base_url, max_retries=10, backoff_s=1.5, deadline_s=10.0, clock=clock, sleep=clock.sleep)
+    stopped = r"(the reply was still arriving|a malformed reply: JSONDecodeError after \d attempts, no time left to retry)"
+    with pytest.raises(LLMError, match=rf"RAG_LLM_DEADLINE_S=10 s \({stopped}\)"):
+        model.complete(MESSAGES)
+    assert len(server.chat_requests()) == len(clock.sleeps) + 1 >= 2
+    assert clock.now - 2.0 < 10.0  # every wait ended before the deadline (each request "takes" 2 s)
 
 
 def test_openai_chat__each_attempt_waits_no_longer_than_the_time_left(server):

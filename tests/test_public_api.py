@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import ingest
 import rag
 
@@ -21,6 +23,7 @@ def test_rag_exports__are_pinned():
         "Citation",
         "ConfigurationError",
         "Document",
+        "DocumentInfo",
         "DocumentNotFoundError",
         "Embedder",
         "EmptyIndexError",
@@ -76,6 +79,38 @@ def test_ingest_exports__are_pinned():
         "remove_documents",
     ]
     assert all(hasattr(ingest, name) for name in ingest.__all__)
+
+
+def test_citation__carries_its_passage_and_reads_its_fields_through_it():
+    passage = rag.Passage("a.txt::v1::00002", "a.txt", "Fire", "wire", "Smoke rose. Two died.", 40, 61, 0.7)
+    sentence = rag.Citation(2, passage, "Two died.", 52, 61, 0.93)
+    assert sentence.passage is passage and sentence.chunk_id == "a.txt::v1::00002"
+    assert (sentence.doc_id, sentence.title, sentence.source) == ("a.txt", "Fire", "wire")
+    assert (sentence.text, sentence.start, sentence.end, sentence.score) == ("Two died.", 52, 61, 0.93)
+    whole = rag.Citation.of_passage(1, passage)
+    assert (whole.text, whole.start, whole.end, whole.score) == (passage.text, 40, 61, 0.7)
+    assert whole == rag.Citation(1, passage, passage.text, 40, 61, 0.7) and whole != sentence
+    assert sentence.to_dict() == {"n": 2, "doc_id": "a.txt", "title": "Fire", "source": "wire",
+                                  "text": "Two died.", "start": 52, "end": 61, "score": 0.93}
+    with pytest.raises(AttributeError):
+        sentence.doc_id = "b.txt"  # type: ignore[misc]
+
+
+def test_document_info__typed_from_a_document_record():
+    full = rag.DocumentInfo.from_metadata({
+        "doc_id": "news/a.txt", "title": "Fire", "source": "wire", "source_file": "/data/news/a.txt",
+        "published": "2025-06-01", "authors": "Ann Lee; Bo Kim", "url": "https://example.org/a",
+        "subheadline": "Smoke", "dateline": "KYIV", "chunk_count": 3, "ingested_at": "2025-06-02T00:00:00+00:00",
+        "content_hash": "abc", "version": "v1", "published_day": 20240,
+    })
+    assert full == rag.DocumentInfo(
+        doc_id="news/a.txt", title="Fire", source="wire", source_file="/data/news/a.txt", published="2025-06-01",
+        authors=("Ann Lee", "Bo Kim"), url="https://example.org/a", subheadline="Smoke", dateline="KYIV",
+        chunk_count=3, ingested_at="2025-06-02T00:00:00+00:00",
+    )
+    bare = rag.DocumentInfo.from_metadata({"doc_id": "b.txt"})
+    assert bare == rag.DocumentInfo(doc_id="b.txt", title="b.txt", source="")
+    assert bare.published is None and bare.authors == () and bare.chunk_count == 0
 
 
 def test_errors__share_one_base_class():

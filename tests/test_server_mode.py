@@ -66,7 +66,7 @@ WORKER = textwrap.dedent(
     from ingest import ingest_paths
     settings = rag.Settings(data_dir=sys.argv[1])  # the server comes from RAG_CHROMA_* variables
     assistant = rag.Assistant(settings, auto_seed=False)
-    seen = sorted(m["doc_id"] for m in assistant.list_documents())
+    seen = sorted(d.doc_id for d in assistant.list_documents())
     ages = assistant.ask(sys.argv[3])
     report = ingest_paths([sys.argv[2]], settings, embedder=assistant.embedder)
     print(json.dumps({"seen": seen, "ages_refused": ages.refused, "ages": ages.text, "new": list(report.new)}))
@@ -82,7 +82,7 @@ def test_two_app_instances__share_one_index_and_see_each_others_writes(
     first = rag.Assistant(settings, embedder=real_embedder, auto_seed=False)
     first.GENERATION_CHECK_SECONDS = 0.0
     assert first.ask(BRIDGE).refused  # not indexed yet
-    seed_ids = sorted(m["doc_id"] for m in first.list_documents())
+    seed_ids = sorted(d.doc_id for d in first.list_documents())
 
     # A second app instance, in its own process with its own data dir, reads the same
     # documents, answers from them, and ingests a new article.
@@ -107,7 +107,7 @@ def test_two_app_instances__share_one_index_and_see_each_others_writes(
 
     # And a third, fresh instance sees all three.
     third = rag.Assistant(chroma_server.settings(tmp_path / "app-c"), embedder=real_embedder)
-    assert {m["doc_id"] for m in third.list_documents()} == {*seed_ids, "harbor-bridge"}
+    assert {d.doc_id for d in third.list_documents()} == {*seed_ids, "harbor-bridge"}
 
 
 def test_generation_marker__keeps_the_collection_metadata(chroma_server, real_embedder, tmp_path):  # noqa: F811

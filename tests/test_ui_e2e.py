@@ -58,7 +58,7 @@ def test_ui__errors_are_readable_messages_not_tracebacks(client):
 
 
 def test_ui__article_filter_restricts_the_search(client, app):
-    docs = {str(d["title"]): str(d["doc_id"]) for d in app["assistant"].list_documents()}
+    docs = {d.title: d.doc_id for d in app["assistant"].list_documents()}
     confirms = next(doc_id for title, doc_id in docs.items() if title.startswith("North Korea confirms"))
     result = ask(client, "How old were the captured soldiers?", doc_ids=[confirms])
     assert "Ukraine Captures Two North Korean Soldiers" not in result["sources"]

@@ -29,7 +29,7 @@ def upload(client, *paths: Path) -> str:
 
 
 def stored_texts(assistant) -> dict[str, str]:
-    return {str(d["doc_id"]): assistant.get_document(str(d["doc_id"])).text for d in assistant.list_documents()}
+    return {d.doc_id: assistant.get_document(d.doc_id).text for d in assistant.list_documents()}
 
 
 def endpoints(client) -> set[str]:

@@ -20,7 +20,8 @@ END = START + len("The <b>quoted</b> sentence & more.")
 
 
 def _citation(n=1, text=None, start=START, end=END, title="T <i>itle</i>", source="seeds/a.txt"):
-    return Citation(n, "doc-1", title, source, ARTICLE[start:end] if text is None else text, start, end, 0.9)
+    passage = Passage("doc-1::v::00000", "doc-1", title, source, ARTICLE, 0, len(ARTICLE), 0.5)
+    return Citation(n, passage, ARTICLE[start:end] if text is None else text, start, end, 0.9)
 
 
 def _answer(text="The quoted sentence [1].", citations=None, refused=False, passages=()):

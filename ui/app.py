@@ -137,7 +137,7 @@ class ChatHandlers:
 
     def _list_articles(self) -> list[tuple[str, str]]:
         documents = self.assistant.list_documents()
-        return [(str(d.get("title") or d.get("doc_id")), str(d.get("doc_id"))) for d in documents]
+        return [(d.title or d.doc_id, d.doc_id) for d in documents]
 
     def document_text(self, doc_id: str) -> str | None:
         return self.assistant.get_document(doc_id).text

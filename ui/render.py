@@ -12,7 +12,9 @@ from typing import Callable, Iterable, Sequence
 
 from rag import Answer, Citation, Fact, Passage, Support
 from rag.text.unicode import printable
-from rag.answer.verify import split_sentences, unsupported_note
+from rag.answer.citations import answer_sentences
+from rag.answer.verify import unsupported_note
+from rag.text.sentences import sentence_spans
 
 CONTEXT_CHARS = 300
 MAX_ARTICLE_CHARS = 100_000
@@ -23,8 +25,6 @@ UNSUPPORTED_LABEL = "⚠️ **[unsupported: the cited source does not say this]*
 
 _MD_SPECIAL = re.compile(r"([\\`*_~|#\[\]$])")
 _MD_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
-# The end of a sentence-ish unit: terminal punctuation (and closing quotes) then space, or a newline.
-_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+|\n+")
 
 DocText = Callable[[str], "str | None"]
 
@@ -53,7 +53,7 @@ def answer_message(answer: Answer) -> str:
     sentence the verifier found unsupported by what it cites is marked where it stands."""
     if answer.refused:
         return f"{REFUSAL_LABEL} {chat_text(answer.text)}"
-    sentences = split_sentences(answer.text)
+    sentences = answer_sentences(answer.text)
     if not any(not v.supported for v in answer.verdicts) or len(sentences) != len(answer.verdicts):
         return chat_text(answer.text)
     return " ".join(
@@ -96,16 +96,19 @@ def _role_and_text(message: object) -> tuple[str, str]:
 
 def context_window(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> tuple[str, str, str]:
     """(before, quote, after): the quote with about `width` characters either side, cut at
-    sentence boundaries, with "…" where the article goes on."""
+    sentence boundaries (`sentence_spans`, as the article is split everywhere else), with
+    "…" where the article goes on."""
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     lo, hi = max(0, start - width), min(len(text), end + width)
     before, after = text[lo:start], text[end:hi]
     if lo > 0:
-        cut = _BOUNDARY.search(before)
-        before = "…" + (before[cut.end():] if cut else before)
+        # The first sentence of the window is cut off by it: start at the next one.
+        starts = [s for s, _ in sentence_spans(text, lo, end)[1:] if s <= start]
+        before = "…" + (text[starts[0] : start] if starts else before)
     if hi < len(text):
-        cuts = list(_BOUNDARY.finditer(after))
-        after = (after[: cuts[-1].end()].rstrip() if cuts else after) + " …"
+        # The last sentence of the window is cut off by it: end with the one before.
+        ends = [e for _, e in sentence_spans(text, end, hi)[:-1]]
+        after = (text[end : ends[-1]] if ends else after) + " …"
     return before, text[start:end], after
 
 

@@ -6,7 +6,7 @@ dev half and the first 10 train articles, cross-validated by article) — never 
 project's own seed questions, which are a test set. The weights live in
 `answer_model.json` beside this module, with the data, seed and cross-validated figures
 they came from. The best sentence's probability is the answer's evidence: below
-`RAG_MIN_EVIDENCE` the question is refused.
+`RAG_MIN_EVIDENCE` the question is refused (`rag.answer.refusal`, rule 5).
 
 Plain numpy at answer time: a dot product does not need scikit-learn loaded.
 """
@@ -18,7 +18,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
 
@@ -64,24 +64,6 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "type_expected",  # the question asks for a type (age, number, date, person, ...)
 )
 GAP_CAP = 5.0
-# A sentence of the asked type replaces a better-ranked one lacking it if it is this likely
-# relative to it; otherwise the question is refused (the articles lack the asked detail).
-TYPED_WITHIN = 0.25
-
-
-def pick_answer(features: Sequence[Mapping[str, float]], probabilities: Sequence[float]) -> int | None:
-    """Which candidate (ranked best first) to answer with, or None to refuse.
-
-    A question asking for a quantity, age, date, person or place is never answered by a
-    sentence holding nothing of that type (`type_fit` -1): a retrieved sentence that holds
-    it is taken instead when the ranker finds it at least `TYPED_WITHIN` as likely; when
-    none is, the articles do not give the asked detail. One rule for answering and fitting."""
-    if not features or features[0]["type_fit"] > -1:
-        return 0 if features else None
-    for i, candidate in enumerate(features):
-        if candidate["type_fit"] == 1 and probabilities[i] >= TYPED_WITHIN * probabilities[0]:
-            return i
-    return None
 
 
 def question_features(top: Mapping[str, float], top_logit: float, second_logit: float | None) -> dict[str, float]:

@@ -3,6 +3,9 @@
     clean the question -> condense a follow-up -> retrieve -> refuse early? ->
     number the sources -> generate (extractive or LLM) -> parse and check citations
 
+Every refusal rule, threshold and wording is `rag.answer.refusal`'s; which answerer
+generates is `rag.answer.answerer`'s.
+
 Heavy parts (model, Chroma, BM25) load on first use; if the index is empty then, the
 `rag.bootstrap` plugins (the `ingest` package registers the demo articles) fill it.
 """
@@ -23,30 +26,29 @@ from rag.answer.condense import condense_offline, condense_with_llm
 from rag.config import Settings
 from rag.index.embeddings import Embedder, build_embedder, embedder_name
 from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError
+from rag.answer.answerer import Answerer, DraftStream, build_answerer, uses_llm
 from rag.answer.extractive import Candidate, ExtractiveAnswerer
 from rag.filters import filter_arguments
-from rag.answer.guard import (
-    EMPTY_FILTER_REFUSAL,
-    INSTRUCTION_REFUSAL,
-    NOT_FOUND_REFUSAL,
-    clean_question,
-    describe_search,
-    looks_like_instruction,
-)
+from rag.answer.guard import clean_question
 from rag.answer.history import HistoryLike, to_turns
 from rag.text.lexical import best_sentence_coverage
-from rag.answer.llm_answer import LLMAnswerer, ReplyStream
 from rag.answer.metadata_answer import metadata_draft
+from rag.answer.refusal import (
+    NOTHING_SUPPORTED_REASON,
+    Refusal,
+    refusal_for_draft,
+    refuse_before_search,
+    refuse_nothing_retrieved,
+    refuse_weak_coverage,
+)
 from rag.answer.retrieval import FusionConfig, HybridRetriever
 from rag.index.store import IndexStore
 from rag.text.unicode import require_unicode
-from rag.types import Answer, Document, Draft, Filters, Passage, Turn, Verdict
+from rag.types import Answer, Document, DocumentInfo, Draft, Filters, Passage, Turn, Verdict
 from rag.answer.verify import OfflineVerifier, keep_supported, unsupported_note
 
 logger = logging.getLogger(__name__)
 
-# Below this, no retrieved sentence mentions enough of the question to bother the LLM.
-LLM_MIN_COVERAGE = 0.25
 FiltersLike = Filters | Mapping[str, object] | None
 
 
@@ -100,7 +102,7 @@ class Assistant:
         self._store: IndexStore | None = None
         self._bm25: Bm25Index | None = None
         self._retriever: HybridRetriever | None = None
-        self._answerer: ExtractiveAnswerer | LLMAnswerer | None = None
+        self._answerer: Answerer | None = None
         self._extractive: ExtractiveAnswerer | None = None
         self._verifier: OfflineVerifier | None = None
 
@@ -143,17 +145,15 @@ class Assistant:
         early = prepared.early
         if early is not None:
             return AnswerStream(iter([early.text]), lambda _: early)
-        answerer = self._get_answerer()
-        if isinstance(answerer, LLMAnswerer):
-            fallback: list[Answer] = []
-            reply = answerer.stream(prepared.standalone, prepared.passages)
-            return AnswerStream(
-                self._llm_pieces(reply, prepared, fallback),
-                lambda text: fallback[0] if fallback else self._finish(
-                    prepared, answerer.finish(text, prepared.passages, cut=reply.cut)),
-            )
-        answer = self._finish(prepared, self._generate(prepared))
-        return AnswerStream(iter([answer.text]), lambda _: answer)
+        reply = self._get_answerer().stream(prepared.standalone, prepared.passages, asked=prepared.question)
+        if reply is None:  # nothing to show before the whole draft: the finished answer, in one piece
+            answer = self._finish(prepared, self._generate(prepared))
+            return AnswerStream(iter([answer.text]), lambda _: answer)
+        fallback: list[Answer] = []
+        return AnswerStream(
+            self._live_pieces(reply, prepared, fallback),
+            lambda text: fallback[0] if fallback else self._finish(prepared, reply.draft(text)),
+        )
 
     def rank_sentences(
         self, question: str, history: HistoryLike = (), k: int | None = None, filters: FiltersLike = None
@@ -175,9 +175,9 @@ class Assistant:
             raise DocumentNotFoundError(f"No indexed document has the id {doc_id!r}.")
         return document
 
-    def list_documents(self) -> list[Mapping[str, object]]:
-        """Metadata of every indexed document (doc_id, title, source, published, ...)."""
-        return sorted(self._get_store().document_metadata(), key=lambda m: str(m.get("title", "")))
+    def list_documents(self) -> list[DocumentInfo]:
+        """Every indexed document (doc_id, title, source, published, ...), by title."""
+        return sorted(self._get_store().documents(), key=lambda d: d.title)
 
     def refresh(self) -> None:
         """Pick up documents ingested since this assistant opened the index.
@@ -201,35 +201,34 @@ class Assistant:
         asked, question = question, clean_question(question)
         turns = to_turns(history)
         k, filters = self._k(k), to_filters(filters)
-        if looks_like_instruction(asked):  # as sent: the check reads invisible characters both ways
-            return _Prepared(question, question, (), self._refusal(question, question, (), INSTRUCTION_REFUSAL, "instruction, not a question"))
+        refusal = refuse_before_search(asked)  # as sent: the check reads invisible characters both ways
+        if refusal is not None:
+            return _Prepared(question, question, (), self._refused(question, question, (), refusal))
         standalone = self._condense(question, turns)
         passages = tuple(self._get_retriever().retrieve(standalone, k, filters))
         if not passages:
-            text = EMPTY_FILTER_REFUSAL if filters and not filters.is_empty else NOT_FOUND_REFUSAL.format(searched="the index")
-            return _Prepared(question, standalone, (), self._refusal(question, standalone, (), text, "nothing retrieved"))
+            refusal = refuse_nothing_retrieved(filtered=filters is not None and not filters.is_empty)
+            return _Prepared(question, standalone, (), self._refused(question, standalone, (), refusal))
         about_article = metadata_draft(standalone, passages, self.get_document)
         if about_article is not None:  # who wrote it, when, which outlet: from the document itself
             prepared = _Prepared(question, standalone, passages, None)
             return replace(prepared, early=self._finish(prepared, replace(about_article, answerer="metadata")))
         if self._uses_llm():
             coverage = best_sentence_coverage(standalone, (p.text for p in passages), self._bm25_idf)
-            if coverage < LLM_MIN_COVERAGE:
-                return _Prepared(question, standalone, passages, self._not_found(question, standalone, passages, f"evidence too weak (coverage {coverage:.2f})"))
+            refusal = refuse_weak_coverage(coverage, [p.title for p in passages])
+            if refusal is not None:
+                return _Prepared(question, standalone, passages, self._refused(question, standalone, passages, refusal))
         return _Prepared(question, standalone, passages, None)
 
     def _generate(self, prepared: _Prepared) -> Draft:
-        answerer = self._get_answerer()
-        if isinstance(answerer, ExtractiveAnswerer):
-            return answerer.answer(prepared.standalone, prepared.passages, asked=prepared.question)
         try:
-            return answerer.answer(prepared.standalone, prepared.passages)
-        except LLMError as exc:
+            return self._get_answerer().answer(prepared.standalone, prepared.passages, asked=prepared.question)
+        except LLMError as exc:  # only a language model's answerer raises it
             if not self.settings.llm_fallback:
                 raise
             return self._answer_offline(prepared, exc)
 
-    def _llm_pieces(self, reply: ReplyStream, prepared: _Prepared, fallback: list[Answer]) -> Iterator[str]:
+    def _live_pieces(self, reply: DraftStream, prepared: _Prepared, fallback: list[Answer]) -> Iterator[str]:
         """The model's pieces; if it fails before the first one and RAG_LLM_FALLBACK is on,
         the offline answer instead (after a piece has been shown, the error stands)."""
         started = False
@@ -258,8 +257,9 @@ class Assistant:
         verdicts: tuple[Verdict, ...] = ()
         if draft.written and not draft.refused:
             draft, verdicts = self._verified(draft)
-        if draft.refused and not draft.partial:
-            answer = self._not_found(prepared.question, prepared.standalone, prepared.passages, draft.reason)
+        refusal = refusal_for_draft(draft, [p.title for p in prepared.passages])
+        if refusal is not None:
+            answer = self._refused(prepared.question, prepared.standalone, prepared.passages, refusal)
             return replace(answer, warnings=draft.warnings, evidence=draft.evidence, answerer=draft.answerer or answer.answerer)
         return Answer(
             question=prepared.question,
@@ -294,19 +294,15 @@ class Assistant:
             text, citations, kept = keep_supported(draft.text, draft.citations, verdicts)
             note = f"RAG_STRICT: dropped {len(unsupported)} sentence(s) its sources do not support"
             if not kept:
-                return replace(draft, refused=True, reason="no sentence of the model's answer is supported by its sources",
+                return replace(draft, refused=True, reason=NOTHING_SUPPORTED_REASON,
                                warnings=(*draft.warnings, note)), ()
             return replace(draft, text=text, citations=citations, warnings=(*draft.warnings, note)), kept
         flagged = tuple(unsupported_note(v) for v in unsupported)
         return replace(draft, warnings=(*draft.warnings, *flagged)), verdicts
 
-    def _not_found(self, question: str, standalone: str, passages: Sequence[Passage], reason: str) -> Answer:
-        text = NOT_FOUND_REFUSAL.format(searched=describe_search([p.title for p in passages]))
-        return self._refusal(question, standalone, passages, text, reason)
-
-    def _refusal(self, question: str, standalone: str, passages: Sequence[Passage], text: str, reason: str) -> Answer:
-        logger.info("Refused %r: %s", question, reason)
-        return Answer(question, standalone, text, True, (), tuple(passages), self.answerer_name, (), reason)
+    def _refused(self, question: str, standalone: str, passages: Sequence[Passage], refusal: Refusal) -> Answer:
+        logger.info("Refused %r: %s", question, refusal.reason)
+        return Answer(question, standalone, refusal.text, True, (), tuple(passages), self.answerer_name, (), refusal.reason)
 
     def _k(self, k: int | None) -> int:
         if k is None:
@@ -318,9 +314,7 @@ class Assistant:
     # -- lazily built collaborators ------------------------------------------------
 
     def _uses_llm(self) -> bool:
-        mode = self.settings.answerer
-        has_llm = self._chat_model is not None or self.settings.openai_api_key is not None
-        return mode in ("openai", "local") or (mode == "auto" and has_llm)
+        return uses_llm(self.settings, chat_model_given=self._chat_model is not None)
 
     def _bm25_idf(self, term: str) -> float:
         self._get_retriever()
@@ -408,14 +402,11 @@ class Assistant:
             if close is not None:
                 close()
 
-    def _get_answerer(self) -> ExtractiveAnswerer | LLMAnswerer:
+    def _get_answerer(self) -> Answerer:
         with self._lock:
             if self._answerer is None:
                 self._get_retriever()
-                if self._uses_llm():
-                    self._answerer = LLMAnswerer(self._get_chat_model())
-                else:
-                    self._answerer = self._offline_answerer()
+                self._answerer = build_answerer(self._uses_llm(), self._get_chat_model, self._offline_answerer)
             return self._answerer
 
     def _offline_answerer(self) -> ExtractiveAnswerer:

@@ -53,6 +53,14 @@ MARKER = re.compile(
 _ITEMS = re.compile(r"(\d+)(?:\s*[-–—]\s*(\d+))?")
 _ENDS_SENTENCE = re.compile(r"\s*(?:[.!?…]|\Z)")
 _TOO_BIG = 10**MAX_MARKER_DIGITS
+# The markers an answer's text holds, in the one grammar everything that reads an answer uses
+# (the verifier, the UI, the injection eval, the extractive answerer when it defuses an
+# article's own "[7]"): square brackets round one source number or a comma-separated list
+# of them, "[1]", "[1, 2]"; several in a row, "[1][2]", are several markers. This is the
+# `square` kind of `MARKER` without labels, carets or ranges: `check_citations` turns a
+# reply's markers into it and `place_markers` writes only "[n]".
+ANSWER_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_TRAILING_MARKERS = re.compile(rf"(?:\s*{ANSWER_MARKER.pattern})+")
 
 
 @dataclass(frozen=True)
@@ -214,14 +222,38 @@ def place_markers(sentence: str, numbers: list[int]) -> str:
     return f"{sentence[: match.start()]} {markers}{match.group(1)}"
 
 
+def marker_numbers(text: str) -> list[int]:
+    """The source numbers of the `ANSWER_MARKER`s in `text`, in order, repeats kept."""
+    return [int(n) for marker in ANSWER_MARKER.finditer(text) for n in re.findall(r"\d+", marker.group(1))]
+
+
+def strip_markers(text: str) -> str:
+    """`text` without its `ANSWER_MARKER`s (nor the white space before them)."""
+    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(rf"\s*{ANSWER_MARKER.pattern}", "", text)).strip()
+
+
+def answer_sentences(text: str) -> list[str]:
+    """The sentences of an answer's text, each with its markers, cut where `sentence_spans`
+    cuts an article. Markers are read as white space when finding the cuts, and the
+    markers between two sentences belong to the one before ("… Kyiv. [1] The …",
+    "… Kyiv.[1] The …"); a piece without a word (markers or punctuation alone) joins the
+    sentence before. Every sentence is a slice of `text`."""
+    masked = ANSWER_MARKER.sub(lambda m: " " * len(m.group()), text)
+    spans = sentence_spans(masked)
+    kept: list[tuple[int, int]] = []
+    for i, (start, end) in enumerate(spans):
+        limit = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+        trailing = _TRAILING_MARKERS.match(text, end, limit)
+        end = trailing.end() if trailing else end
+        if not re.search(r"\w", masked[start:end]):
+            if kept:
+                kept[-1] = (kept[-1][0], end)
+            continue
+        kept.append((start, end))
+    if kept and not masked[: kept[0][0]].strip():  # markers before the first sentence stay with it
+        kept[0] = (len(text) - len(text.lstrip()), kept[0][1])
+    return [text[start:end] for start, end in kept]
+
+
 def _citation(n: int, passage: Passage) -> Citation:
-    return Citation(
-        n=n,
-        doc_id=passage.doc_id,
-        title=passage.title,
-        source=passage.source,
-        text=passage.text,
-        start=passage.start,
-        end=passage.end,
-        score=passage.score,
-    )
+    return Citation.of_passage(n, passage)

@@ -10,7 +10,7 @@ from typing import Iterable, Sequence
 from rag.llm.chat import ChatMessage, ChatModel
 from rag.answer.citations import MARKER
 from rag.errors import LLMError
-from rag.answer.guard import EMPTY_FILTER_REFUSAL, INSTRUCTION_REFUSAL, NOT_FOUND_REFUSAL
+from rag.answer.refusal import reads_as_refusal
 from rag.answer.answer_types import answer_type_terms, expected_answer_type
 from rag.text.lexical import question_terms
 from rag.answer.prompts import CONDENSE_SYSTEM_PROMPT, CONDENSE_USER_TEMPLATE
@@ -55,9 +55,6 @@ _QUANTITY = re.compile(
 _WORD = re.compile(r"[^\W_](?:[\w’'-]*[^\W_])?")
 _POSSESSIVE = re.compile(r"[’']s?$")
 _SENTENCE_BREAK = re.compile(r"[.!?…:;\"“”()\n]")
-_REFUSAL_OPENINGS = tuple(
-    refusal.split("{", 1)[0] for refusal in (NOT_FOUND_REFUSAL, EMPTY_FILTER_REFUSAL, INSTRUCTION_REFUSAL)
-)
 
 # Capitalised, but dates and sentence openers, not names.
 _NOT_NAMES = frozenset(
@@ -231,7 +228,7 @@ def _words(text: str) -> list[_Word]:
 def _answer_text(answer: str) -> str:
     """The answer without its `[n]` markers, or "" for a refusal: a refusal's words
     ("articles", the titles it searched) are not what the user follows up on."""
-    if answer.lstrip().startswith(_REFUSAL_OPENINGS):
+    if reads_as_refusal(answer):
         return ""
     return MARKER.sub(lambda m: m.group() if m.group("bare") else " ", answer)
 

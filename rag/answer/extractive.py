@@ -11,7 +11,8 @@ the MiniLM similarity; the fitted answer model (`rag.answer.answer_model`) turns
 probability that the sentence answers. The best sentence is quoted with others that add
 what it misses, answer another part of the question, or dispute it; below the evidence
 threshold the question is refused — saying what the articles do report when they
-discuss the topic but not the asked detail.
+discuss the topic but not the asked detail. Those refusal rules, thresholds and words are
+`rag.answer.refusal`'s (rule 5).
 """
 
 from __future__ import annotations
@@ -26,15 +27,23 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from rag.answer.answer_model import AnswerModel, load_answer_model, pick_answer, question_features
+from rag.answer.answer_model import AnswerModel, load_answer_model, question_features
 from rag.text.tokenize import tokenize
-from rag.answer.citations import place_markers
+from rag.answer.citations import ANSWER_MARKER, place_markers
 from rag.answer.claims import ArticleWords, ClaimCheck, QuestionFacts, check_claim
 from rag.index.embeddings import Embedder, PieceVectors
 from rag.answer.answer_types import answer_type_terms
 from rag.text.lexical import TermWeights, focus_terms, question_terms
 from rag.answer.piece_match import PieceMatch, piece_match, question_rows
 from rag.answer.quotes import is_caption, quote_span
+from rag.answer.refusal import (
+    NO_SENTENCE_REASON,
+    evidence_threshold,
+    no_typed_sentence_reason,
+    offline_refusal,
+    pick_answer,
+    weak_evidence_reason,
+)
 from rag.text.sentences import sentence_spans
 from rag.types import Citation, Draft, Evidence, Fact, Passage
 
@@ -55,19 +64,6 @@ _CLAIM = re.compile(r"\b(?:claimed|claims|announced|asserted|alleged|insisted)\b
 _MULTI_PART = re.compile(r"\b(?:each|both|respectively|either|two|three|all the)\b|\band\b.*\?", re.I)
 _MIN_WORDS = 4
 _STATEMENT_END = re.compile(r"[.!?…][\"'”’)\]]*$")
-# What a partial answer says the articles do not give, by expected answer type.
-_DETAIL = {
-    "age": "how old",
-    "number": "how many or how much",
-    "money": "how much",
-    "date": "when",
-    "duration": "how long",
-    "person": "who",
-    "place": "where",
-    "organization": "which organisation",
-}
-# A partial answer needs a sentence this much on the topic, naming everything the question names.
-PARTIAL_MIN_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -113,7 +109,7 @@ class ExtractiveAnswerer:
         model: AnswerModel | None = None,
     ) -> None:
         self.model = model or load_answer_model()
-        self.min_evidence = self.model.min_evidence if min_evidence is None else min_evidence
+        self.min_evidence = evidence_threshold(min_evidence, self.model.min_evidence)
         self._embedder = embedder
         self._idf = idf
         # The whole article: for the claim check, and to quote the claim a denial answers.
@@ -133,20 +129,24 @@ class ExtractiveAnswerer:
         weights, facts = self._weights(question, asked), QuestionFacts.parse(asked or question)
         ranked = self._rank(question, passages, weights, facts)
         if not ranked:
-            return Draft("", (), True, "no passage matched the question")
+            return Draft("", (), True, NO_SENTENCE_REASON)
         pick = pick_answer([c.features for c in ranked], [c.probability for c in ranked])
         if pick is None:  # asks for a type (how many, who, when) that no likely sentence holds
             evidence = _evidence(ranked[0], ranked[1] if len(ranked) > 1 else None, self.model)
-            reason = f"no likely sentence holds the asked {facts.kind}"
-            return replace(_refusal(ranked[0], ranked, facts, reason), evidence=evidence)
+            return replace(_refusal(ranked[0], ranked, facts, no_typed_sentence_reason(facts.kind)), evidence=evidence)
         best = ranked[pick]
         ranked = [best, *(c for c in ranked if c is not best)]
         evidence = _evidence(best, ranked[1] if len(ranked) > 1 else None, self.model)
-        if evidence.probability < self.min_evidence:
-            reason = f"evidence too weak (probability {evidence.probability:.2f} < {self.min_evidence:.2f})"
+        reason = weak_evidence_reason(evidence.probability, self.min_evidence)
+        if reason is not None:
             return replace(_refusal(best, ranked, facts, reason), evidence=evidence)
         chosen = _with_claims_they_contrast(self._choose(best, ranked, weights, facts), self._document_text)
         return replace(_draft_from(chosen, best), evidence=evidence)
+
+    def stream(self, question: str, passages: Sequence[Passage], asked: str | None = None) -> None:
+        """None: the quoted answer is whole only once every sentence is ranked, so there is
+        nothing to show before it (`Answerer.stream`; `ask_stream` shows it in one piece)."""
+        return None
 
     def rank(self, question: str, passages: Sequence[Passage], asked: str | None = None) -> list[Candidate]:
         """Every distinct sentence of the passages with its features and probability, best first."""
@@ -325,18 +325,13 @@ def _evidence(best: Candidate, second: Candidate | None, model: AnswerModel) -> 
 
 
 def _refusal(best: Candidate, ranked: Sequence[Candidate], facts: QuestionFacts, reason: str) -> Draft:
-    """A refusal; a partial answer when the articles discuss the topic but not the asked detail."""
-    if best.check.missing_in_article:
-        names = ", ".join(f"“{m}”" for m in best.check.missing_in_article)
-        return Draft("", (), True, f"{reason}; the best article never mentions {names}")
-    detail = _DETAIL.get(facts.kind or "")
-    on_topic = [c for c in ranked if c.statement and not c.check.missing_in_sentence and c.features["coverage"] >= PARTIAL_MIN_COVERAGE]
-    if detail is None or not on_topic or any(c.check.type_fit >= 1.0 for c in ranked):
-        return Draft("", (), True, reason)
-    related = on_topic[0]
-    partial = _draft_from([related], None)
-    text = f"The articles don't say {detail}. What they report: {partial.text}"
-    return Draft(text, partial.citations, True, f"{reason}; the articles discuss it but not {detail}", partial=True)
+    """A refusal; a partial answer, quoting the sentence `offline_refusal` picked, when the
+    articles discuss the topic but not the asked detail."""
+    refusal = offline_refusal(best, ranked, facts.kind, reason)
+    if refusal.quote is None:
+        return Draft("", (), True, refusal.reason)
+    partial = _draft_from([refusal.quote], None)
+    return Draft(refusal.partial_text(partial.text), partial.citations, True, refusal.reason, partial=True)
 
 
 def _with_claims_they_contrast(
@@ -414,9 +409,7 @@ def _draft_from(chosen: Sequence[Candidate], best: Candidate | None) -> Draft:
         citations.append(
             Citation(
                 n=n,
-                doc_id=sentence.passage.doc_id,
-                title=sentence.passage.title,
-                source=sentence.passage.source,
+                passage=sentence.passage,
                 text=sentence.text,
                 start=sentence.start,
                 end=sentence.end,
@@ -429,11 +422,8 @@ def _draft_from(chosen: Sequence[Candidate], best: Candidate | None) -> Draft:
     return Draft(" ".join(parts), tuple(citations), False, fact=fact)
 
 
-_MARKER_LOOKALIKE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-
-
 def _without_marker_lookalikes(quote: str) -> str:
     """An article's own "[7]" would read as one of our citations: show it as "(7)" in the
     answer text. The citation keeps the article's exact words and offsets."""
-    return _MARKER_LOOKALIKE.sub(r"(\1)", quote)
+    return ANSWER_MARKER.sub(r"(\1)", quote)
 

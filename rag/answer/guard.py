@@ -1,4 +1,6 @@
-"""Questions we refuse before searching, and the words of every refusal."""
+"""Reading a question: cleaning it for search, and spotting instructions disguised as one.
+
+Whether and how to refuse is decided in `rag.answer.refusal` (rule 1 uses `looks_like_instruction`)."""
 
 from __future__ import annotations
 
@@ -22,13 +24,6 @@ _INSTRUCTION = re.compile(
     r"|\bsystem prompt\b|\bjailbreak\b|\bdeveloper mode\b",
     re.IGNORECASE,
 )
-
-INSTRUCTION_REFUSAL = (
-    "I can only answer questions about the indexed news articles, from what they say; "
-    "I won't follow instructions like this one. Ask a question about the articles instead."
-)
-NOT_FOUND_REFUSAL = "The indexed articles don't say. I searched {searched}, but none of it answers this question."
-EMPTY_FILTER_REFUSAL = "No indexed article matches the filters, so there is nothing to answer from."
 
 
 def clean_question(question: object) -> str:
@@ -91,12 +86,3 @@ def _is_invisible(char: str) -> bool:
     or another character drawn as nothing (combining grapheme joiner, variation selectors,
     Hangul fillers)."""
     return unicodedata.category(char) == "Cf" or char in _ALSO_INVISIBLE or "\U000e0100" <= char <= "\U000e01ef"
-
-
-def describe_search(titles: list[str]) -> str:
-    """'3 passages from "A" and "B"' — what a refusal says was searched."""
-    if not titles:
-        return "the index"
-    distinct = list(dict.fromkeys(titles))
-    named = " and ".join(f"“{t}”" for t in distinct[:3]) + (" and others" if len(distinct) > 3 else "")
-    return f"{len(titles)} passages from {named}"

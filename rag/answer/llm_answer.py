@@ -3,8 +3,9 @@
 A reply the model cut at its output cap (`LLMReplyCutError`) keeps only its complete
 sentences, and the answer gets a warning that says so; with none complete it is a refusal
 with that warning. A `ReplyStream` shows the cut to the reader in one last piece
-(`CUT_NOTE`) and remembers it (`.cut`), so `finish(text, passages, cut=stream.cut)` ends a
-streamed answer the same way; nothing in the model's own text can fake a cut.
+(`CUT_NOTE`) and remembers it (`.cut`), so its `draft(text)` ends a streamed answer the
+same way; nothing in the model's own text can fake a cut. When the model refuses is
+`rag.answer.refusal`'s (rule 6).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from rag.errors import LLMReplyCutError
 from rag.answer.prompts import (
     ANSWER_SYSTEM_PROMPT,
     ANSWER_USER_TEMPLATE,
-    NOT_IN_SOURCES,
     SOURCE_TEMPLATE,
     escape_source_text,
 )
+from rag.answer.refusal import CUT_BEFORE_FIRST_SENTENCE_REASON, UNCITED_REASON, llm_declined_reason
 from rag.text.sentences import sentence_spans
 from rag.types import Draft, Passage
 
@@ -48,16 +49,22 @@ class LLMAnswerer:
         self._model = model
         self.name = model.name
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Draft:
+    def answer(self, question: str, passages: Sequence[Passage], asked: str | None = None) -> Draft:
+        """The model's checked answer to the standalone `question` (the model reads only that:
+        `asked`, the user's own words, is for the offline answerer's weighting)."""
         try:
             reply = self._model.complete(answer_messages(question, passages))
         except LLMReplyCutError as cut:
             return self._finish_cut(cut.partial, str(cut), passages)
         return self.finish(reply, passages)
 
-    def stream(self, question: str, passages: Sequence[Passage]) -> ReplyStream:
-        """The model's pieces, as a `ReplyStream` (the model is called when it is iterated)."""
-        return ReplyStream(lambda: self._model.stream(answer_messages(question, passages)))
+    def stream(self, question: str, passages: Sequence[Passage], asked: str | None = None) -> ReplyStream:
+        """The model's pieces, as a `ReplyStream` (the model is called when it is iterated);
+        its `draft(text)` checks the reply like `answer` does."""
+        return ReplyStream(
+            lambda: self._model.stream(answer_messages(question, passages)),
+            lambda text, cut: self.finish(text, passages, cut=cut),
+        )
 
     def finish(self, reply: str, passages: Sequence[Passage], cut: str | None = None) -> Draft:
         """Parse and check the reply's citations; a refusal stays a refusal. With `cut` (a
@@ -73,7 +80,7 @@ class LLMAnswerer:
         if kept:
             draft = _checked(kept, passages)
         else:
-            draft = Draft("", (), True, "the model's reply was cut before its first sentence ended")
+            draft = Draft("", (), True, CUT_BEFORE_FIRST_SENTENCE_REASON)
         return replace(draft, warnings=(f"{message} Only its complete sentences are kept.", *draft.warnings))
 
 
@@ -81,8 +88,9 @@ class ReplyStream:
     """Iterate for the model's pieces; when the model cut the reply at its output cap, one
     last piece says so, and `.cut` then holds that message (None otherwise)."""
 
-    def __init__(self, start: Callable[[], Iterable[str]]) -> None:
+    def __init__(self, start: Callable[[], Iterable[str]], finish: Callable[[str, str | None], Draft]) -> None:
         self._start = start
+        self._finish = finish
         self.cut: str | None = None
 
     def __iter__(self) -> Iterator[str]:
@@ -92,13 +100,18 @@ class ReplyStream:
             self.cut = str(cut)
             yield CUT_NOTE.format(message=self.cut)
 
+    def draft(self, text: str) -> Draft:
+        """The checked draft of `text`, the pieces received (cut, when this stream was)."""
+        return self._finish(text, self.cut)
+
 
 def _checked(reply: str, passages: Sequence[Passage]) -> Draft:
-    if NOT_IN_SOURCES in reply:
-        return Draft("", (), True, "the model said the sources do not cover it")
+    declined = llm_declined_reason(reply)
+    if declined is not None:
+        return Draft("", (), True, declined)
     checked = check_citations(reply, passages)
     if not checked.citations:
-        return Draft("", (), True, "the model's answer could not be tied to any source", checked.warnings)
+        return Draft("", (), True, UNCITED_REASON, checked.warnings)
     return Draft(checked.text, checked.citations, False, "", checked.warnings, written=True)
 
 

@@ -25,6 +25,7 @@ from typing import Callable, Iterator, Literal, Sequence
 from urllib.parse import urlsplit
 
 from rag.answer.citations import place_markers
+from rag.answer.refusal import METADATA_NO_ARTICLE_REASON, metadata_unstated
 from rag.types import Citation, Document, Draft, Passage
 
 MetadataKind = Literal["author", "published", "outlet"]
@@ -137,6 +138,16 @@ def human_date(iso: str) -> str:
     return f"{_MONTHS[day.month - 1].capitalize()} {day.day}, {day.year}"
 
 
+def _unstated_date(iso: str) -> str:
+    """A stored date no line of the text states. Ingest stores a month-precision date ("May
+    2025") as the 1st of its month (`ingest.dates.iso_date`), so a 1st is shown as its month:
+    "May 2025" is true of both, "May 1, 2025" would invent a day."""
+    shown = human_date(iso)
+    if shown != iso and iso.endswith("-01"):
+        return f"{_MONTHS[int(iso[5:7]) - 1].capitalize()} {iso[:4]}"
+    return shown
+
+
 def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
@@ -162,7 +173,7 @@ def _published(document: Document) -> MetadataFact | None:
         stated = line if short else dateline["head"] if dateline else ""
         if any(_iso(m) == iso for m in _DATE.finditer(stated)):
             return MetadataFact("published", human_date(iso), start, start + len(stated))
-    return MetadataFact("published", human_date(iso))
+    return MetadataFact("published", _unstated_date(iso))
 
 
 def _outlet(document: Document) -> MetadataFact | None:
@@ -207,18 +218,18 @@ def metadata_draft(question: str, passages: Sequence[Passage], document_of: Call
     if kind is None:
         return None
     if not passages:
-        return Draft("", (), True, "no article matched the question")
+        return Draft("", (), True, METADATA_NO_ARTICLE_REASON)
     best = passages[0]
     document = document_of(best.doc_id)
     title = document.title or best.title or document.doc_id
     fact = metadata_fact(kind, document)
     if fact is None:
-        return Draft(f"The article “{title}” does not give its {_NAMES[kind]}.", (), True,
-                     f"the article does not give its {_NAMES[kind]}")
+        refusal = metadata_unstated(title, _NAMES[kind])
+        return Draft(refusal.text, (), True, refusal.reason)
     if fact.start is None or fact.end is None:
         warning = (f"The {_NAMES[kind]} comes from the article's stored metadata; no line of its text "
                    "states it, so there is nothing to cite.")
         return Draft(f"The article “{title}” {_UNSTATED[kind].format(fact.value)}.", (), False, warnings=(warning,))
     text = document.text[fact.start:fact.end]
-    citation = Citation(1, document.doc_id, title, document.source, text, fact.start, fact.end, best.score)
+    citation = Citation(1, best, text, fact.start, fact.end, best.score)
     return Draft(place_markers(f"The article “{title}” {_STATED[kind].format(fact.value)}.", [1]), (citation,), False)

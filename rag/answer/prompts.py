@@ -6,7 +6,7 @@ Sources are passed as delimited data, never as instructions: an article that say
 
 from __future__ import annotations
 
-NOT_IN_SOURCES = "NOT_IN_SOURCES"
+from rag.answer.refusal import NOT_IN_SOURCES  # the reply that refuses (rule 6)
 
 ANSWER_SYSTEM_PROMPT = f"""You answer questions about news articles using ONLY the numbered sources you are given.
 

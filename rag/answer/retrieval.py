@@ -25,7 +25,7 @@ from rag.index.bm25 import Bm25Index, doc_id_of
 from rag.index.embeddings import Embedder
 from rag.errors import InvalidInputError
 from rag.index.store import IndexStore, is_committed
-from rag.types import Filters, MetadataValue, Passage
+from rag.types import DocumentInfo, Filters, MetadataValue, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -96,11 +96,11 @@ class HybridRetriever:
         self._bm25 = bm25
         self._embedder = embedder
         self.fusion = fusion or FusionConfig()
-        self._documents = store.document_metadata()
+        self._documents = store.documents()
 
     def refresh(self, bm25: Bm25Index) -> None:
         self._bm25 = bm25
-        self._documents = self._store.document_metadata()
+        self._documents = self._store.documents()
 
     def retrieve(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Passage]:
         if not 1 <= k <= MAX_K:
@@ -122,21 +122,21 @@ class HybridRetriever:
         bm25_scores = self._bm25.scores(query)
         full_match = self._bm25.full_match_score(query)
         keyword = self._bm25.search(query, limit, allowed, scores=bm25_scores)
-        dense_rank = {chunk_id: rank for rank, (chunk_id, *_) in enumerate(dense)}
+        dense_rank = {match.chunk_id: rank for rank, match in enumerate(dense)}
         bm25_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(keyword)}
         records = self._store.get_chunks(list(dict.fromkeys([*dense_rank, *bm25_rank])))
         return [
             Candidate(
                 chunk_id=chunk_id,
-                text=text,
-                metadata=metadata,
-                cosine=float(np.dot(vector, query_vector)),
+                text=record.text,
+                metadata=record.metadata,
+                cosine=float(np.dot(record.embedding, query_vector)),
                 bm25=self._bm25.score_of(bm25_scores, chunk_id),
                 dense_rank=dense_rank.get(chunk_id),
                 bm25_rank=bm25_rank.get(chunk_id),
                 bm25_full_match=full_match,
             )
-            for chunk_id, (text, metadata, vector) in records.items()
+            for chunk_id, record in records.items()
         ]
 
     def _committed(
@@ -217,22 +217,22 @@ def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def allowed_doc_ids(documents: Sequence[Mapping[str, MetadataValue]], filters: Filters | None) -> set[str] | None:
+def allowed_doc_ids(documents: Sequence[DocumentInfo], filters: Filters | None) -> set[str] | None:
     """The doc_ids `filters` allow, or None when there is no filter at all."""
     if filters is None or filters.is_empty:
         return None
     titles = [t.lower() for t in filters.titles]
     allowed = set()
-    for metadata in documents:
-        published = str(metadata.get("published", ""))
+    for document in documents:
+        published = document.published or ""
         if (
-            (not filters.doc_ids or metadata.get("doc_id") in filters.doc_ids)
-            and (not filters.sources or metadata.get("source") in filters.sources)
-            and (not titles or any(t in str(metadata.get("title", "")).lower() for t in titles))
+            (not filters.doc_ids or document.doc_id in filters.doc_ids)
+            and (not filters.sources or document.source in filters.sources)
+            and (not titles or any(t in document.title.lower() for t in titles))
             and (not filters.published_from or (published and published >= filters.published_from))
             and (not filters.published_to or (published and published <= filters.published_to))
         ):
-            allowed.add(str(metadata["doc_id"]))
+            allowed.add(document.doc_id)
     return allowed
 
 

@@ -30,7 +30,9 @@ from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
+from rag.answer.citations import ANSWER_MARKER, answer_sentences, marker_numbers, strip_markers
 from rag.index.embeddings import Embedder
+from rag.text.tokenize import stem
 from rag.types import Answer, Citation, Support, Verdict
 
 # --------------------------------------------------------------------------- results
@@ -79,13 +81,7 @@ class Verifier(Protocol):
 
 # --------------------------------------------------------------------------- text helpers
 
-_MARKER = re.compile(r"\s*\[(\d+)\]")
-_ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){1,}[A-Za-z]?|\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Lt|Sgt|St|Jr|Sr|Prof|No|vs|etc))\.$")
-# A sentence ends at . ! ? (optionally followed by closing quotes and [n] markers) before
-# whitespace and the end of the text.
-_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s*\[\d+\])*(?=\s+|$)")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[’'.,-][A-Za-z0-9]+)*")
-_HAS_WORD = re.compile(r"[A-Za-z0-9]")
 
 STOPWORDS = frozenset(
     """a an the and or but nor so yet for of to in on at by from with without into onto over under
@@ -118,33 +114,6 @@ _MONTHS = frozenset(
 )  # "may" only before a number
 
 
-def strip_markers(text: str) -> str:
-    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of `text` (keeping their [n] markers), without abbreviation breaks."""
-    sentences: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        head = text[start : match.start() + 1]
-        if _ABBREVIATION.search(head) and not match.group(0).endswith("]") and text[match.end() :].strip():
-            continue  # "U.S. State Department", "a Russian military I.D. while"
-        sentences.append(text[start : match.end()].strip())
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        sentences.append(tail)
-    # Markers separated from their sentence ("... Kyiv. [1]") belong to the previous one.
-    merged: list[str] = []
-    for sentence in sentences:
-        if merged and not _HAS_WORD.search(_MARKER.sub("", sentence)):
-            merged[-1] = f"{merged[-1]} {sentence}"
-        else:
-            merged.append(sentence)
-    return [s for s in merged if _HAS_WORD.search(_MARKER.sub("", s))]
-
-
 def _norm(token: str) -> str:
     """Lowercase, without possessive and plural endings: Russia's -> russia, Koreans -> korean."""
     word = token.lower().replace("’", "'").rstrip(".")
@@ -158,15 +127,9 @@ def _norm(token: str) -> str:
 
 
 def _stem(token: str) -> str:
-    """A crude stem for word overlap: captured/capture/capturing -> captur."""
-    word = _norm(token)
-    for suffix in ("ing", "ed", "es", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    return word
+    """The stem for word overlap: `_norm`, then the Snowball stem every keyword match in
+    the project uses (captured/capture/capturing -> captur)."""
+    return stem(_norm(token))
 
 
 @dataclass(frozen=True)
@@ -311,15 +274,15 @@ class OfflineVerifier:
     def verify_text(self, text: str, citations: Sequence[Citation]) -> Faithfulness:
         """Each sentence of `text` (with its [n] markers) against `citations`."""
         by_n = {c.n: c for c in citations}
-        sentences = split_sentences(text)
+        sentences = answer_sentences(text)
         # Embed the claims and the cited sentences in one batch up front.
         self._vectors(
             [strip_markers(s) for s in sentences]
-            + [strip_markers(s) for c in citations for s in split_sentences(c.text)]
+            + [strip_markers(s) for c in citations for s in answer_sentences(c.text)]
         )
         verdicts = []
         for sentence in sentences:
-            cited = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(sentence)))
+            cited = tuple(dict.fromkeys(marker_numbers(sentence)))
             verdicts.append(self._verdict(strip_markers(sentence), cited, by_n))
         return Faithfulness(tuple(verdicts))
 
@@ -386,7 +349,7 @@ class OfflineVerifier:
             if _find_sequence(source_words, words) < 0:
                 return _Check(False, f"name '{shown}' is not in {label}")
         # Semantic support: the best-matching sentence of the cited text.
-        raw = split_sentences(source) or [source]
+        raw = answer_sentences(source) or [source]
         sentences = [strip_markers(s) for s in raw]
         vectors = self._vectors(sentences)
         query = self._vectors([claim])[0]
@@ -469,7 +432,7 @@ def keep_supported(text: str, citations: Sequence[Citation], verdicts: Sequence[
     """The answer without its unsupported sentences (RAG_STRICT): citations no kept sentence
     cites are dropped and the rest renumbered in order of use, markers and verdicts with them.
     `verdicts` are `verify_text(text, citations).verdicts` (one per sentence, in order)."""
-    kept = [(s, v) for s, v in zip(split_sentences(text), verdicts) if v.supported]
+    kept = [(s, v) for s, v in zip(answer_sentences(text), verdicts) if v.supported]
     order = list(dict.fromkeys(n for _, v in kept for n in v.cited))
     new = {old: i + 1 for i, old in enumerate(order)}
     by_n = {c.n: c for c in citations}
@@ -477,7 +440,11 @@ def keep_supported(text: str, citations: Sequence[Citation], verdicts: Sequence[
     def renumber(numbers: Iterable[int]) -> tuple[int, ...]:
         return tuple(new[n] for n in numbers if n in new)
 
-    sentences = [_MARKER.sub(lambda m: f" [{new[int(m.group(1))]}]" if int(m.group(1)) in new else "", s) for s, _ in kept]
+    def renumber_markers(marker: re.Match[str]) -> str:
+        numbers = renumber(marker_numbers(marker.group()))
+        return " " + "".join(f"[{n}]" for n in numbers) if numbers else ""
+
+    sentences = [re.sub(rf"\s*{ANSWER_MARKER.pattern}", renumber_markers, s) for s, _ in kept]
     kept_verdicts = tuple(
         replace(
             v, cited=renumber(v.cited), supporting=renumber(v.supporting),

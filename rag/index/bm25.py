@@ -188,10 +188,10 @@ def _texts_of(store, wanted: set[str]) -> tuple[list[str], list[str]]:
     """(ids, texts) of the chunks in `wanted` that are still stored."""
     ids: list[str] = []
     texts: list[str] = []
-    for chunk_id, text, _ in store.iter_chunks():
-        if chunk_id in wanted:
-            ids.append(chunk_id)
-            texts.append(text)
+    for chunk in store.iter_chunks():
+        if chunk.chunk_id in wanted:
+            ids.append(chunk.chunk_id)
+            texts.append(chunk.text)
     return ids, texts
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ import numpy as np
 from rag.index.chroma import chroma_errors
 from rag.config import Settings
 from rag.errors import IndexMismatchError, StoreError
-from rag.types import Chunk, Document, MetadataValue
+from rag.types import Chunk, Document, DocumentInfo, MetadataValue
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,30 @@ class StoredDocument:
     chunk_count: int
     source_file: str
     source_key: str = ""  # empty for records written before source keys existed
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """One stored chunk: its text and the metadata written with it (the document's, plus
+    `chunk_index`, `start` and `end`)."""
+
+    chunk_id: str
+    text: str
+    metadata: Mapping[str, MetadataValue]
+
+
+@dataclass(frozen=True)
+class ChunkMatch(StoredChunk):
+    """A chunk found by `nearest_chunks`, with its cosine similarity to the query."""
+
+    similarity: float
+
+
+@dataclass(frozen=True)
+class ChunkVector(StoredChunk):
+    """A chunk read by `get_chunks`, with its embedding."""
+
+    embedding: np.ndarray = field(compare=False, repr=False)  # an array is not one bool
 
 
 @dataclass(frozen=True)
@@ -172,8 +196,8 @@ class IndexStore:
 
     def nearest_chunks(
         self, embedding: np.ndarray, k: int, where: Mapping[str, object] | None = None
-    ) -> list[tuple[str, str, Mapping[str, MetadataValue], float]]:
-        """(chunk_id, text, metadata, cosine similarity) of the `k` closest chunks, best first."""
+    ) -> list[ChunkMatch]:
+        """The `k` chunks closest to `embedding`, best first."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         with self._guard("search the chunks"):
@@ -184,26 +208,24 @@ class IndexStore:
                 include=["documents", "metadatas", "distances"],
             )
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
-        return [(chunk_id, text, metadata, 1.0 - float(distance)) for chunk_id, text, metadata, distance in rows]
+        return [ChunkMatch(chunk_id, text, metadata, 1.0 - float(distance)) for chunk_id, text, metadata, distance in rows]
 
-    def get_chunks(
-        self, chunk_ids: Sequence[str]
-    ) -> dict[str, tuple[str, Mapping[str, MetadataValue], np.ndarray]]:
-        """(text, metadata, embedding) of each existing chunk among `chunk_ids`."""
+    def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, ChunkVector]:
+        """Each existing chunk among `chunk_ids`, with its embedding, by chunk id."""
         if not chunk_ids:
             return {}
         with self._guard("read chunks"):
             result = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
         return {
-            chunk_id: (text, metadata, np.asarray(embedding, dtype=np.float32))
+            chunk_id: ChunkVector(chunk_id, text, metadata, np.asarray(embedding, dtype=np.float32))
             for chunk_id, text, metadata, embedding in zip(
                 result["ids"], result["documents"], result["metadatas"], result["embeddings"]
             )
         }
 
-    def document_metadata(self) -> list[Mapping[str, MetadataValue]]:
-        """The metadata of every stored document (for filters and listings)."""
-        return [metadata for _, metadata in self._iter_metadata(self._docs)]
+    def documents(self) -> list[DocumentInfo]:
+        """Every stored document's metadata, without its text (for filters and listings)."""
+        return [DocumentInfo.from_metadata(metadata) for _, metadata in self._iter_metadata(self._docs)]
 
     def chunk_ids(self) -> list[str]:
         return [chunk_id for page in self._pages(self._chunks, include=[]) for chunk_id in page["ids"]]
@@ -228,13 +250,13 @@ class IndexStore:
         deleted, are left out. Read-only, so readers can call it.
         """
         chunk_ids = self.chunk_ids()
-        versions = {str(m["doc_id"]): str(m["version"]) for m in self.document_metadata()}
+        versions = {str(m["doc_id"]): str(m["version"]) for _, m in self._iter_metadata(self._docs)}
         return [chunk_id for chunk_id in chunk_ids if is_committed(chunk_id, versions)]
 
-    def iter_chunks(self) -> Iterator[tuple[str, str, Mapping[str, MetadataValue]]]:
-        """(chunk_id, text, metadata) for every stored chunk, in pages."""
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        """Every stored chunk, read in pages."""
         for page in self._pages(self._chunks, include=["documents", "metadatas"]):
-            yield from zip(page["ids"], page["documents"], page["metadatas"])
+            yield from map(StoredChunk, page["ids"], page["documents"], page["metadatas"])
 
     def count_chunks(self) -> int:
         with self._guard("count the chunks"):

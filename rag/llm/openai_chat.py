@@ -1,29 +1,43 @@
-"""`ChatModel` over the OpenAI API (or any OpenAI-compatible server), with our own retries.
+"""`ChatModel` over the OpenAI API (or any OpenAI-compatible server).
 
-Every call is bounded twice:
+Retries are the `openai` SDK's own (`max_retries` = RAG_LLM_MAX_RETRIES): timeouts, connection
+errors, HTTP 408/409/429/5xx, waiting what the server's Retry-After asks (seconds, an HTTP date
+or the `retry-after-ms` header, up to 2 minutes; a longer one is not retried) or else backing off
+exponentially with jitter. Two things remain hand-made here, because the SDK has neither:
 
-* Output: `max_tokens` (RAG_LLM_MAX_TOKENS) goes with every request. A compatible server
-  may ignore it, so reading also stops once the reply passes `max_tokens * CHARS_PER_TOKEN`
-  characters. A reply stopped either way raises `LLMReplyCutError` holding the text so far
-  (a stream yields that text first); a non-streamed body too big to hold a reply of that
-  size is an `LLMError`.
-* Time: the whole call (every attempt, every backoff wait, the whole stream or body) is
-  given `deadline_s` (RAG_LLM_DEADLINE_S). Each attempt's HTTP timeout is capped at the
-  time left, a backoff wait that would end past the deadline is not started, and the
-  clock is read between stream pieces and body chunks; past the deadline the call raises
-  `LLMError` naming the setting. One read that blocks can end late by at most its own
-  timeout, which is never more than the time that was left when its attempt began.
+* Asking again after a reply the SDK takes for a success but that holds no answer: a body that
+  is not JSON, is cut off or has no answer text, and a stream that breaks or ends before its
+  first piece (`_retrying`). They share the RAG_LLM_MAX_RETRIES budget with the SDK's retries:
+  every HTTP request counts as an attempt. A stream that breaks after its first piece is not
+  asked again (its pieces are already out): `LLMError`.
+* The whole-call deadline, `deadline_s` (RAG_LLM_DEADLINE_S): the SDK's timeout is per request,
+  so a call could otherwise take (retries + 1) timeouts plus the waits between them. Every
+  request the SDK sends has its timeouts capped at the time left and is not sent past the
+  deadline (an httpx request hook, `_hold_to_deadline`); a wait before the SDK's next retry that
+  would end past the deadline is not started (`_SDKClient`); the clock is read between stream
+  pieces and body chunks. Past the deadline the call raises `LLMError` naming the setting. One
+  read that blocks can end late by at most its own timeout, which is never more than the time
+  that was left when its request was sent.
+
+Every call is also bounded in output: `max_tokens` (RAG_LLM_MAX_TOKENS) goes with every
+request. A compatible server may ignore it, so reading also stops once the reply passes
+`max_tokens * CHARS_PER_TOKEN` characters. A reply stopped either way raises `LLMReplyCutError`
+holding the text so far (a stream yields that text first); a non-streamed body too big to hold
+a reply of that size is an `LLMError`.
+
+Every failure surfaces as `rag.errors.LLMError` saying what to do next.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import random
+import sys
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,7 +54,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MAX_DELAY_S = 20.0  # cap on backoff and on a server's Retry-After: answers are interactive
+MAX_DELAY_S = 20.0  # cap on the wait before asking again after an unusable reply
 # The client-side output cap: a reply over max_tokens * CHARS_PER_TOKEN characters was not
 # capped by the server. English runs about 4 characters a token; 8 leaves room for long ones.
 CHARS_PER_TOKEN = 8
@@ -52,12 +66,21 @@ _OFFLINE_HINT = "try again later or unset OPENAI_API_KEY to use the offline answ
 
 
 class _Transient(Exception):
-    """A failure worth another attempt; `what` names it for logs and the final message."""
+    """An unusable reply, worth asking again; `what` names it for logs and the final message."""
 
-    def __init__(self, what: str, retry_after: float | None = None) -> None:
+    def __init__(self, what: str) -> None:
         super().__init__(what)
         self.what = what
-        self.retry_after = retry_after
+
+
+class _OutOfTime(openai.OpenAIError):
+    """Ends the SDK's request loop at the deadline. An `OpenAIError` because the SDK passes its
+    own exceptions through unretried; any other raised from a request hook would count as a
+    connection error and be retried."""
+
+    def __init__(self, doing: str) -> None:
+        super().__init__(doing)
+        self.doing = doing
 
 
 @dataclass(frozen=True)
@@ -83,10 +106,98 @@ class _Deadline:
         )
 
 
+@dataclass
+class _Call:
+    """One `complete` or `stream` call: its deadline and the HTTP requests sent so far."""
+
+    deadline: _Deadline
+    timeout_s: float
+    allowed: int  # attempts: max_retries + 1
+    attempts: int = 0
+    timeout: float = 0.0  # the last request's timeout, after the deadline cap
+
+    def tried(self) -> str:
+        return f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+
+    def before_sdk_retry(self, wait: float, failure: BaseException | None) -> None:
+        """Called with the SDK's wait before its next retry; `_OutOfTime` if that wait would
+        end past the deadline."""
+        what = self.describe(failure)
+        remaining = self.deadline.remaining()
+        if remaining <= 0:
+            raise _OutOfTime(f"{what} after {self.tried()}")
+        if wait >= remaining:
+            raise _OutOfTime(f"{what} after {self.tried()}, no time left to retry")
+        logger.warning(
+            "LLM call failed (%s), attempt %d of %d; the openai SDK retries in %.2f s",
+            what, self.attempts, self.allowed, wait,
+        )
+
+    def describe(self, failure: BaseException | None) -> str:
+        """What went wrong, for logs and messages, from the SDK's or httpx's exception."""
+        if isinstance(failure, httpx.HTTPStatusError):
+            return f"HTTP {failure.response.status_code}"
+        if isinstance(failure, openai.APIStatusError):
+            return f"HTTP {failure.status_code}"
+        if isinstance(failure, (httpx.TimeoutException, openai.APITimeoutError)):
+            return f"timed out after {self.timeout:.3g} s"
+        if isinstance(failure, openai.APIConnectionError):
+            failure = failure.__cause__ or failure
+        return f"could not connect: {failure}" if failure is not None else "a failed request"
+
+
+# The call the current thread is making; read by the hooks inside the SDK's request loop.
+_CALL: ContextVar[_Call | None] = ContextVar("rag_llm_call", default=None)
+
+
+def _hold_to_deadline(request: httpx.Request) -> None:
+    """httpx request hook, run for every request the SDK sends (each of its retries too):
+    counts the attempt and caps its timeouts at the time left, or refuses it past the deadline."""
+    call = _CALL.get()
+    if call is None:
+        return
+    remaining = call.deadline.remaining()
+    if remaining <= 0:
+        raise _OutOfTime(f"no time left for attempt {call.attempts + 1}")
+    call.attempts += 1
+    call.timeout = min(call.timeout_s, remaining)
+    request.extensions["timeout"] = httpx.Timeout(call.timeout).as_dict()
+
+
+class _SDKClient(openai.OpenAI):
+    """The SDK's client, its waits between retries held to the call's deadline.
+
+    `_calculate_retry_timeout` is the SDK's "how long before the next retry" (Retry-After or
+    backoff), called from inside its retry loop while the failure is being handled: the one
+    SDK internal this module relies on (pinned by
+    tests/test_openai_chat.py::test_openai_chat__an_sdk_wait_past_the_deadline_is_not_started)."""
+
+    def _calculate_retry_timeout(self, *args: Any, **kwargs: Any) -> float:
+        wait: float = super()._calculate_retry_timeout(*args, **kwargs)
+        call = _CALL.get()
+        if call is not None:
+            call.before_sdk_retry(wait, sys.exc_info()[1])
+        return wait
+
+
+class _HTTPClient(openai.DefaultHttpxClient):
+    """The SDK's default httpx client (its limits and redirects), with the deadline hook;
+    closed when collected, as the SDK's own is."""
+
+    def __init__(self) -> None:
+        super().__init__(event_hooks={"request": [_hold_to_deadline]})
+
+    def __del__(self) -> None:
+        with suppress(Exception):
+            self.close()
+
+
 class OpenAIChatModel:
-    """Chat completions through the `openai` client; retries 408/429/5xx, timeouts and
-    connection errors with exponential backoff, then raises `LLMError`. Replies are capped
-    at `max_tokens` and whole calls at `deadline_s` (see the module docstring)."""
+    """Chat completions through the `openai` client, which retries timeouts, connection
+    errors and 408/409/429/5xx itself; unusable replies are asked again here. Then `LLMError`.
+    Replies are capped at `max_tokens` and whole calls at `deadline_s` (see the module
+    docstring). `backoff_s` and `sleep` are the waits before asking again after an unusable
+    reply; `clock` is the deadline's."""
 
     def __init__(
         self,
@@ -108,11 +219,15 @@ class OpenAIChatModel:
         self.max_tokens, self.deadline_s = max_tokens, deadline_s
         self.max_chars = max_tokens * CHARS_PER_TOKEN
         self._clock, self._sleep = clock, sleep
-        # max_retries=0: the SDK's own retries would multiply ours and hide them from our logs.
-        self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=0)
+        self._client = _SDKClient(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout_s),
+            max_retries=max_retries,
+            http_client=_HTTPClient(),
+        )
         self.base_url = str(self._client.base_url).rstrip("/")
         self._server: LocalServer | None = None  # set by `for_local_server`
-
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIChatModel:
         """The model configured by OPENAI_API_KEY, OPENAI_BASE_URL and RAG_LLM_*."""
@@ -152,8 +267,8 @@ class OpenAIChatModel:
 
     def complete(self, messages: Sequence[ChatMessage], *, temperature: float = 0.0) -> str:
         """The whole reply; `LLMReplyCutError` (with the text so far) if it hit the output cap."""
-        request, deadline = self._request(messages, temperature), self._deadline()
-        content, reason = self._retrying(lambda timeout: self._complete_once(request, timeout, deadline), deadline)
+        request, call = self._request(messages, temperature), self._call()
+        content, reason = self._retrying(lambda client: self._complete_once(client, request, call), call)
         if reason == "length":
             raise self._cut(content, "the service stopped it there")
         if len(content) > self.max_chars:
@@ -161,12 +276,13 @@ class OpenAIChatModel:
         return content
 
     def stream(self, messages: Sequence[ChatMessage], *, temperature: float = 0.0) -> Iterator[str]:
-        """The reply in pieces; retried only until the first piece has been yielded. After the
-        pieces, `LLMReplyCutError` if the reply hit the output cap."""
-        request, deadline = self._request(messages, temperature), self._deadline()
-        first, rest = self._retrying(lambda timeout: self._start_stream(request, timeout, deadline), deadline)
+        """The reply in pieces; asked again only until the first piece has been yielded. After
+        the pieces, `LLMReplyCutError` if the reply hit the output cap."""
+        request, call = self._request(messages, temperature), self._call()
+        first, rest = self._retrying(lambda client: self._start_stream(client, request, call), call)
         if first is None:
             return
+        deadline = call.deadline
         try:
             yield first
             yield from rest
@@ -186,16 +302,15 @@ class OpenAIChatModel:
         # (vLLM, llama.cpp, Ollama) know this one, and OpenAI takes it for chat models.
         return {"model": self.model, "messages": wire, "temperature": temperature, "max_tokens": self.max_tokens}
 
-    def _deadline(self) -> _Deadline:
-        return _Deadline(self.deadline_s, self._clock() + self.deadline_s, self._clock)
+    def _call(self) -> _Call:
+        deadline = _Deadline(self.deadline_s, self._clock() + self.deadline_s, self._clock)
+        return _Call(deadline, self.timeout_s, self.max_retries + 1)
 
-    def _complete_once(self, request: dict[str, Any], timeout: float, deadline: _Deadline) -> tuple[str, str | None]:
+    def _complete_once(self, client: openai.OpenAI, request: dict[str, Any], call: _Call) -> tuple[str, str | None]:
         # Not the SDK's parsed reply: it reads the whole body first, however big or slow;
         # reading the body here lets the output cap and the deadline stop it part-way.
-        with self._translated(timeout), self._client.chat.completions.with_streaming_response.create(
-            **request, timeout=timeout
-        ) as response:
-            body = self._read_body(response.iter_bytes(), deadline)
+        with self._translated(call), client.chat.completions.with_streaming_response.create(**request) as response:
+            body = self._read_body(response.iter_bytes(), call.deadline)
         return _completion_text(body)
 
     def _read_body(self, chunks: Iterable[bytes], deadline: _Deadline) -> bytes:
@@ -215,12 +330,12 @@ class OpenAIChatModel:
         return b"".join(parts)
 
     def _start_stream(
-        self, request: dict[str, Any], timeout: float, deadline: _Deadline
+        self, client: openai.OpenAI, request: dict[str, Any], call: _Call
     ) -> tuple[str | None, Generator[str, None, None]]:
-        with self._translated(timeout):
-            chunks = self._client.chat.completions.create(**request, stream=True, timeout=timeout)
-        pieces = self._pieces(chunks, deadline)
-        # Pulling the first piece here lets a stream that dies before saying anything be retried.
+        with self._translated(call):
+            chunks = client.chat.completions.create(**request, stream=True)
+        pieces = self._pieces(chunks, call.deadline)
+        # Pulling the first piece here lets a stream that dies before saying anything be asked again.
         return next(pieces, None), pieces
 
     def _pieces(self, chunks: openai.Stream[Any], deadline: _Deadline) -> Generator[str, None, None]:
@@ -260,23 +375,36 @@ class OpenAIChatModel:
         return f"the service ignored it, so it was cut after {self.max_chars:,} characters"
 
     @contextmanager
-    def _translated(self, timeout: float) -> Iterator[None]:
-        """SDK exceptions → `_Transient` (retry) or `LLMError` (give up at once)."""
+    def _translated(self, call: _Call) -> Iterator[None]:
+        """SDK exceptions → `LLMError` (the SDK's retries are spent, or the deadline passed) or
+        `_Transient` (an unusable reply: ask again)."""
         try:
             yield
-        except (openai.APITimeoutError, httpx.TimeoutException) as exc:
-            raise _Transient(f"timed out after {timeout:.3g} s") from exc
-        except openai.APIConnectionError as exc:
-            raise _Transient(f"could not connect: {exc.__cause__ or exc}") from exc
-        except openai.APIStatusError as exc:
-            raise self._status_failure(exc) from exc
+        except _OutOfTime as exc:
+            raise call.deadline.exceeded(exc.doing) from exc
+        except (openai.APIConnectionError, openai.APIStatusError) as exc:  # APITimeoutError too
+            raise self._gave_up(exc, call) from exc
+        except httpx.TimeoutException as exc:  # reading the body
+            raise _Transient(f"timed out after {call.timeout:.3g} s") from exc
         except (json.JSONDecodeError, httpx.HTTPError, openai.APIError) as exc:
             raise _Transient(f"a malformed reply: {type(exc).__name__}") from exc
 
-    def _status_failure(self, exc: openai.APIStatusError) -> Exception:
+    def _gave_up(self, exc: openai.APIConnectionError | openai.APIStatusError, call: _Call) -> LLMError:
+        if isinstance(exc, openai.APIStatusError) and not _retried_by_the_sdk(exc.status_code):
+            return self._refused(exc)
+        what = call.describe(exc)
+        if call.deadline.remaining() <= 0:
+            return call.deadline.exceeded(f"{what} after {call.tried()}")
+        return self._kept_failing(what, call)
+
+    def _kept_failing(self, what: str, call: _Call) -> LLMError:
+        logger.warning("LLM call failed (%s) after %s; giving up", what, call.tried())
+        return LLMError(
+            f"The LLM service at {self.base_url} kept failing ({what}) after {call.tried()}; {_OFFLINE_HINT}"
+        )
+
+    def _refused(self, exc: openai.APIStatusError) -> LLMError:
         status = exc.status_code
-        if status in (408, 429) or status >= 500:
-            return _Transient(f"HTTP {status}", _retry_after(exc.response))
         body = exc.body if isinstance(exc.body, dict) else {}
         detail = body.get("message") or exc.message
         if status == 401:
@@ -290,42 +418,46 @@ class OpenAIChatModel:
             )
         return LLMError(f"The LLM service at {self.base_url} refused the request (HTTP {status}): {detail}")
 
-    def _retrying(self, attempt: Callable[[float], T], deadline: _Deadline) -> T:
-        """`attempt(timeout)` until it succeeds, the attempts run out or the deadline passes;
-        each timeout is capped at the time left."""
-        attempts = self.max_retries + 1
-        for number in range(1, attempts + 1):
-            timeout = min(self.timeout_s, deadline.remaining())
-            if timeout <= 0:  # a backoff wait overslept
-                raise deadline.exceeded(f"no time left for attempt {number}")
-            try:
-                return attempt(timeout)
-            except _Transient as failure:
-                self._before_retry(failure, number, attempts, deadline)
-        raise AssertionError("unreachable")
+    def _retrying(self, attempt: Callable[[openai.OpenAI], T], call: _Call) -> T:
+        """`attempt(client)` until its reply is usable, the attempts run out or the deadline
+        passes. Hand-made because the SDK has no notion of an unusable reply (see the module
+        docstring); status codes, timeouts and connection errors are retried by the SDK inside
+        each attempt, from the same budget of attempts."""
+        token = _CALL.set(call)
+        try:
+            client: openai.OpenAI = self._client
+            while True:
+                try:
+                    return attempt(client)
+                except _Transient as failure:
+                    self._before_retry(failure, call)
+                client = self._client.with_options(max_retries=call.allowed - call.attempts - 1)
+        finally:
+            _CALL.reset(token)
 
-    def _before_retry(self, failure: _Transient, number: int, attempts: int, deadline: _Deadline) -> None:
-        """Wait before attempt `number + 1`, or raise `LLMError` if there is none to make."""
-        tried = f"{number} attempt{'s' if number > 1 else ''}"
+    def _before_retry(self, failure: _Transient, call: _Call) -> None:
+        """Wait before asking again after an unusable reply, or raise `LLMError` if there is
+        no attempt left to make."""
+        tried, deadline = call.tried(), call.deadline
         if deadline.remaining() <= 0:
             raise deadline.exceeded(f"{failure.what} after {tried}") from failure
-        if number == attempts:
-            raise LLMError(
-                f"The LLM service at {self.base_url} kept failing ({failure.what}) after {tried}; {_OFFLINE_HINT}"
-            ) from failure
-        delay = self._delay(number, failure.retry_after)
+        if call.attempts >= call.allowed:
+            raise self._kept_failing(failure.what, call) from failure
+        # Jitter spreads out clients that failed together so they don't retry in lockstep.
+        delay = min(self.backoff_s * 2 ** max(call.attempts - 1, 0), MAX_DELAY_S) * random.uniform(0.5, 1.0)
         if delay >= deadline.remaining():
             raise deadline.exceeded(f"{failure.what} after {tried}, no time left to retry") from failure
         logger.warning(
-            "LLM call failed (%s), attempt %d of %d; retrying in %.2f s", failure.what, number, attempts, delay
+            "LLM reply unusable (%s), attempt %d of %d; asking again in %.2f s",
+            failure.what, call.attempts, call.allowed, delay,
         )
         self._sleep(delay)
 
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, MAX_DELAY_S)
-        # Jitter spreads out clients that failed together so they don't retry in lockstep.
-        return min(self.backoff_s * 2 ** (attempt - 1), MAX_DELAY_S) * random.uniform(0.5, 1.0)
+
+def _retried_by_the_sdk(status: int) -> bool:
+    """The statuses the openai SDK retries (unless the server says `x-should-retry: false` or
+    asks for a wait over 2 minutes); when one still surfaces, its retries are spent."""
+    return status in (408, 409, 429) or status >= 500
 
 
 def _check_arguments(
@@ -357,10 +489,13 @@ def _completion_text(body: bytes) -> tuple[str, str | None]:
     choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
     message = choice.get("message")
     content = message.get("content") if isinstance(message, dict) else None
-    if not isinstance(content, str):
-        raise _Transient("a reply without any answer text")
     reason = choice.get("finish_reason")
-    return content, reason if isinstance(reason, str) else None
+    reason = reason if isinstance(reason, str) else None
+    # An empty answer is no answer (a streamed one that ends before its first piece is asked
+    # again too), unless the token cap cut it: asking again would be cut the same way.
+    if not isinstance(content, str) or (not content.strip() and reason != "length"):
+        raise _Transient("a reply without any answer text")
+    return content, reason
 
 
 def _deltas(chunks: openai.Stream[Any]) -> Generator[tuple[str, str | None], None, None]:
@@ -374,12 +509,3 @@ def _deltas(chunks: openai.Stream[Any]) -> Generator[tuple[str, str | None], Non
         raise _Transient(f"{type(exc).__name__}: {exc}") from exc
     finally:
         chunks.close()
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """The Retry-After header in seconds (the HTTP-date form is rare here and ignored)."""
-    try:
-        seconds = float(response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-    return max(seconds, 0.0) if math.isfinite(seconds) else None

@@ -47,6 +47,12 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def stem(word: str) -> str:
+    """The stem `tokenize` gives one word (accent-folded, lower-cased, Snowball):
+    "Captured", "capture" and "capturing" are all "captur"."""
+    return _stemmer().stemWord(_fold(word))
+
+
 def tokenize_one(text: str) -> list[str]:
     stop = stop_words()
     words = [w for w in _WORD.findall(_fold(text)) if w not in stop]
