@@ -9,7 +9,8 @@
 
 from rag.api import ask, ask_stream, get_document, retrieve
 from rag.answer.assistant import AnswerStream, Assistant
-from rag.llm.chat import ChatMessage, ChatModel, build_chat_model
+from rag.llm.chat import ChatMessage, ChatModel
+from rag.llm.factory import build_chat_model
 from rag.config import Settings
 from rag.index.embeddings import Embedder, PieceVectors, build_embedder
 from rag.errors import (

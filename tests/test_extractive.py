@@ -119,3 +119,19 @@ def test_answer__a_claim_comes_with_the_denial_right_after_it():
         "On Saturday, Putin claimed that Russian forces had recaptured the Kursk region.",
         "Zelensky, however, disputed the announcement about Kursk.",
     ]
+
+
+def test_answer__evidence_is_an_evidence_value_on_every_path():
+    # A refusal once carried `evidence=0.0`, so `answer.evidence.probability` raised on it.
+    from rag.types import Evidence
+
+    drafts = [
+        answerer().answer("How old were the soldiers?", [passage()]),  # answered
+        answerer(min_evidence=1.0).answer("How old were the soldiers?", [passage()]),  # too weak
+        answerer(min_evidence=1.0).answer("How many ships sank near Kyiv in 1990?", [passage()]),  # off topic
+        answerer().answer("How old were the soldiers?", []),  # nothing to rank
+    ]
+    for draft in drafts:
+        assert draft.evidence is None or isinstance(draft.evidence, Evidence)
+        assert draft.evidence is None or 0.0 <= draft.evidence.probability <= 1.0
+    assert [d.evidence is None for d in drafts[:3]] == [False, False, False]

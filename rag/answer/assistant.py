@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
 from rag.index.bm25 import Bm25Index, synced_bm25
-from rag.llm.chat import ChatModel, build_chat_model
+from rag.llm.chat import ChatModel
+from rag.llm.factory import build_chat_model
 from rag.index.chroma import make_chroma_client
 from rag.answer.condense import condense_offline, condense_with_llm
 from rag.config import Settings

@@ -30,16 +30,3 @@ class ChatModel(Protocol):
         """The reply in pieces as they arrive; LLMError if the stream breaks off."""
         ...
 
-
-def build_chat_model(settings) -> ChatModel:
-    """The OpenAI-compatible chat model `settings` describe: with RAG_ANSWERER=local, the
-    client of a llama.cpp server started for RAG_LOCAL_MODEL (it lives as long as this
-    process); else OPENAI_API_KEY, OPENAI_BASE_URL, RAG_LLM_MODEL (ConfigurationError when no
-    key is set)."""
-    from rag.llm.openai_chat import OpenAIChatModel
-
-    if settings.answerer == "local":
-        from rag.llm.local_llm import LocalServer
-
-        return OpenAIChatModel.for_local_server(LocalServer.from_settings(settings), settings)
-    return OpenAIChatModel.from_settings(settings)
