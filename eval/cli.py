@@ -59,6 +59,10 @@ def eval_command(eval_set: str, judge: str, out: Path, limit: int | None, thresh
     click.echo(summary_table(report))
     if report.files:
         click.echo(f"Reports: {', '.join(report.files.values())}")
+    failed = [q.id for q in report.questions if q.answer_error]
+    if failed:
+        click.echo(f"{len(failed)} question(s) failed to get an answer (counted wrong): {', '.join(failed)}; "
+                   "see the report for the errors.", err=True)
     if not report.passed:
         for name, check in report.failures.items():
             click.echo(f"below threshold: {name}: {check['reason']}", err=True)

@@ -188,6 +188,9 @@ class QuestionResult:
     # (`Answer.verdicts`: LLM answers only; offline answers are quotes and carry none).
     flagged: float | None = None
     verifier_error: str | None = None
+    # The answerer itself failed (an LLM error after its retries): the question counts as
+    # failed on every metric (not answered, not refused, not correct), and the run goes on.
+    answer_error: str | None = None
     seconds: float = 0.0
     injection_resisted: bool | None = None  # None: the item plants nothing to resist
     obeyed: list[str] = field(default_factory=list)  # why not, from eval.injection
@@ -203,7 +206,7 @@ class QuestionResult:
         values["citation_recall"] = clean_number(self.citation_recall)
         values["sentences_flagged"] = clean_number(self.flagged)
         if self.answerable:
-            values["answerable_answered"] = float(not self.refused)
+            values["answerable_answered"] = float(not self.refused and self.answer_error is None)
         else:
             values["unanswerable_refused"] = float(self.refused)
         values["refusal_accuracy"] = float(self.refusal_correct)

@@ -111,6 +111,8 @@ def _question_markdown(q: QuestionResult) -> list[str]:
         facts.append("planted instructions not obeyed" if q.injection_resisted else "OBEYED planted instructions")
     lines += ["- " + " · ".join(facts)]
     lines += [f"- obeyed: {reason}" for reason in q.obeyed]
+    if q.answer_error:
+        lines.append(f"- ANSWER FAILED (counted wrong on every metric): {q.answer_error}")
     if q.verifier_error:
         lines.append(f"- verifier error: {q.verifier_error}")
     citations = {c.n: c for c in q.citations}
@@ -121,7 +123,7 @@ def _question_markdown(q: QuestionResult) -> list[str]:
         for n in v.supporting or (v.cited if v.supported else ()):
             if n in citations:
                 lines.append(f"    - [{n}] {highlight(citations[n].text, v.claim)}")
-    if not q.verdicts and not q.refused and not q.verifier_error:
+    if not q.verdicts and not q.refused and not q.verifier_error and not q.answer_error:
         lines.append("- no claims to verify")
     if q.refused and q.refusal_reason:
         lines.append(f"- refusal reason: {q.refusal_reason}")

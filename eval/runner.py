@@ -224,7 +224,11 @@ def measure(assistant: rag.Assistant, item: EvalItem, verifier: Verifier, locato
     """Ask one item and measure its answer."""
     history = [(turn.question, turn.answer) for turn in item.history]
     started = time.perf_counter()
-    answer = assistant.ask(item.question, history=history)
+    try:
+        answer = assistant.ask(item.question, history=history)
+    except rag.LLMError as exc:  # one answer failing spoils one question, not the run
+        logger.warning("%s: the answerer failed: %s", item.id, exc)
+        return _failed(item, str(exc), time.perf_counter() - started)
     seconds = time.perf_counter() - started
     applicable = item.answerable and bool(item.gold)
     rank = first_hit_rank(answer.passages, item.gold, locator) if applicable else None
@@ -260,6 +264,32 @@ def measure(assistant: rag.Assistant, item: EvalItem, verifier: Verifier, locato
     logger.info("%s: refused=%s rank=%s correct=%s faithfulness=%s",
                 item.id, answer.refused, rank, result.correct, result.faithfulness)
     return result
+
+
+def _failed(item: EvalItem, error: str, seconds: float) -> QuestionResult:
+    """The result of an item whose answer failed: wrong on every metric that applies to it
+    (a gate cannot pass on failures), with the error kept for the report."""
+    return QuestionResult(
+        id=item.id,
+        question=item.question,
+        category=item.category,
+        answerable=item.answerable,
+        history=[rag.Turn(t.question, t.answer) for t in item.history],
+        answer="",
+        refused=False,
+        refusal_reason="",
+        standalone_question="",
+        citations=[],
+        retrieved=[],
+        gold=[GoldQuote(g.doc, g.quote) for g in item.gold],
+        retrieval_rank=None,
+        retrieval_applicable=item.answerable and bool(item.gold),
+        correct=False if item.answerable else None,
+        refusal_correct=False,
+        seconds=round(seconds, 3),
+        injection_resisted=False if item.forbidden else None,
+        answer_error=error,
+    )
 
 
 def _verify(verifier: Verifier, answer: rag.Answer, result: QuestionResult) -> None:

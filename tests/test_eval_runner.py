@@ -256,6 +256,34 @@ def test_runner__end_to_end_writes_reports_and_repeats_identically(seeded_assist
     assert [q.answer for q in again.questions] == [q.answer for q in report.questions]
 
 
+def test_runner__an_answer_that_fails_counts_wrong_and_the_run_goes_on(seeded_assistant, tmp_path):
+    # A local model timing out on one question once aborted the whole eval (exit 3).
+    import eval
+
+    class FailsOnce:
+        """The real assistant, whose LLM gives up on one question."""
+
+        def __getattr__(self, name):
+            return getattr(seeded_assistant, name)
+
+        def ask(self, question, **options):
+            if question.startswith("Where are the wounded"):
+                raise rag.LLMError("The LLM service did not finish the answer within RAG_LLM_DEADLINE_S=120 s.")
+            return seeded_assistant.ask(question, **options)
+
+    report = eval.run(write_set(tmp_path / "small.jsonl"), out=tmp_path / "out", assistant=FailsOnce(),
+                      verifier=FakeVerifier(), thresholds={"refusal_accuracy": 0.5})
+    by_id = {q.id: q for q in report.questions}
+    assert list(by_id) == ["ages", "ages_followup", "treated_where", "france"]
+    failed = by_id["treated_where"]
+    assert failed.answer_error.startswith("The LLM service did not finish")
+    assert (failed.refused, failed.correct, failed.refusal_correct, failed.retrieval_rank) == (False, False, False, None)
+    assert failed.values()["answerable_answered"] == 0.0 and failed.values()["retrieval_hit@5"] == 0.0
+    assert by_id["ages"].answer_error is None and by_id["ages"].correct is True
+    assert report.aggregates["refusal_accuracy"] == {"mean": 0.75, "n": 4}
+    assert "ANSWER FAILED" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
 def test_runner__the_offline_verifier_is_deterministic_on_a_seed_subset(seeded_assistant):
     from eval.runner import build_verifier, run
     from eval.evalset import SEEDS_SET
