@@ -32,7 +32,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from rag.types import Article
+from rag.types import Article, Renamed as Renamed  # Renamed: defined in rag.types, named here too
 
 JSON_ID_MARK = "#id="
 JSON_LINE_MARK = "#line="
@@ -55,18 +55,6 @@ class Identified:
 
     article: Article
     names: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Renamed:
-    """A new article whose preferred doc id belonged to another source: it got `doc_id`."""
-
-    doc_id: str
-    wanted: str
-    held_by: str  # the other source's file (or key), for the message
-
-    def __str__(self) -> str:
-        return f"{self.wanted!r} already names the document from {self.held_by}; indexed as {self.doc_id!r}"
 
 
 def file_names(label: str, logical: PurePath) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from ingest.decoding import UndecodableError, decode_text
 from ingest.html import extract_html
 from ingest.identity import Identified, file_key, file_names, json_key, json_names
 from rag.text.unicode import printable, surrogate_at
-from rag.types import Article
+from rag.types import Article, FileProblem  # FileProblem: defined in rag.types, named here too
 
 logger = logging.getLogger(__name__)
 
@@ -28,19 +28,6 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    """Why one file, or one line of a JSON Lines file, was not ingested."""
-
-    path: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.message}"
 
 
 class LoadError(Exception):

@@ -1,13 +1,16 @@
-"""`rag.ask`, `rag.retrieve`, `rag.get_document`: the default assistant, built on first use
-from the environment's settings. For anything else, build your own `Assistant(settings)`."""
+"""`rag.ask`, `rag.retrieve`, `rag.get_document`, `rag.add`, `rag.conversation`: the default
+assistant, built on first use from the environment's settings. For anything else, build your
+own `Assistant(settings)`."""
 
 from __future__ import annotations
 
 import threading
+from os import PathLike
+from typing import Callable, Sequence
 
-from rag.answer.assistant import AnswerStream, Assistant, FiltersLike
+from rag.answer.assistant import AnswerStream, Assistant, Conversation, FiltersLike
 from rag.answer.history import HistoryLike
-from rag.types import Answer, Document, Passage
+from rag.types import Answer, Document, IngestReport, Passage
 
 _default: Assistant | None = None
 _default_lock = threading.Lock()
@@ -42,3 +45,20 @@ def retrieve(query: str, k: int | None = None, filters: FiltersLike = None) -> l
 def get_document(doc_id: str) -> Document:
     """The stored article with the full text that passage offsets refer to."""
     return default_assistant().get_document(doc_id)
+
+
+def conversation(history: HistoryLike = ()) -> Conversation:
+    """A `Conversation` on the default assistant: `.ask(...)` in turn, follow-ups included."""
+    return default_assistant().conversation(history)
+
+
+def add(
+    paths: str | PathLike[str] | Sequence[str | PathLike[str]],
+    *,
+    replace: bool = False,
+    follow_links: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Index these files and folders with the default assistant's model (see `Assistant.add`);
+    the next `ask` searches them too."""
+    return default_assistant().add(paths, replace=replace, follow_links=follow_links, progress=progress)

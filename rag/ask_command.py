@@ -13,28 +13,35 @@ import click
 from rag.answer.assistant import Assistant
 from rag.cli import EXIT_PARTIAL, data_dir_option, fail_cleanly, load_settings
 from rag.errors import InvalidInputError, RagError
-from rag.filters import NAME_FIELDS, day, names
+from rag.filters import FIELDS, NAME_FIELDS, day, names
 from rag.text.unicode import printable
 from rag.types import Answer, Filters
 from rag.answer.verify import unsupported_note
 
-_FILTER_KEYS = {"doc_id": "doc_ids", "source": "sources", "title": "titles", "from": "published_from", "to": "published_to"}
-# The Python names (`published_from=`, `titles=`) work too, as the README's examples use them.
-_FIELD_NAMES = {field: field for field in _FILTER_KEYS.values()}
+# One vocabulary: `--filter` takes the field names of `rag.Filters` (and of the `filters=`
+# mapping in Python). The short names it took before still work, with a warning.
+_DEPRECATED_KEYS = {"doc_id": "doc_ids", "source": "sources", "title": "titles", "from": "published_from",
+                    "to": "published_to"}
+_FILTER_HELP = (
+    "Only search some articles: titles=TEXT (in the title), doc_ids=ID, sources=NAME, "
+    "published_from=YYYY-MM-DD, published_to=YYYY-MM-DD; the names of rag.Filters. Repeatable."
+)
 
 
 def parse_filters(items: tuple[str, ...]) -> Filters | None:
-    """`--filter title=Kursk --filter from=2025-01-01` as Filters; a bad one is a usage error naming it."""
+    """`--filter titles=Kursk --filter published_from=2025-01-01` as Filters, the same names as
+    `rag.Filters`; a bad one is a usage error naming it."""
     if not items:
         return None
     values: dict[str, object] = {}
     for item in items:
         key, sep, value = item.partition("=")
-        field = _FILTER_KEYS.get(key.strip()) or _FIELD_NAMES.get(key.strip())
+        key = key.strip()
+        field = key if key in FIELDS else _DEPRECATED_KEYS.get(key)
         if not sep or field is None or not value.strip():
-            raise click.BadParameter(
-                f"{item!r}: use KEY=VALUE with KEY one of {', '.join(_FILTER_KEYS)}", param_hint="--filter"
-            )
+            raise click.BadParameter(f"{item!r}: use KEY=VALUE with KEY one of {', '.join(FIELDS)}", param_hint="--filter")
+        if key != field:
+            click.echo(f"Warning: --filter {key}= is deprecated; use {field}= (the name rag.Filters uses).", err=True)
         try:
             if field in NAME_FIELDS:
                 values[field] = (*values.get(field, ()), *names(field, value.strip()))  # type: ignore[misc]
@@ -44,7 +51,7 @@ def parse_filters(items: tuple[str, ...]) -> Filters | None:
             raise click.BadParameter(f"{item!r}: {exc}", param_hint="--filter") from None
     try:
         return Filters(**values)  # type: ignore[arg-type]
-    except InvalidInputError as exc:  # from= after to=
+    except InvalidInputError as exc:  # published_from after published_to
         raise click.BadParameter(str(exc), param_hint="--filter") from None
 
 
@@ -59,8 +66,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
 @click.command("ask")
 @click.argument("question")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="Passages to retrieve [default: RAG_TOP_K or 5].")
-@click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE",
-              help="Only search some articles: title=, doc_id=, source=, from=YYYY-MM-DD, to=YYYY-MM-DD. Repeatable.")
+@click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE", help=_FILTER_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole Answer as JSON.")
 @data_dir_option
 def ask_command(question: str, k: int | None, filters: tuple[str, ...], as_json: bool, data_dir: Path | None) -> None:
@@ -76,7 +82,7 @@ def ask_command(question: str, k: int | None, filters: tuple[str, ...], as_json:
     \b
     Examples:
       rag ask "How old were the captured soldiers?"
-      rag ask "What did Kim Jong Un pledge?" --filter title=confirms --json
+      rag ask "What did Kim Jong Un pledge?" --filter titles=confirms --json
     """
     settings = load_settings(data_dir)
     try:

@@ -12,7 +12,9 @@ built-in ones, as pyproject.toml registers them (`[project.entry-points."rag.com
 
 First-use seeding is a plugin too, in the `rag.bootstrap` group: `seeds` is
 ingest/seeding.py's `ingest_seeds(settings, embedder)`, called by rag/answer/assistant.py
-(`Assistant._fill_empty_index`) when the index is empty.
+(`Assistant._fill_empty_index`) when the index is empty. So is adding articles from Python,
+in the `rag.ingest` group: `paths` is ingest/api.py's `add_paths(settings, embedder, paths, ...)`,
+called by `Assistant.add` (and `rag.add`) with the assistant's own embedder.
 
 Another installed package adds a command the same way (README, "Adding a command to `rag`");
 one that cannot be loaded is listed as broken and fails alone, with a message naming it.

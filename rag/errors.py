@@ -7,6 +7,7 @@
     ├── StoreError            the index cannot be opened, read or written
     │   ├── IndexMismatchError    the index was built with another embedding model
     │   ├── IndexLockedError      another process is writing to the same index
+    │   ├── ChromaUnavailableError the configured Chroma server does not answer
     │   └── EmptyIndexError       there is nothing indexed to answer from
     ├── LLMError              the language model service failed (after retries)
     │   └── LLMReplyCutError      the reply reached the output cap (RAG_LLM_MAX_TOKENS)
@@ -44,6 +45,10 @@ class IndexMismatchError(StoreError):
 
 class IndexLockedError(StoreError):
     """Another process holds the write lock on this index."""
+
+
+class ChromaUnavailableError(StoreError):
+    """The configured Chroma server does not answer (down, restarting, wrong host or port)."""
 
 
 class EmptyIndexError(StoreError):

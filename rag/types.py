@@ -299,3 +299,99 @@ class Draft:
     fact: Fact | None = None
     partial: bool = False  # a refusal that cites what the articles do say
     written: bool = False  # a model's own words (not quotes): each sentence is verified
+
+
+# -- What an ingest run did (`ingest.ingest_paths`, `Assistant.add`) ------------------------
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """Why one file, or one line of a JSON Lines file, was not ingested."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A new article whose preferred doc id belonged to another source: it got `doc_id`."""
+
+    doc_id: str
+    wanted: str
+    held_by: str  # the other source's file (or key), for the message
+
+    def __str__(self) -> str:
+        return f"{self.wanted!r} already names the document from {self.held_by}; indexed as {self.doc_id!r}"
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A new article skipped because the same text is already indexed as `same_as`
+    (that document is kept as it is)."""
+
+    doc_id: str
+    same_as: str
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A document taken over by a new source (`rag ingest --replace`)."""
+
+    doc_id: str
+    previous_source: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest run did: the doc ids it added, updated or left alone, and every file
+    (or JSON line) it could not read, with the reason."""
+
+    new: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    duplicates: tuple[Duplicate, ...]
+    pruned: tuple[str, ...]
+    problems: tuple[FileProblem, ...]
+    ignored_files: int
+    chunks_written: int
+    documents_total: int
+    chunks_total: int
+    seconds: float
+    moved: tuple[str, ...] = ()  # same text found under the same name elsewhere; not re-embedded
+    renamed: tuple[Renamed, ...] = ()  # new articles whose preferred doc id was taken
+    replaced: tuple[Replaced, ...] = ()
+
+    @property
+    def failed(self) -> int:
+        """Files, or JSON lines, that could not be ingested."""
+        return len(self.problems)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """One line: documents new/updated/unchanged/failed, chunks, time."""
+        parts = [
+            f"{len(self.new)} new",
+            f"{len(self.updated)} updated",
+            f"{len(self.unchanged)} unchanged",
+            f"{self.failed} failed",
+        ]
+        if self.moved:
+            parts.append(f"{len(self.moved)} moved")
+        if self.replaced:
+            parts.append(f"{len(self.replaced)} replaced")
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} duplicate")
+        if self.pruned:
+            parts.append(f"{len(self.pruned)} pruned")
+        return (
+            f"{', '.join(parts)}; {self.chunks_written} chunks embedded; index holds "
+            f"{self.documents_total} documents, {self.chunks_total} chunks ({self.seconds:.1f}s)"
+        )

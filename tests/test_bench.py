@@ -138,3 +138,29 @@ def _shared_model():
 
     model = rag.build_embedder(rag.Settings())
     return lambda settings: model
+
+
+def test_retrieval_benchmark__llama_index_baseline_searches_our_chunks(tiny_corpus: Path, tmp_path: Path) -> None:
+    pytest.importorskip("llama_index.retrievers.bm25")  # the `bench` extra (the test extras include it)
+    from eval.bench_retrieval import run_retrieval_benchmark
+
+    asked = [("floods", "How far did the river rise overnight?", "two metres"),
+             ("budget", "By how many votes was the budget approved?", "seven votes to two"),
+             ("match", "Who scored the winner of the final?", "Their captain")]
+    texts = {a["id"]: a["text"] for a in ARTICLES}
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps({
+        "id": f"q{i}", "question": q, "doc_id": doc, "answerable": True,
+        "answers": [{"text": gold, "start": texts[doc].index(gold), "end": texts[doc].index(gold) + len(gold)}],
+    }) + "\n" for i, (doc, q, gold) in enumerate(asked)), encoding="utf-8")
+
+    payload = run_retrieval_benchmark(tiny_corpus, questions, tmp_path / "index")
+    results = payload["results"]
+    assert set(payload["baselines"]) == {"dense", "bm25", "rrf", "llamaindex_vector", "llamaindex_fusion"}
+    assert payload["llamaindex"]["same_chunks_as_ours"] and payload["llamaindex"]["chunks"] == payload["chunks"]
+    for name, scores in results.items():
+        assert scores["questions"] == 3 and scores["latency_ms_p50"] > 0, name
+        # Fewer than 10 chunks: a baseline that placed its passages wrongly would miss here.
+        assert scores["hit@10"] == 1.0, name
+    # The same chunks embedded the same way: llama-index's vector search ranks as our dense one.
+    assert results["llamaindex_vector"]["mrr@10"] == results["dense"]["mrr@10"]

@@ -44,11 +44,11 @@ def test_ask__json_output_is_the_whole_answer():
 
 
 def test_ask__filters_and_bad_filters():
-    result = ask("What did Kim Jong Un pledge?", "--filter", "title=confirms", "--json")
+    result = ask("What did Kim Jong Un pledge?", "--filter", "titles=confirms", "--json")
     assert {p["title"] for p in json.loads(result.stdout)["passages"]} == {
         "North Korea confirms sending troops to Russia to fight in Ukraine war"}
     bad = ask("x", "--filter", "colour=red")
-    assert bad.exit_code == 2 and "use KEY=VALUE with KEY one of doc_id, source, title, from, to" in bad.output
+    assert bad.exit_code == 2 and "use KEY=VALUE with KEY one of doc_ids, sources, titles, published_from, published_to" in bad.output
 
 
 def test_ask__empty_question_is_a_usage_error_not_a_traceback():
@@ -64,7 +64,7 @@ def test_ask__no_index_and_no_seeds_gives_a_hint(monkeypatch):
 
 def test_ask_help__documents_exit_codes_and_filters():
     result = CliRunner().invoke(main, ["ask", "--help"])
-    for words in ("--filter", "title=", "Exit code 0 when answered, 1 when", "OPENAI_API_KEY"):
+    for words in ("--filter", "titles=", "published_from=", "Exit code 0 when answered, 1 when", "OPENAI_API_KEY"):
         assert words in result.output
 
 

@@ -102,3 +102,50 @@ def test_readme__filter_example_answers_on_the_demo_articles(tmp_path, real_embe
         answer = assistant.ask(question, filters=filters)
         assert not answer.refused, (question, filters, answer.text)
         assert answer.citations
+
+
+# -- one vocabulary: `rag ask --filter` takes the names `rag.Filters` has ------------------
+
+
+def test_filters__the_cli_and_python_take_the_same_names(tmp_path, monkeypatch, real_embedder):
+    import json
+
+    from click.testing import CliRunner
+
+    import rag.answer.assistant
+    from rag.answer.assistant import to_filters
+    from rag.ask_command import parse_filters
+    from rag.cli import main
+    from rag.filters import FIELDS
+
+    words = {"doc_ids": "seeds/a.txt", "sources": "wire", "titles": "confirms",
+             "published_from": "2025-01-01", "published_to": "2025-12-31"}
+    assert tuple(words) == FIELDS  # every field of rag.Filters, in its order
+    for name, value in words.items():
+        assert parse_filters((f"{name}={value}",)) == Filters(**{name: value}) == to_filters({name: value})
+    assert parse_filters(tuple(f"{name}={value}" for name, value in words.items())) == to_filters(words)
+
+    # `rag ask` checks the index's model by name before loading one: the real model, as the CLI uses.
+    settings = Settings(data_dir=tmp_path / "index")
+    ingest_paths([SEEDS], settings, embedder=real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: real_embedder)
+    assistant = Assistant(settings, embedder=real_embedder)
+    question = "What did Kim Jong Un pledge?"
+    data_dir = str(settings.data_dir)
+    runner = CliRunner()
+    from_cli = runner.invoke(main, ["ask", question, "--filter", "titles=confirms", "--json", "--data-dir", data_dir])
+    from_python = assistant.ask(question, filters={"titles": "confirms"})
+    assert from_cli.exit_code == 0, from_cli.output
+    printed = json.loads(from_cli.stdout)
+    assert [p["chunk_id"] for p in printed["passages"]] == [p.chunk_id for p in from_python.passages]
+    assert printed["text"] == from_python.text and from_cli.stderr == ""
+
+    # The README's old spelling still works, with a warning naming the new one.
+    old = runner.invoke(main, ["ask", question, "--filter", "title=confirms", "--json", "--data-dir", data_dir])
+    assert json.loads(old.stdout)["passages"] == printed["passages"]
+    assert "--filter title= is deprecated; use titles=" in old.stderr
+
+    shown = runner.invoke(main, ["ask", "--help"]).output
+    assert all(f"{name}=" in shown for name in FIELDS)
+    bad = runner.invoke(main, ["ask", question, "--filter", "colour=red", "--data-dir", data_dir])
+    assert bad.exit_code == 2 and f"KEY one of {', '.join(FIELDS)}" in bad.output

@@ -326,8 +326,8 @@ def test_llm_fault__truncated_stream_is_a_clear_llm_error_not_a_partial_answer(s
         for piece in stream:
             received.append(piece)
     assert "".join(received) in ("", "The soldiers ", "The soldiers were aged ")
-    with pytest.raises(RuntimeError):
-        stream.answer  # noqa: B018 — no checked answer exists for a cut-off reply
+    with pytest.raises(LLMError):  # the same failure again: no checked answer exists for a cut-off reply
+        stream.answer  # noqa: B018
 
 
 def test_llm_fault__connection_refused_is_a_clear_llm_error(seeded):

@@ -19,9 +19,11 @@ def test_rag_exports__are_pinned():
         "Assistant",
         "ChatMessage",
         "ChatModel",
+        "ChromaUnavailableError",
         "Chunk",
         "Citation",
         "ConfigurationError",
+        "Conversation",
         "Document",
         "DocumentInfo",
         "DocumentNotFoundError",
@@ -29,9 +31,11 @@ def test_rag_exports__are_pinned():
         "EmptyIndexError",
         "Evidence",
         "Fact",
+        "FileProblem",
         "Filters",
         "IndexLockedError",
         "IndexMismatchError",
+        "IngestReport",
         "InputTooLargeError",
         "InvalidInputError",
         "LLMError",
@@ -46,10 +50,12 @@ def test_rag_exports__are_pinned():
         "Turn",
         "Verdict",
         "__version__",
+        "add",
         "ask",
         "ask_stream",
         "build_chat_model",
         "build_embedder",
+        "conversation",
         "get_document",
         "retrieve",
         "seeds_dir",
@@ -79,6 +85,21 @@ def test_ingest_exports__are_pinned():
         "remove_documents",
     ]
     assert all(hasattr(ingest, name) for name in ingest.__all__)
+
+
+def test_types_shared_with_ingest__are_one_class_each():
+    # rag names what `Assistant.add` returns and what the README says to catch; ingest and
+    # rag.index.chroma keep their old import paths to the very same classes.
+    from rag.index.chroma import ChromaUnavailableError
+
+    assert ingest.IngestReport is rag.IngestReport and ingest.FileProblem is rag.FileProblem
+    assert ChromaUnavailableError is rag.ChromaUnavailableError and issubclass(ChromaUnavailableError, rag.StoreError)
+
+
+def test_py_typed__ships_with_the_package():
+    from pathlib import Path
+
+    assert (Path(rag.__file__).parent / "py.typed").is_file()
 
 
 def test_citation__carries_its_passage_and_reads_its_fields_through_it():

@@ -434,5 +434,5 @@ def test_retrieval_benchmark_on_a_tiny_corpus(tmp_path):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["questions"] == 1
-    assert set(payload["results"]) == {"ours", "dense", "bm25", "rrf", "llamaindex_vectorstoreindex"}
+    assert set(payload["results"]) == {"ours", "dense", "bm25", "rrf", "llamaindex_vector", "llamaindex_fusion"}
     assert payload["results"]["ours"]["hit@1"] == 1.0

@@ -57,3 +57,31 @@ def test_blank_question__changes_nothing(settings, fake_embedder, question):
     handlers = ChatHandlers(rag.Assistant(settings, embedder=fake_embedder), settings)
     [(chat, _, box, shown)] = list(handlers.respond(question, [], 5, []))
     assert chat == [] and box == "" and shown == {}
+
+
+class EndlessChatModel(FakeChatModel):
+    """A model that would go on forever; records when its stream is let go."""
+
+    closed = False
+
+    def stream(self, messages, *, temperature: float = 0.0):
+        try:
+            while True:
+                yield "The soldiers were aged 20 and 26 [1]. "
+        finally:
+            EndlessChatModel.closed = True
+
+
+def test_stopping_the_answer__lets_go_of_the_models_reply(settings, real_embedder):
+    # Gradio's stop button closes the handler's generator at a yield; the model's stream
+    # must be closed then (a local server stops generating), not whenever Python collects it.
+    assistant = rag.Assistant(settings, embedder=real_embedder, chat_model=EndlessChatModel())
+    streams = []  # held here, as a server's frames may hold it: garbage collection cannot close it for us
+    ask_stream = assistant.ask_stream
+    assistant.ask_stream = lambda *a, **kw: streams.append(ask_stream(*a, **kw)) or streams[-1]
+    updates = ChatHandlers(assistant, settings, reveal_delay=0).respond(QUESTION, [], 5, [])
+    for _ in range(4):
+        next(updates)
+    assert not EndlessChatModel.closed
+    updates.close()
+    assert EndlessChatModel.closed

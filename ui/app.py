@@ -72,12 +72,17 @@ class ChatHandlers:
     ) -> Generator[tuple, None, Answer]:
         stream = self.assistant.ask_stream(question, history=prior, k=_clamp_k(k), filters=_filters(doc_ids))
         text = ""
-        for piece in stream:
-            for part in self._reveal(piece):
-                text += part
-                messages[-1] = _message("assistant", render.chat_text(text))
-                yield list(messages), render.pending_html(), "", shown
-        answer: Answer = stream.answer
+        try:
+            for piece in stream:
+                for part in self._reveal(piece):
+                    text += part
+                    messages[-1] = _message("assistant", render.chat_text(text))
+                    yield list(messages), render.pending_html(), "", shown
+            answer: Answer = stream.answer
+        finally:
+            # A user who stops the answer closes this generator at its `yield`: let go of the
+            # model's reply now (a local server stops generating), not when Python collects it.
+            stream.close()
         return answer
 
     def _reveal(self, piece: str) -> Iterator[str]:

@@ -8,6 +8,9 @@ generates is `rag.answer.answerer`'s.
 
 Heavy parts (model, Chroma, BM25) load on first use; if the index is empty then, the
 `rag.bootstrap` plugins (the `ingest` package registers the demo articles) fill it.
+`Assistant.add` ingests through the `rag.ingest` plugin (`ingest.api.add_paths`) with the
+same loaded model. `Conversation` keeps the turns of one chat; `AnswerStream` is a streamed
+answer.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
+from os import PathLike
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from rag.index.bm25 import Bm25Index, synced_bm25
 from rag.llm.chat import ChatModel
@@ -26,7 +30,7 @@ from rag.index.chroma import make_chroma_client
 from rag.answer.condense import condense_offline, condense_with_llm
 from rag.config import Settings
 from rag.index.embeddings import Embedder, build_embedder, embedder_name
-from rag.errors import DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError
+from rag.errors import ConfigurationError, DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError, RagError
 from rag.answer.answerer import Answerer, DraftStream, build_answerer, uses_llm
 from rag.answer.extractive import Candidate, ExtractiveAnswerer
 from rag.filters import filter_arguments
@@ -45,7 +49,7 @@ from rag.answer.refusal import (
 from rag.answer.retrieval import FusionConfig, HybridRetriever
 from rag.index.store import IndexStore
 from rag.text.unicode import require_unicode
-from rag.types import Answer, Document, DocumentInfo, Draft, Filters, Passage, Turn, Verdict
+from rag.types import Answer, Document, DocumentInfo, Draft, Filters, IngestReport, Passage, Turn, Verdict
 from rag.answer.verify import OfflineVerifier, keep_supported, unsupported_note
 
 logger = logging.getLogger(__name__)
@@ -62,25 +66,114 @@ class _Prepared:
 
 
 class AnswerStream:
-    """Iterate for pieces of the answer text as they arrive; then read `.answer`."""
+    """Iterate for pieces of the answer text as they arrive; then read `.answer`.
 
-    def __init__(self, pieces: Iterator[str], finish: Callable[[str], Answer]) -> None:
-        self._pieces = pieces
+    `.answer` may be read at any time: if the stream has not been read to its end, it reads
+    the rest first (those pieces are not shown, but they are part of the answer). Stopping
+    an iteration early (a `break`) only pauses the stream: iterating again, or `.answer`,
+    goes on from there. `close()` ends it for good (the rest of a model's reply is never
+    read); `.answer` then raises `RagError`, as does anything after an error, which is
+    raised again. One stream is read by one thread.
+    """
+
+    def __init__(self, pieces: Iterable[str], finish: Callable[[str], Answer]) -> None:
+        self._source = pieces
+        self._pieces = iter(pieces)
         self._finish = finish
+        self._received: list[str] = []
         self._answer: Answer | None = None
+        self._error: Exception | None = None
+        self._closed = False
 
     def __iter__(self) -> Iterator[str]:
-        received: list[str] = []
-        for piece in self._pieces:
-            received.append(piece)
+        while (piece := self._next()) is not None:
             yield piece
-        self._answer = self._finish("".join(received))
 
     @property
     def answer(self) -> Answer:
-        if self._answer is None:
-            raise RuntimeError("Read the whole stream before asking for its answer.")
+        """The checked `Answer` (reads the rest of the stream first, if need be)."""
+        while self._next() is not None:
+            pass
+        assert self._answer is not None
         return self._answer
+
+    def close(self) -> None:
+        """Stop reading: the rest of the reply is dropped, and there will be no `.answer`."""
+        if self._answer is not None or self._closed:
+            return
+        self._closed = True
+        for part in (self._pieces, self._source):
+            close = getattr(part, "close", None)
+            if close is not None:
+                close()
+
+    def _next(self) -> str | None:
+        """The next piece, or None once the stream is over (its answer made, once)."""
+        if self._answer is not None:
+            return None
+        if self._error is not None:
+            raise self._error
+        if self._closed:
+            raise RagError("This answer stream was closed before its end, so it has no answer; ask again.")
+        try:
+            piece = next(self._pieces, None)
+            if piece is None:
+                self._answer = self._finish("".join(self._received))
+                return None
+        except Exception as exc:  # the same error again on every later read, never a half answer
+            self._error = exc
+            raise
+        except BaseException:  # interrupted (Ctrl-C): the reply's generator is gone
+            self._closed = True
+            raise
+        self._received.append(piece)
+        return piece
+
+
+class Conversation:
+    """Questions asked in turn, each a follow-up of the ones before (after `llm`'s
+    `Conversation`): `assistant.conversation()`, then `.ask(...)` or `.ask_stream(...)`.
+
+    Every question is asked as `Assistant.ask(question, history=conversation.turns)`
+    would ask it, and then appended as a `Turn` (the question as given, the answer's text;
+    a refusal too, as a chat shows it). A question that raises is not appended. A stream's
+    turn is appended when it has finished (read to the end, or `.answer` read); a closed or
+    failed stream adds nothing.
+
+    Not thread-safe: keep one conversation per user (or thread). The `Assistant` behind it
+    is shared safely by any number of conversations.
+    """
+
+    def __init__(self, assistant: Assistant, history: HistoryLike = ()) -> None:
+        self.assistant = assistant
+        self._turns: list[Turn] = to_turns(history)
+
+    @property
+    def turns(self) -> tuple[Turn, ...]:
+        """The earlier exchanges, oldest first."""
+        return tuple(self._turns)
+
+    def ask(self, question: str, *, k: int | None = None, filters: FiltersLike = None) -> Answer:
+        """`Assistant.ask` with this conversation's turns as history; the turn is appended."""
+        answer = self.assistant.ask(question, history=self.turns, k=k, filters=filters)
+        self._turns.append(Turn(question, answer.text))
+        return answer
+
+    def ask_stream(self, question: str, *, k: int | None = None, filters: FiltersLike = None) -> AnswerStream:
+        """`Assistant.ask_stream` with this conversation's turns as history; the turn is
+        appended once the stream has finished."""
+        stream = self.assistant.ask_stream(question, history=self.turns, k=k, filters=filters)
+
+        def finished(_: str) -> Answer:
+            answer = stream.answer
+            self._turns.append(Turn(question, answer.text))
+            return answer
+
+        return AnswerStream(stream, finished)
+
+    def reset(self) -> None:
+        """Forget every turn: the next question starts a new conversation."""
+        self._turns.clear()
 
 
 class Assistant:
@@ -155,6 +248,43 @@ class Assistant:
             self._live_pieces(reply, prepared, fallback),
             lambda text: fallback[0] if fallback else self._finish(prepared, reply.draft(text)),
         )
+
+    def conversation(self, history: HistoryLike = ()) -> Conversation:
+        """A `Conversation`: ask in turn, each question a follow-up of the earlier ones
+        (starting from `history`, if given), without passing the history yourself."""
+        return Conversation(self, history)
+
+    def add(
+        self,
+        paths: str | PathLike[str] | Sequence[str | PathLike[str]],
+        *,
+        replace: bool = False,
+        follow_links: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
+        """Index the articles in these files and folders (as `rag ingest` does, under the
+        same write lock) with this assistant's own embedding model; the next question
+        already searches them. Returns the `IngestReport`.
+
+        A path that does not exist, or a file of a kind that cannot be read (supported:
+        .txt, .md, .html/.htm, .jsonl), is an `InvalidInputError` before anything is
+        written. A file inside a folder (or a JSON line) that cannot be read is listed in
+        `report.problems`, the rest indexed, as `rag ingest` does. `replace` and
+        `follow_links` are `rag ingest`'s --replace and --follow-links; `progress` is
+        called with (documents done, documents in total).
+        """
+        plugin = next((p for p in entry_points(group="rag.ingest") if p.name == "paths"), None)
+        if plugin is None:
+            raise ConfigurationError(
+                "Adding articles needs the `ingest` package's `rag.ingest` plugin, which is not "
+                "installed: reinstall newsrag (`pip install -e .`), or use `rag ingest PATH`."
+            )
+        add_paths = plugin.load()
+        report: IngestReport = add_paths(
+            self.settings, self._get_embedder(), paths, replace=replace, follow_links=follow_links, progress=progress
+        )
+        self.refresh()
+        return report
 
     def rank_sentences(
         self, question: str, history: HistoryLike = (), k: int | None = None, filters: FiltersLike = None

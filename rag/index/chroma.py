@@ -14,13 +14,9 @@ from typing import Iterator
 
 from rag._offline import keep_libraries_offline
 from rag.config import Settings
-from rag.errors import RagError, StoreError
+from rag.errors import ChromaUnavailableError, RagError, StoreError  # the error is also importable from here
 
 logger = logging.getLogger(__name__)
-
-
-class ChromaUnavailableError(StoreError):
-    """The configured Chroma server does not answer (down, restarting, wrong host or port)."""
 
 
 def server_address(settings: Settings) -> str:
