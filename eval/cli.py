@@ -10,6 +10,9 @@ import click
 import rag
 from rag.cli import EXIT_PARTIAL, FatalError, data_dir_option, fail_cleanly, load_settings
 
+# Floors for any eval set (a flat file): copy it, adjust, pass it with --thresholds (README).
+EXAMPLE_THRESHOLDS = Path(__file__).resolve().parent / "thresholds_example.json"
+
 
 @click.command("eval")
 @click.option("--set", "eval_set", default="seeds", show_default=True, metavar="seeds|injection|squad2|FILE",
@@ -22,7 +25,8 @@ from rag.cli import EXIT_PARTIAL, FatalError, data_dir_option, fail_cleanly, loa
               show_default=True, help="Folder for report.json, report.md and metrics.png.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions.")
 @click.option("--thresholds", "thresholds_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=None, help="Thresholds JSON [default: eval/thresholds.json].")
+              default=None, help="Thresholds JSON [default: eval/thresholds.json, which gates only the built-in "
+                                 "sets]; eval/thresholds_example.json holds floors to copy for your own set.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @data_dir_option
 def eval_command(eval_set: str, judge: str, out: Path, limit: int | None, thresholds_file: Path | None,
@@ -35,7 +39,9 @@ def eval_command(eval_set: str, judge: str, out: Path, limit: int | None, thresh
     --data-dir is the SQuAD index (built when missing).
 
     Exit code 0 when every metric meets its threshold, 1 when one is below (named on
-    stderr), 3 when the eval could not run.
+    stderr), 3 when the eval could not run. A set without thresholds is not gated (exit
+    code 0, said on stderr): pass --thresholds FILE, e.g. a copy of
+    eval/thresholds_example.json.
 
     \b
     Examples:
@@ -67,4 +73,12 @@ def eval_command(eval_set: str, judge: str, out: Path, limit: int | None, thresh
         for name, check in report.failures.items():
             click.echo(f"below threshold: {name}: {check['reason']}", err=True)
         sys.exit(EXIT_PARTIAL)
-    click.echo("All metrics meet their thresholds." if report.checks else "No thresholds to check.")
+    if report.checks:
+        click.echo("All metrics meet their thresholds.")
+        return
+    from eval.runner import set_key
+
+    where = thresholds_file or "eval/thresholds.json"
+    click.echo(f"Nothing was gated: {where} has no thresholds for {set_key(eval_set)!r}, so the exit code is 0 "
+               f"whatever the scores. To gate, pass --thresholds FILE; {EXAMPLE_THRESHOLDS} holds floors to copy.",
+               err=True)

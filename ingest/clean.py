@@ -2,7 +2,9 @@
 
 Cleaning only keeps or drops whole lines: `CleanArticle.text` is always the
 concatenation of a subsequence of `raw.splitlines(keepends=True)`, because
-every offset in the index refers to the stored text.
+every offset in the index refers to the stored text. Markdown is first reduced to
+its words line by line (`markdown_text`); `clean_markdown` cleans the result, so a
+.md article's stored text is the reduced text.
 """
 
 from __future__ import annotations
@@ -32,8 +34,19 @@ _FALLBACK_TITLE_MAX_WORDS = 25
 _SUBHEADLINE_MAX_WORDS = 40
 _BYLINE_MAX_WORDS = 12
 
+# Site furniture that fills a whole line: the one list, used for .txt, .md and the text
+# extracted from HTML alike. A line matches only as a whole, and the forms with a tail
+# ("Related: <headline>", "Subscribe to <...>") need their colon or their preposition and
+# stay under a sentence, so prose ("Related to the case, ...") never matches.
+_RELATED = r"related(?:\s+(?:articles?|stories|posts|content|news|coverage|topics))?"
+_FURNITURE_WITH_TAIL = (
+    rf"(?:{_RELATED}|read\s+more|read\s+also|also\s+read|see\s+also|more\s+on\s+this(?:\s+story)?)"
+    r"\s*:\s*\S.{0,200}"
+    r"|(?:subscribe\s+(?:to|for|now)|sign\s+up\s+(?:for|to|now|here|today)|follow\s+us\s+(?:on|at)"
+    r"|share\s+this\s+(?:article|story|post)\s+(?:on|with|via))\b[^.!?]{0,100}[.!]?"
+)
 BOILERPLATE_RE = re.compile(
-    r"(?:related(?:\s+(?:articles?|stories|posts|content|news|coverage|topics))?"
+    rf"(?:{_FURNITURE_WITH_TAIL}|{_RELATED}"
     r"|advertisements?|sponsored(?:\s+content)?|ad|share(?:\s+this(?:\s+(?:article|story|post))?)?"
     r"|share\s+on\s+\w+|read\s+more|read\s+also|also\s+read|see\s+also|continue\s+reading"
     r"|subscribe(?:\s+now)?|sign\s+up|sign\s+in|log\s+in|follow\s+us(?:\s+on\s+\w+)?"
@@ -146,7 +159,9 @@ def _is_meta(line: str) -> bool:
     return bool(parse_byline(line)) or parse_date_line(line) is not None
 
 
-def _find_title(lines: list[str], dropped: set[int]) -> int | None:
+def _find_title(lines: list[str], dropped: set[int], title_line: int | None) -> int | None:
+    if title_line is not None and title_line not in dropped:
+        return title_line
     for i, line in enumerate(lines):
         stripped = line.strip()
         if i in dropped or not stripped or _is_meta(stripped):
@@ -156,22 +171,28 @@ def _find_title(lines: list[str], dropped: set[int]) -> int | None:
     return None
 
 
-def _mark_debris(lines: list[str]) -> tuple[set[int], int | None]:
-    """Indices of debris lines, and of the headline (exempt from the short-line rule)."""
-    dropped: set[int] = set()
+def _mark_debris(
+    lines: list[str], markup: MarkdownText | None = None
+) -> tuple[set[int], int | None]:
+    """Indices of debris lines, and of the headline (exempt from the short-line rule, as
+    are Markdown headings and list items)."""
+    dropped: set[int] = set(markup.drop) if markup else set()
     seen: set[str] = set()
     for i, line in enumerate(lines):
         stripped = line.strip()
+        if i in dropped:
+            continue
         if stripped and BOILERPLATE_RE.fullmatch(stripped):
             dropped.add(i)
         elif stripped in seen:
             dropped.add(i)
         elif _word_count(stripped) >= _REPEAT_MIN_WORDS:
             seen.add(stripped)
-    title = _find_title(lines, dropped)
+    title = _find_title(lines, dropped, markup.title_line if markup else None)
+    headings = markup.headings | markup.items if markup else frozenset()
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if i == title or i in dropped or not stripped or parse_byline(stripped):
+        if i == title or i in dropped or i in headings or not stripped or parse_byline(stripped):
             continue
         # Trade-off: a one-word section heading ("Background") looks exactly like
         # a lone city name, so it is dropped too; headings of 4+ words survive.
@@ -235,10 +256,12 @@ def _dateline(body: list[str], skip: set[str]) -> str | None:
     return None
 
 
-def clean_article(raw: str) -> CleanArticle:
-    """Drop debris lines from `raw` and recognise headline, byline, dates and dateline."""
+def clean_article(raw: str, *, markup: MarkdownText | None = None) -> CleanArticle:
+    """Drop debris lines from `raw` and recognise headline, byline, dates and dateline.
+    `markup` (from `markdown_text(...)`, whose `.text` is `raw`) adds the lines its markup
+    marked: to drop, headings, the title."""
     lines = raw.splitlines(keepends=True)
-    debris, title_index = _mark_debris(lines)
+    debris, title_index = _mark_debris(lines, markup)
     dropped = _drop_orphan_blanks(lines, debris)
     kept = [i for i in range(len(lines)) if i not in dropped]
     nonblank = [lines[i].strip() for i in kept if lines[i].strip()]
@@ -258,3 +281,120 @@ def clean_article(raw: str) -> CleanArticle:
         published=published,
         dropped=tuple(lines[i].strip() for i in sorted(debris)),
     )
+
+
+# --- Markdown ------------------------------------------------------------------
+
+_ATX_HEADING_RE = re.compile(r"^ {0,3}(?P<marks>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT_RE = re.compile(r"^ {0,3}(?P<mark>=|-)(?P=mark)+[ \t]*$")
+_THEMATIC_BREAK_RE = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_FENCE_RE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
+_IMAGE = r"!\[[^\]\n]*\]\([^)\n]*\)"
+# A line of images only, each maybe wrapped in a link: `![alt](src)`, `[![alt](src)](href)`.
+_IMAGE_LINE_RE = re.compile(rf"^\s*(?:(?:{_IMAGE}|\[{_IMAGE}\]\([^)\n]*\))\s*)+$")
+_LIST_ITEM_RE = re.compile(r"^ {0,3}(?:[*+-]|\d{1,9}[.)])[ \t]+\S")
+_LINK_DEFINITION_RE = re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*\S+.*$")
+_CODE_SPAN_RE = re.compile(r"(`+).+?\1")
+_INLINE_IMAGE_RE = re.compile(_IMAGE)
+_LINK_RE = re.compile(r"\[(?P<text>[^\[\]\n]+)\](?:\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)|\[[^\]\n]*\])")
+# Emphasis is unwrapped only when a marker hugs its words, with no word character outside
+# it: `2 * 3 * 4`, `2*3*4`, `snake_case_name` and a `* item` bullet never match.
+_STRONG_RE = re.compile(r"(?<![\w*_\\])(?P<m>\*\*|__)(?=[^\s*_])(?P<text>[^*_\n]*?[^\s*_\\])(?P=m)(?![\w*_])")
+_EMPHASIS_RE = re.compile(r"(?<![\w*_\\])(?P<m>[*_])(?=[^\s*_])(?P<text>[^*_\n]*?[^\s*_\\])(?P=m)(?![\w*_])")
+_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
+
+
+@dataclass(frozen=True)
+class MarkdownText:
+    """Markdown reduced to its words, line for line (`text.splitlines()` matches the source's
+    lines one to one, endings kept); indices of lines to drop (images, setext underlines,
+    rules, link definitions), of headings and list items (never short debris), and of the
+    heading taken for the title."""
+
+    text: str
+    drop: frozenset[int]
+    headings: frozenset[int]
+    title_line: int | None
+    items: frozenset[int] = frozenset()
+
+
+def _inline(body: str) -> str:
+    """Links to their text, images gone, emphasis markers off; code spans untouched."""
+    out: list[str] = []
+    last = 0
+    for code in _CODE_SPAN_RE.finditer(body):
+        out += [_inline_prose(body[last : code.start()]), code.group()]
+        last = code.end()
+    out.append(_inline_prose(body[last:]))
+    return "".join(out)
+
+
+def _inline_prose(part: str) -> str:
+    part = _INLINE_IMAGE_RE.sub("", part)
+    part = _LINK_RE.sub(r"\g<text>", part)
+    part = _STRONG_RE.sub(r"\g<text>", part)
+    part = _EMPHASIS_RE.sub(r"\g<text>", part)
+    return _ESCAPE_RE.sub(r"\1", part)
+
+
+def _split_ending(line: str) -> tuple[str, str]:
+    body = line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+    return body, line[len(body):]
+
+
+def markdown_text(raw: str) -> MarkdownText:
+    """`raw` Markdown with heading markers, links, image lines and emphasis reduced to the
+    words a reader sees; bullets, quotes, tables and code are left as they are."""
+    lines = raw.splitlines(keepends=True)
+    out: list[str] = []
+    drop: set[int] = set()
+    levels: dict[int, int] = {}
+    items: set[int] = set()
+    fence: str | None = None
+    for i, line in enumerate(lines):
+        body, ending = _split_ending(line)
+        opened = _FENCE_RE.match(body)
+        if fence is not None or opened:
+            if fence is None and opened:
+                fence = opened["fence"]
+            elif fence is not None and body.strip().startswith(fence):
+                fence = None
+            out.append(line)
+            continue
+        heading = _ATX_HEADING_RE.match(body)
+        setext = _SETEXT_RE.match(body)
+        previous = i - 1
+        words = _inline(heading["text"] or "") if heading else ""
+        if heading and words.strip():
+            levels[i] = len(heading["marks"])
+            out.append(words + ending)
+        elif (setext and previous >= 0 and previous not in drop and previous not in levels
+              and out[previous].strip() and (previous == 0 or not out[previous - 1].strip())):
+            levels[previous] = 1 if setext["mark"] == "=" else 2  # a one-line paragraph underlined
+            drop.add(i)
+            out.append(line)
+        elif (heading or _THEMATIC_BREAK_RE.match(body) or _IMAGE_LINE_RE.match(body)
+              or _LINK_DEFINITION_RE.match(body) or (body.strip() and not _inline(body).strip())):
+            drop.add(i)  # only markup: kept as is here, so clean_article drops it with its blank lines
+            out.append(line)
+        else:
+            if _LIST_ITEM_RE.match(body):
+                items.add(i)
+            out.append(_inline(body) + ending)
+    title = _markdown_title(out, drop, levels)
+    return MarkdownText("".join(out), frozenset(drop), frozenset(levels), title, frozenset(items))
+
+
+def _markdown_title(lines: list[str], drop: set[int], levels: dict[int, int]) -> int | None:
+    """The first level-1 heading; else a level-2 heading that opens the article."""
+    top = [i for i in sorted(levels) if levels[i] == 1 and lines[i].strip()]
+    if top:
+        return top[0]
+    first = next((i for i, line in enumerate(lines) if i not in drop and line.strip()), None)
+    return first if first is not None and levels.get(first) == 2 else None
+
+
+def clean_markdown(raw: str) -> CleanArticle:
+    """`clean_article` of Markdown: its text is `markdown_text(raw).text`, cleaned."""
+    markup = markdown_text(raw)
+    return clean_article(markup.text, markup=markup)

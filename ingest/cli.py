@@ -106,6 +106,8 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
             f"indexed as {printable(renamed.doc_id)} (--replace would replace that document instead)", err=True)
     for replaced in report.replaced:
         click.echo(f"replaced {printable(replaced.doc_id)}, which came from {printable(replaced.previous_source)}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {printable(note)}", err=True)
     for doc_id in report.moved:
         click.echo(f"moved {printable(doc_id)}: same text, found at its new place", err=True)
     click.echo(report.summary())

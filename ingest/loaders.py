@@ -1,7 +1,8 @@
 """Reading article files into `Article`s, with a clear message for every file that fails.
 
-Supported: .txt and .md (scraped text, debris removed by `clean_article`), .html/.htm
-(visible article text only), and .jsonl (one article per line, taken as given).
+Supported: .txt and .md (scraped text, debris removed by `clean_article`; Markdown markup
+is reduced to its words first: `clean_markdown`), .html/.htm (visible article text only),
+and .jsonl (one article per line, taken as given).
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ingest.clean import clean_article
+from ingest.clean import clean_article, clean_markdown
 from ingest.dates import iso_date
-from ingest.decoding import UndecodableError, decode_text
+from ingest.decoding import Decoded, UndecodableError, decode_bytes
 from ingest.html import extract_html
 from ingest.identity import Identified, file_key, file_names, json_key, json_names
 from rag.text.unicode import printable, surrogate_at
@@ -24,7 +25,8 @@ from rag.types import Article, FileProblem  # FileProblem: defined in rag.types,
 
 logger = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+TEXT_SUFFIXES = frozenset({".txt"}) | MARKDOWN_SUFFIXES
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
@@ -175,8 +177,13 @@ def _unsupported(path: Path) -> str:
 
 
 def read_text(path: Path, max_bytes: int) -> str:
-    """The file's text (strict UTF-8, or UTF-16/32 with a byte-order mark); LoadError says
-    plainly why it cannot be used."""
+    """The file's text (strict UTF-8, UTF-16/32 with a byte-order mark, or Windows-1252
+    that reads as text); LoadError says plainly why it cannot be used."""
+    return read_decoded(path, max_bytes).text
+
+
+def read_decoded(path: Path, max_bytes: int) -> Decoded:
+    """`read_text`, with the encoding the text was decoded from."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -188,31 +195,39 @@ def read_text(path: Path, max_bytes: int) -> str:
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
     try:
-        text = decode_text(data)
+        decoded = decode_bytes(data)
     except UndecodableError as exc:
         raise LoadError(str(exc)) from exc
-    if not text.strip():
+    if not decoded.text.strip():
         raise LoadError("empty file")
-    return text
+    if decoded.assumed:
+        logger.info("%s: not UTF-8, decoded as %s", printable(str(path)), decoded.assumed)
+    return decoded
 
 
 def load_articles(source: SourceFile, max_bytes: int) -> tuple[list[Identified], list[FileProblem]]:
     """The articles in one file with the names each may take, and problems (bad JSON
     lines do not stop the other lines)."""
     try:
-        text = read_text(source.path, max_bytes)
+        decoded = read_decoded(source.path, max_bytes)
+        text = decoded.text
         suffix = source.path.suffix.lower()
         if suffix in JSONL_SUFFIXES:
-            return _jsonl_articles(source, text)
-        if suffix in HTML_SUFFIXES:
-            return [Identified(_html_article(source, text), source.names)], []
-        return [Identified(_text_article(source, text), source.names)], []
+            found, problems = _jsonl_articles(source, text)
+        elif suffix in HTML_SUFFIXES:
+            found, problems = [Identified(_html_article(source, text), source.names)], []
+        else:
+            found, problems = [Identified(_text_article(source, text), source.names)], []
     except LoadError as exc:
         return [], [FileProblem(str(source.path), str(exc))]
+    if decoded.encoding != "utf-8":  # said in the stored metadata: `encoding`
+        found = [Identified(replace(item.article, encoding=decoded.encoding), item.names) for item in found]
+    return found, problems
 
 
 def _text_article(source: SourceFile, raw: str) -> Article:
-    cleaned = clean_article(raw)
+    markdown = source.path.suffix.lower() in MARKDOWN_SUFFIXES
+    cleaned = clean_markdown(raw) if markdown else clean_article(raw)
     if not cleaned.text.strip():
         raise LoadError("nothing left after removing debris lines")
     resolved = str(source.path.resolve())

@@ -18,6 +18,7 @@ import numpy as np
 
 from ingest.chunking import CHUNKER_VERSION, chunk_text
 from ingest.dates import epoch_day
+from ingest.decoding import ENCODING_NAMES
 from ingest.identity import Identified
 from ingest.loaders import FileProblem, discover, load_articles
 from ingest.plan import Plan, PlannedArticle, PlanOptions, plan_changes, prunable
@@ -88,7 +89,8 @@ def ingest_paths(
         store = IndexStore(access.client, settings, model_name)
         store.repair()
         files, problems, ignored = discover(roots, follow_links=follow_links, namespace=namespace)
-        identified, loaded, failed = _load_all(files, settings, problems)
+        notes: list[str] = []
+        identified, loaded, failed = _load_all(files, settings, problems, notes)
         stored = store.stored_documents()
         plan = plan_changes(identified, stored, _chunker_fingerprint(settings), PlanOptions(add_only, replace))
         problems.extend(plan.problems)
@@ -117,6 +119,7 @@ def ingest_paths(
             moved=tuple(plan.moved),
             renamed=tuple(plan.renamed),
             replaced=tuple(plan.replaced),
+            notes=tuple(notes),
         )
 
 
@@ -164,7 +167,7 @@ def _chunker_fingerprint(settings: Settings) -> str:
     return f"{CHUNKER_VERSION}:{settings.chunk_tokens}:{settings.chunk_overlap_tokens}"
 
 
-def _load_all(files, settings: Settings, problems: list[FileProblem]):
+def _load_all(files, settings: Settings, problems: list[FileProblem], notes: list[str]):
     max_bytes = int(settings.max_file_mb * 1_000_000)
     articles: list[Identified] = []
     loaded: set[str] = set()
@@ -177,6 +180,8 @@ def _load_all(files, settings: Settings, problems: list[FileProblem]):
             logger.info("Skipped %s", problem)
         resolved = str(source.path.resolve())
         (failed if file_problems else loaded).add(resolved)
+        assumed = {ENCODING_NAMES.get(item.article.encoding or "") for item in found} - {None}
+        notes.extend(f"{source.path}: not UTF-8, decoded as {name}" for name in sorted(assumed, key=str))
     return articles, loaded, failed
 
 
@@ -246,6 +251,7 @@ def document_metadata(planned: PlannedArticle, ingested_at: str) -> dict[str, Me
         "url": article.url,
         "subheadline": article.subheadline,
         "dateline": article.dateline,
+        "encoding": article.encoding,
         "content_hash": planned.content_hash,
         "version": planned.version,
         "ingested_at": ingested_at,

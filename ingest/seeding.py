@@ -9,7 +9,7 @@ from rag.seeds import seeds_dir
 
 
 def ingest_seeds(settings: Settings, embedder: Embedder) -> str:
-    """Index the two demo articles; the message to show the user."""
+    """Index the two demo articles; a one-line summary, which the assistant logs (INFO)."""
     folder = seeds_dir()
     report = ingest_paths([folder], settings, embedder=embedder)
     return f"Indexed {len(report.new)} demo articles from {folder} ({report.summary()})."

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from rag.answer.assistant import Assistant
-from rag.cli import EXIT_PARTIAL, data_dir_option, fail_cleanly, load_settings
+from rag.cli import EXIT_PARTIAL, data_dir_option, fail_cleanly, load_settings, tell_seeding
 from rag.errors import InvalidInputError, RagError
 from rag.filters import FIELDS, NAME_FIELDS, day, names
 from rag.text.unicode import printable
@@ -74,7 +74,7 @@ def ask_command(question: str, k: int | None, filters: tuple[str, ...], as_json:
 
     Offline by default (extractive: quotes the best sentences); with OPENAI_API_KEY
     set, an LLM writes the answer from the same retrieved passages. If the index is
-    empty, the demo articles are indexed first.
+    empty, the demo articles are indexed first (said in one line on stderr).
 
     Exit code 0 when answered, 1 when the articles don't say (refused), 2 on a usage
     error, 3 when no answer could be attempted (no index, LLM service down).
@@ -86,7 +86,7 @@ def ask_command(question: str, k: int | None, filters: tuple[str, ...], as_json:
     """
     settings = load_settings(data_dir)
     try:
-        answer = Assistant(settings).ask(question, k=k, filters=parse_filters(filters))
+        answer = Assistant(settings, on_seed=tell_seeding(settings)).ask(question, k=k, filters=parse_filters(filters))
     except RagError as exc:
         raise fail_cleanly(exc) from None
     click.echo(json.dumps(answer_json(answer), indent=2, ensure_ascii=False) if as_json else render(answer))

@@ -5,6 +5,7 @@ built-in ones, as pyproject.toml registers them (`[project.entry-points."rag.com
 
     command        defined in             function
     rag ask        rag/ask_command.py     ask_command
+    rag info       rag/info_command.py    info_command
     rag ingest     ingest/cli.py          ingest_command
     rag remove     ingest/cli.py          remove_command
     rag ui         ui/cli.py              ui_command
@@ -109,7 +110,7 @@ def data_dir_option(command: Callable) -> Callable:
         "--data-dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="Where the index lives [default: RAG_DATA_DIR or ./.rag].",
+        help="Where the index lives [default: RAG_DATA_DIR, else your user data dir; `rag info` shows it].",
     )(command)
 
 
@@ -122,6 +123,31 @@ def load_settings(data_dir: Path | None) -> Settings:
             f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
         )
         raise FatalError(f"Invalid configuration: {problems}") from None
+
+
+LEGACY_DATA_DIR = Path(".rag")  # the default before the per-user data dir
+
+
+def legacy_index_note(settings: Settings) -> str | None:
+    """A hint when the current folder holds an index of the old default (`./.rag`) that
+    `settings` does not point at, so upgrading never looks like losing the articles."""
+    if not (LEGACY_DATA_DIR / "chroma").is_dir() or LEGACY_DATA_DIR.resolve() == settings.data_dir.resolve():
+        return None
+    return (f"An index is also in {LEGACY_DATA_DIR.resolve()} (the old default): "
+            "use --data-dir .rag (or RAG_DATA_DIR=.rag) to keep using it.")
+
+
+def tell_seeding(settings: Settings) -> Callable[[str], None]:
+    """The `Assistant(on_seed=...)` hook of a command: the line that the demo articles are
+    being indexed into an empty index, plainly on stderr (with the hint above, if any)."""
+
+    def tell(line: str) -> None:
+        click.echo(printable(line), err=True)
+        note = legacy_index_note(settings)
+        if note is not None:
+            click.echo(printable(note), err=True)
+
+    return tell
 
 
 def fail_cleanly(exc: RagError) -> click.ClickException:
@@ -138,7 +164,8 @@ def main(verbose: int) -> None:
     """Ask questions about news articles and get answers that cite their sources.
 
     Works offline: articles are indexed with a bundled embedding model into a local
-    Chroma database. Configure with RAG_* environment variables or a .env file.
+    Chroma database, one per user (`rag info` shows where). Configure with RAG_*
+    environment variables or a .env file.
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_EMBED_MODEL = "all-MiniLM-L6-v2"
+APP_NAME = "newsrag"
+
+
+def default_data_dir() -> Path:
+    """The per-user data dir (platformdirs: `~/.local/share/newsrag` on Linux, or under
+    `$XDG_DATA_HOME`), so every folder `rag` runs in finds the same index."""
+    return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
 class Settings(BaseSettings):
@@ -27,7 +35,8 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(
-        default=Path(".rag"), description="Where the index lives (Chroma, BM25, lock file)."
+        default_factory=default_data_dir,
+        description="Where the index lives (Chroma, BM25, lock file) [default: the per-user data dir].",
     )
     collection: str = Field(
         default="news",

@@ -34,6 +34,7 @@ class Article:
     subheadline: str | None = None
     dateline: str | None = None
     source_key: str = ""
+    encoding: str | None = None  # the file's encoding when it was not UTF-8 ("cp1252", "utf-16-le")
 
 
 @dataclass(frozen=True)
@@ -365,6 +366,7 @@ class IngestReport:
     moved: tuple[str, ...] = ()  # same text found under the same name elsewhere; not re-embedded
     renamed: tuple[Renamed, ...] = ()  # new articles whose preferred doc id was taken
     replaced: tuple[Replaced, ...] = ()
+    notes: tuple[str, ...] = ()  # per file, e.g. "<path>: not UTF-8, decoded as Windows-1252"
 
     @property
     def failed(self) -> int:

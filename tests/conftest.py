@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,14 +13,20 @@ SEEDS = REPO / "seeds"
 SQUAD_CORPUS = REPO.parent / "shared" / "benchmarks" / "squad2" / "corpus.jsonl"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The default index is the per-user data dir (platformdirs, under $XDG_DATA_HOME): never the
+# real one, not even from a session-scoped fixture (each test gets its own below).
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="newsrag-tests-user-data-")
 
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the developer's RAG_* variables, .env file or API keys."""
+    """No test reads the developer's RAG_* variables, .env file or API keys, and none writes
+    into the real per-user data dir (the default index): platformdirs puts it under
+    $XDG_DATA_HOME, here inside tmp_path (subprocesses inherit it)."""
     for name in list(os.environ):
         if name.startswith("RAG_") or name.startswith("OPENAI_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
     monkeypatch.chdir(tmp_path)
 
 

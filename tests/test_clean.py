@@ -307,3 +307,53 @@ def test_output_lines_are_in_order_subsequence(parts: list[tuple[str, str]]) -> 
     assert_whole_lines(raw, result)
     if not result.dropped:
         assert result.text == raw
+
+
+# --- site furniture with a tail (issue 15) ----------------------------------
+
+FURNITURE = [
+    "Related:",
+    "Related: Seoul says 300 North Korean soldiers died in Kursk",
+    "Related stories: Ukraine captures two soldiers",
+    "Read more:",
+    "READ MORE: Why the war goes on",
+    "See also: Kursk, a timeline",
+    "Sign up for our newsletter",
+    "Sign up for our daily briefing and get the news first!",
+    "Subscribe to our newsletter.",
+    "Subscribe to The Daily Post for $1 a week",
+    "Follow us on X, Facebook and Instagram",
+    "Share this article",
+    "Share this story on Facebook",
+    "Advertisement",
+]
+PROSE = [
+    "Related to the case, the court said it would rule on Monday.",
+    "Read more carefully, the ruling says otherwise: the court kept the ban.",
+    "Subscribe to this view and the numbers agree. Others do not, the analyst said.",
+    "Analysts say readers should sign up for our newsletter, the editor joked, and laughed.",
+    "Follow us on the map: the troops moved north. Then they stopped at the river for a day.",
+]
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_site_furniture_lines_are_dropped(line: str) -> None:
+    raw = f"A proper headline for tests\n\nFirst paragraph.\n\n{line}\n\nSecond paragraph.\n"
+    result = clean_article(raw)
+    assert result.dropped == (line,)
+    assert result.text == "A proper headline for tests\n\nFirst paragraph.\n\nSecond paragraph.\n"
+
+
+@pytest.mark.parametrize("line", PROSE)
+def test_prose_that_starts_like_furniture_is_kept(line: str) -> None:
+    raw = f"A proper headline for tests\n\n{line}\n"
+    result = clean_article(raw)
+    assert result.text == raw and result.dropped == ()
+
+
+def test_furniture_inside_a_paragraph_is_kept() -> None:
+    raw = ("A proper headline for tests\n\nThe site said: Sign up for our newsletter. Nobody did.\n"
+           "Related: Stocks slide again\n")
+    result = clean_article(raw)
+    assert "Sign up for our newsletter" in result.text
+    assert result.dropped == ("Related: Stocks slide again",)  # a line of its own: furniture

@@ -90,6 +90,7 @@ def _use_fake_embedder(monkeypatch, fake_embedder) -> None:
 
 BUILT_IN_COMMANDS = {
     "ask": "rag.ask_command:ask_command",
+    "info": "rag.info_command:info_command",
     "ingest": "ingest.cli:ingest_command",
     "remove": "ingest.cli:remove_command",
     "ui": "ui.cli:ui_command",

@@ -20,12 +20,14 @@ def ask(*args: str):
     return CliRunner().invoke(main, ["ask", *args, "--data-dir", "index"])
 
 
-def test_ask__prints_the_answer_and_numbered_sources_and_seeds_an_empty_index(caplog):
+def test_ask__prints_the_answer_and_numbered_sources_and_seeds_an_empty_index():
     result = ask("How old were the captured soldiers?")
     assert result.exit_code == 0, result.output
     assert "aged 20 and 26" in result.stdout and "[1]" in result.stdout
     assert "Sources:\n[1] Ukraine Captures Two North Korean Soldiers" in result.stdout
-    assert "indexing the demo articles first" in caplog.text
+    # one plain line on stderr, not a WARNING log record
+    assert result.stderr == ("No articles indexed yet in index: indexing the demo articles first "
+                             "(`rag ingest PATH` adds yours).\n")
 
 
 def test_ask__refusal_exits_1_and_shows_what_was_searched():

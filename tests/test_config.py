@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from rag.config import BUNDLED_EMBED_MODEL, Settings
+from rag.config import BUNDLED_EMBED_MODEL, Settings, default_data_dir
 
 
-def test_settings__defaults_are_offline():
+def test_settings__defaults_are_offline(tmp_path):
     settings = Settings()
-    assert settings.data_dir == Path(".rag")
+    # the per-user data dir (platformdirs), wherever `rag` runs; conftest points XDG_DATA_HOME into tmp_path
+    assert settings.data_dir == tmp_path / "user-data" / "newsrag" == default_data_dir()
     assert settings.embed_model == BUNDLED_EMBED_MODEL
     assert settings.openai_api_key is None and not settings.server_mode
 
@@ -50,7 +51,14 @@ def test_settings__environment_beats_dotenv(tmp_path, monkeypatch):
 def test_settings__with_data_dir_overrides_only_that():
     settings = Settings(chunk_tokens=100).with_data_dir("elsewhere")
     assert settings.data_dir == Path("elsewhere") and settings.chunk_tokens == 100
-    assert Settings().with_data_dir(None).data_dir == Path(".rag")
+    assert Settings().with_data_dir(None).data_dir == default_data_dir()
+
+
+def test_settings__the_default_data_dir_is_the_same_from_every_folder(tmp_path, monkeypatch):
+    here = Settings().data_dir
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert Settings().data_dir == here and here.is_absolute()
 
 
 @pytest.mark.parametrize(

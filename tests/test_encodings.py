@@ -1,5 +1,5 @@
 """Article files in UTF-16 or UTF-32 with a byte-order mark are read; UTF-16 without one is
-named as such rather than called "binary"."""
+named as such rather than called "binary". Windows-1252 files are read, and say so."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from ingest import ingest_paths
+from ingest.cli import _print_report
+from ingest.decoding import decode_bytes
 from ingest.loaders import LoadError, read_text
-from tests.helpers import open_store
+from tests.helpers import assert_consistent, open_store
 
 ARTICLE = (
     "Seoul Says 300 North Korean Soldiers Died in Kursk\n\n"
@@ -47,7 +49,7 @@ def test_read_text__utf16_without_a_byte_order_mark_is_named_not_called_binary(t
         (b"\x89PNG\r\n\x1a\n\0\0\0", "binary file, not text"),
         (b"\0" * 64, "binary file, not text"),
         (codecs.BOM_UTF16_LE + "a\0b".encode("utf-16-le"), "binary file, not text"),
-        ("Caf\xe9 au lait".encode("latin-1"), "not valid UTF-8 (byte 3): re-save the file as UTF-8"),
+        (b"Caf\xe9 \x81 au lait", "not valid UTF-8 (byte 3) nor Windows-1252 (byte 5): re-save the file as UTF-8"),
     ]:
         path.write_bytes(data)
         with pytest.raises(LoadError) as raised:
@@ -90,3 +92,61 @@ def test_ingest__utf16_article_is_indexed_with_its_text_exactly(tmp_path: Path, 
     document = open_store(settings, fake_embedder.name).get_document(report.new[0])
     assert document.title == "Seoul Says 300 North Korean Soldiers Died in Kursk"
     assert document.text == ARTICLE  # as the same article saved as UTF-8 is stored
+
+
+# --- Windows-1252 -----------------------------------------------------------
+
+CP1252 = b"Caf\xe9 \x93quoted\x94 \x96 dash, \x80 5 and na\xefve co\xf6perate \x85"
+
+
+def test_decode__windows_1252_is_assumed_when_not_utf8_and_says_so():
+    decoded = decode_bytes(CP1252)
+    assert decoded.text == "Café “quoted” – dash, € 5 and naïve coöperate …"
+    assert (decoded.encoding, decoded.assumed) == ("cp1252", "Windows-1252")
+    # Latin-1 text is Windows-1252 text (same letters); UTF-8 and byte-order marks are not assumed.
+    assert decode_bytes("Café au lait".encode("latin-1")).text == "Café au lait"
+    assert decode_bytes("Café".encode("utf-8")).assumed is None
+    assert decode_bytes(codecs.BOM_UTF16_LE + "Café".encode("utf-16-le")).assumed is None
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    # 0x81 means nothing in cp1252 (and a C1 control in Latin-1): no Latin-1 fallback.
+    (b"Caf\xe9 \x81", "not valid UTF-8 (byte 3) nor Windows-1252 (byte 5): re-save the file as UTF-8"),
+    # Cyrillic in Windows-1251 decodes as cp1252 too, into accented Latin: refused, not indexed as garbage.
+    ("Войска вошли в Курск".encode("cp1251"), "not valid UTF-8 (byte 0), and as Windows-1252 most of its "
+     "letters would be accented: another legacy encoding (Cyrillic, Greek, ...)? re-save the file as UTF-8"),
+    # UTF-8 curly quotes next to a stray Latin-1 byte: cp1252 would turn them into "â€œ".
+    ("“Quoted” caf".encode("utf-8") + b"\xe9", "mixes UTF-8 with another encoding (byte 16 is not UTF-8): "
+     "re-save the file as UTF-8"),
+    (b"\x01\x02\x03 \xe9 some binary", "binary file, not text"),
+])
+def test_read_text__bytes_that_are_not_western_text_are_still_refused(tmp_path, data, message):
+    path = tmp_path / "article.txt"
+    path.write_bytes(data)
+    with pytest.raises(LoadError) as raised:
+        read_text(path, LIMIT)
+    assert str(raised.value) == message
+
+
+def test_ingest__windows_1252_article_is_indexed_noted_and_marked(tmp_path: Path, settings, fake_embedder, caplog, capsys):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    legacy = ARTICLE.replace(" (Київ). 🪖", ".")  # curly quotes and the dash are in Windows-1252
+    (folder / "legacy.txt").write_bytes(legacy.encode("cp1252"))
+    (folder / "modern.md").write_text("# Café Owners Protest New Rules\n\nThe café owners met.\n", encoding="utf-8")
+
+    with caplog.at_level("INFO", logger="ingest.loaders"):
+        report = ingest_paths([folder], settings, embedder=fake_embedder)
+
+    assert report.problems == () and len(report.new) == 2
+    assert report.notes == (f"{folder / 'legacy.txt'}: not UTF-8, decoded as Windows-1252",)
+    assert "legacy.txt: not UTF-8, decoded as Windows-1252" in caplog.text
+    _print_report(report, as_json=False)  # what `rag ingest` prints
+    assert f"note: {folder / 'legacy.txt'}: not UTF-8, decoded as Windows-1252\n" in capsys.readouterr().err
+    store = open_store(settings, fake_embedder.name)
+    document = store.get_document("articles/legacy.txt")
+    assert document.text == legacy
+    assert document.title == "Seoul Says 300 North Korean Soldiers Died in Kursk"
+    assert document.metadata["encoding"] == "cp1252"
+    assert "encoding" not in store.get_document("articles/modern.md").metadata
+    assert_consistent(store)

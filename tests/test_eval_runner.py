@@ -329,6 +329,27 @@ def test_cli__exit_codes_follow_the_thresholds(cli_env, tmp_path):
     assert "below threshold: correctness" in failed.output
     assert json.loads((tmp_path / "b" / "report.json").read_text())["passed"] is False
 
+    # eval/thresholds.json names no set "small": nothing is gated, and it says so plainly
+    ungated = CliRunner().invoke(main, [*common, "--out", str(tmp_path / "c")])
+    assert ungated.exit_code == 0, ungated.output
+    assert "All metrics meet" not in ungated.output
+    assert ungated.stderr.startswith("Nothing was gated: eval/thresholds.json has no thresholds for 'small', "
+                                     "so the exit code is 0 whatever the scores. To gate, pass --thresholds FILE;")
+    assert "thresholds_example.json" in ungated.stderr
+
+
+def test_thresholds_example__is_a_flat_file_of_known_metrics():
+    from eval.cli import EXAMPLE_THRESHOLDS
+    from eval.metrics import METRICS
+    from eval.runner import load_thresholds
+
+    floors = load_thresholds("my-questions.jsonl", EXAMPLE_THRESHOLDS)
+    assert floors and set(floors) <= set(METRICS) and all(0 < v <= 1 for v in floors.values())
+    assert {"unanswerable_refused", "answerable_answered", "correctness", "faithfulness"} <= set(floors)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for name, floor in floors.items():  # the README's table explains each one
+        assert f"| `{name}` | {floor:g} |" in readme
+
 
 def test_cli__errors_exit_3(monkeypatch, real_embedder, tmp_path):
     import rag.answer.assistant

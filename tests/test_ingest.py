@@ -117,7 +117,7 @@ def test_ingest__bad_files_are_reported_and_the_rest_ingested(tmp_path, settings
     copy_seeds(folder)
     (folder / "empty.txt").write_text("  \n", encoding="utf-8")
     (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
-    (folder / "latin1.txt").write_bytes("Caf\xe9 au lait".encode("latin-1"))
+    (folder / "latin1.txt").write_bytes(b"Caf\xe9 au lait \x81")  # 0x81: undefined in Windows-1252
     (folder / "locked.txt").write_text("A perfectly fine article that cannot be read.", encoding="utf-8")
     (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
     original = Path.read_bytes
@@ -134,7 +134,7 @@ def test_ingest__bad_files_are_reported_and_the_rest_ingested(tmp_path, settings
     assert messages == {
         "empty.txt": "empty file",
         "binary.txt": "binary file, not text",
-        "latin1.txt": "not valid UTF-8 (byte 3): re-save the file as UTF-8",
+        "latin1.txt": "not valid UTF-8 (byte 3) nor Windows-1252 (byte 13): re-save the file as UTF-8",
         "locked.txt": "cannot read file: Permission denied",
         "missing": "no such file or folder",
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui_helpers import running_app
+from tests.ui_helpers import artifacts_dir, running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -28,16 +28,21 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory, real_embedder):
+def app(tmp_path_factory, real_embedder):
+    with running_app(tmp_path_factory.mktemp("ui-browser") / "index", real_embedder) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def page(app):
     sync_api = pytest.importorskip("playwright.sync_api")
-    with running_app(tmp_path_factory.mktemp("ui-browser") / "index", real_embedder) as app:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.goto(app["url"])
-            page.locator("#rag-question textarea").wait_for(timeout=30_000)
-            yield page
-            browser.close()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(app["url"])
+        page.locator("#rag-question textarea").wait_for(timeout=30_000)
+        yield page
+        browser.close()
 
 
 ANSWERED = """n => {
@@ -62,7 +67,8 @@ def _last_bot_message(page) -> str:
 
 def test_browser__asks_and_shows_a_highlighted_source_card(page, tmp_path):
     _ask(page, "How old were the captured soldiers?")
-    assert "20 and 26" in _last_bot_message(page) and "[1]" in _last_bot_message(page)
+    assert "20 and 26" in _last_bot_message(page)
+    assert page.locator("#rag-chat .bot").last.locator("a.rag-chip").first.inner_text() == "1"
     card = page.locator("#rag-source-1")
     assert "Ukraine Captures Two North Korean Soldiers" in card.inner_text()
     assert card.locator("mark").first.inner_text().startswith("The soldiers, aged 20 and 26")
@@ -140,3 +146,90 @@ def test_browser__an_unsupported_llm_sentence_is_shown_as_unsupported(page, tmp_
         finally:
             llm_page.close()
             demo.close()
+
+
+IN_VIEW = """el => { const r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= (window.innerHeight || document.documentElement.clientHeight) + 1; }"""
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 1000}
+
+
+def _click_chip_and_check_its_card(page, n: int = 1) -> None:
+    chip = page.locator("#rag-chat .bot").last.locator(f"a.rag-chip[href='#rag-source-{n}']").first
+    chip.click()
+    card = page.locator(f"#rag-source-{n}")
+    page.wait_for_function("n => document.querySelector('#rag-source-' + n)?.classList.contains('rag-active')", arg=n, timeout=5_000)
+    classes = card.get_attribute("class") or ""
+    assert "rag-active" in classes and "rag-flash" in classes, classes
+    assert card.evaluate("el => getComputedStyle(el).outlineStyle") == "solid", "the active card is outlined"
+    page.wait_for_function(IN_VIEW, arg=card.element_handle(), timeout=5_000)  # scrolled to it
+    assert page.locator(".rag-card.rag-active").count() == 1
+    card.locator(".rag-back").click()
+    page.wait_for_function(IN_VIEW, arg=chip.element_handle(), timeout=5_000)  # and back
+
+
+def test_browser__a_citation_chip_scrolls_to_its_card_and_flashes_it(page):
+    page.set_viewport_size(DESKTOP)
+    _ask(page, "How old were the captured soldiers?")
+    _click_chip_and_check_its_card(page)
+    assert page.locator("#rag-chat button[aria-label='Clear']").is_hidden(), "one clear button (New chat), not two"
+    assert page.locator("#rag-chat .bot").last.locator("mark.rag-fact").inner_text() == "20 and 26", "the fact is highlighted"
+    assert "20 and 26" in page.locator("#rag-source-1 .rag-quote strong.rag-fact").inner_text()
+    page.screenshot(path=str(artifacts_dir() / "desktop-chat.png"))
+
+
+def test_browser__an_empty_question_says_why_and_a_long_one_is_counted_not_cut(page):
+    page.set_viewport_size(DESKTOP)
+    box = page.locator("#rag-question textarea")
+    box.fill("")
+    box.press("Enter")
+    page.get_by_text("Type a question in the box first").first.wait_for(timeout=10_000)
+    box.fill("x" * 5000)
+    assert len(box.input_value()) == 5000, "a long paste is not cut"
+    counter = page.locator("#rag-counter")
+    counter.get_by_text("too long").wait_for(timeout=5_000)
+    assert "5,000 / 2,000" in counter.inner_text()
+    box.fill("")
+
+
+def test_browser__icons_are_css_shapes_that_render_without_an_emoji_font(page):
+    _ask(page, "What is the capital of France?")
+    icon = page.locator("#rag-chat .bot").last.locator(".rag-icon-refusal")
+    box = icon.bounding_box()
+    assert box is not None and box["width"] > 8 and box["height"] > 8
+    assert icon.evaluate("el => getComputedStyle(el).borderTopStyle") == "solid"
+
+
+def test_browser__the_library_counts_searches_and_opens_articles(page, app):
+    page.set_viewport_size(DESKTOP)
+    total = len(app["assistant"].list_documents())
+    page.get_by_role("tab", name="Library").click()
+    listing = page.locator("#rag-library-list")
+    listing.get_by_text(f"{total} articles indexed").wait_for(timeout=10_000)
+    assert listing.locator("tbody tr").count() == total
+    page.locator("#rag-library-search textarea, #rag-library-search input").first.fill("captures")
+    listing.get_by_text("1 match").wait_for(timeout=10_000)
+    assert "Ukraine Captures Two North Korean Soldiers" in listing.inner_text()
+    opener = page.locator("#rag-library-open input")
+    opener.click()
+    page.get_by_role("option", name="Ukraine Captures").first.click()
+    reader = page.locator("#rag-library-article")
+    reader.get_by_text("Kursk").first.wait_for(timeout=10_000)
+    assert "Ukraine Captures Two North Korean Soldiers" in reader.locator(".rag-reader-title").inner_text()
+    page.screenshot(path=str(artifacts_dir() / "desktop-library.png"))
+    page.get_by_role("tab", name="Ask").click()
+
+
+def test_browser__phone_width_chips_still_reach_their_card(page):
+    phone = page.context.browser.new_page(viewport=PHONE)
+    try:
+        phone.goto(page.url)
+        phone.locator("#rag-question textarea").wait_for(timeout=30_000)
+        _ask(phone, "How old were the captured soldiers?")
+        chat, sources = phone.locator("#rag-chat").bounding_box(), phone.locator("#rag-sources").bounding_box()
+        assert chat and sources and sources["y"] >= chat["y"] + chat["height"] - 1, "sources are below the chat"
+        assert "on the right" not in phone.locator("body").inner_text()
+        _click_chip_and_check_its_card(phone)
+        phone.screenshot(path=str(artifacts_dir() / "phone-chat.png"), full_page=True)
+    finally:
+        phone.close()

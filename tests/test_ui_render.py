@@ -3,6 +3,8 @@ refusals and errors look different from answers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -167,3 +169,82 @@ def test_sources_html__an_llm_answers_supporting_sentence_is_underlined_and_unsu
     message = render.answer_message(answer)
     assert message.index(render.UNSUPPORTED_LABEL) > message.index("euros")
     assert "<b>" not in message
+
+
+# -- citation chips, the fact in the answer, icons, confidence, the library ------------------
+
+
+def test_answer_message__checked_citations_become_chips_others_stay_text():
+    answer = _answer("Aged 20 and 26 [1]. See also [7] and <a class=\"rag-chip\">[1]</a>.")
+    message = render.answer_message(answer)
+    chip = render.citation_chip(1)
+    assert message.count(chip) == 2, "both [1] markers of the checked citation are chips"
+    assert 'href="#rag-source-1"' in chip and 'class="rag-chip"' in chip
+    assert "\\[7\\]" in message and "#rag-source-7" not in message, "a number no citation has stays text"
+    assert "&lt;a class=\"rag-chip\"&gt;" in message, "model text that looks like a chip is escaped"
+    assert render.plain_text(message) == answer.text, "the chat history gets the [n] text back"
+
+
+def test_answer_message__the_fact_is_highlighted_in_the_answer_escaped():
+    text = "The soldiers were <aged> 20 and 26 [1]."
+    answer = replace(_answer(text), fact=Fact("<aged> 20 and 26", 1, 0, 16))
+    message = render.answer_message(answer)
+    assert '<mark class="rag-fact">&lt;aged&gt; 20 and 26</mark>' in message
+    assert render.plain_text(message) == text
+
+
+def test_labels__use_css_icons_not_emoji():
+    for label in (render.REFUSAL_LABEL, render.ERROR_LABEL, render.UNSUPPORTED_LABEL):
+        assert 'class="rag-icon' in label
+        assert not any(ord(ch) > 0x2000 for ch in label), f"no emoji or symbol that needs a font: {label!r}"
+
+
+def test_history_for_rag__drops_the_icons_and_chips():
+    refused = f"{render.REFUSAL_LABEL} {render.chat_text('No.')}"
+    answered = render.answer_message(_answer("X is 5 [1]."))
+    history = render.history_for_rag([{"role": "assistant", "content": refused}, {"role": "assistant", "content": answered}])
+    assert [m["content"] for m in history] == ["No.", "X is 5 [1]."]
+
+
+def test_citation_card__has_a_back_button():
+    card = render.citation_card(_citation(), ARTICLE)
+    assert '<button type="button" class="rag-back"' in card
+
+
+def test_confidence__a_meter_and_a_word_from_the_evidence_and_what_is_missing():
+    from rag import Evidence
+
+    def shown(p, missing=()):
+        evidence = Evidence(p, 0.5, 0.5, 0.5, 1.0, missing=missing)
+        return render.sources_html(replace(_answer(), evidence=evidence), lambda _: ARTICLE)
+
+    assert 'rag-confidence-high' in shown(0.95) and "width:95%" in shown(0.95)
+    assert 'rag-confidence-medium' in shown(0.8) and 'rag-confidence-low' in shown(0.66)
+    assert "The article never mentions “&lt;Zorg&gt;”." in shown(0.7, ("<Zorg>",))
+    assert "rag-confidence" not in render.sources_html(_answer(), lambda _: ARTICLE), "no evidence, no cue"
+
+
+def test_library_html__counts_lists_newest_first_and_searches_escaped():
+    from rag import DocumentInfo
+
+    docs = [
+        DocumentInfo("a", "Old <b>story</b>", "seeds/old.txt", published="2020-01-02"),
+        DocumentInfo("b", "New story", "https://www.example.com/x", published="2024-05-06"),
+        DocumentInfo("c", "Undated note", "notes.md"),
+    ]
+    listing = render.library_html(docs)
+    assert "3 articles indexed" in listing
+    assert listing.index("New story") < listing.index("Old &lt;b&gt;story") < listing.index("Undated note")
+    assert "example.com" in listing and "2024-05-06" in listing and "<b>story" not in listing
+    found = render.library_html(docs, "story 2020")
+    assert "1 match" in found and "Old &lt;b&gt;story" in found and "New story" not in found
+    assert "No article matches." in render.library_html(docs, "zzz")
+
+
+def test_article_html__shows_the_text_escaped():
+    from rag import Document, DocumentInfo
+
+    doc = Document("a", "T <i>", "https://news.example.org/a", "Body <script>x</script>")
+    shown = render.article_html(doc, DocumentInfo("a", "T <i>", doc.source, published="2024-01-01"))
+    assert "Body &lt;script&gt;" in shown and "<script>" not in shown and "T &lt;i&gt;" in shown
+    assert "news.example.org" in shown and "2024-01-01" in shown

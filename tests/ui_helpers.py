@@ -26,6 +26,14 @@ ZORBLAT = (
 )
 
 
+def artifacts_dir() -> Path:
+    """Where the browser test leaves its screenshots: $RAG_ARTIFACTS_DIR, else
+    artifacts/screenshots in the checkout (gitignored; the tests run in temporary folders)."""
+    folder = Path(os.environ.get("RAG_ARTIFACTS_DIR") or Path(__file__).resolve().parents[1] / "artifacts" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -17,19 +17,20 @@ from typing import Generator, Iterator, Sequence  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from rag import Answer, Assistant, Filters, RagError, Settings  # noqa: E402
-from ui import render  # noqa: E402
+from rag import Answer, Assistant, DocumentInfo, Filters, RagError, Settings, seeds_dir  # noqa: E402
+from ui import render, theme  # noqa: E402
 from ui.manage import remove_articles  # noqa: E402
 from ui.uploads import SUPPORTED_SUFFIXES, add_articles  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
-EXAMPLES = [
+EXAMPLES = [  # about the demo articles (seeds/): shown only when they are indexed
     "How old were the captured soldiers?",
     "Has Russia retaken the Kursk region?",
     "Who helped interrogate the prisoners, and why?",
     "What did Kim Jong Un pledge to build?",
 ]
+EMPTY_QUESTION = "Type a question in the box first: it is empty."
 CONCURRENCY_LIMIT = 8
 REVEAL_STEPS = 16  # an answer that arrives in one piece is shown in this many steps
 REVEAL_DELAY_S = 0.02
@@ -49,6 +50,7 @@ class ChatHandlers:
         that clicking the answer later shows them again)."""
         messages, shown = list(history or []), dict(shown or {})
         if not (question or "").strip():
+            gr.Warning(EMPTY_QUESTION, duration=5, title="Nothing to ask")
             yield list(messages), gr.update(), "", shown
             return
         prior = render.history_for_rag(messages)
@@ -144,12 +146,68 @@ class ChatHandlers:
         documents = self.assistant.list_documents()
         return [(d.title or d.doc_id, d.doc_id) for d in documents]
 
+    def _documents(self) -> list[DocumentInfo]:
+        try:
+            return list(self.assistant.list_documents())
+        except RagError as exc:
+            logger.warning("Could not list the articles: %s", exc)
+            return []
+
+    def library(self, query: str | None) -> tuple:
+        """The library's count and list for `query`, and the matching articles to open."""
+        documents = self._documents()
+        found = [d for d in documents if render.matches(d, query or "")]
+        choices = [(_library_label(d), d.doc_id) for d in found]
+        return render.library_html(documents, query or ""), gr.update(choices=choices)
+
+    def open_article(self, doc_id: str | None) -> str:
+        """One article to read, escaped."""
+        if not doc_id:
+            return render.article_html(None)
+        info = next((d for d in self._documents() if d.doc_id == doc_id), None)
+        try:
+            document = self.assistant.get_document(doc_id)
+        except Exception:  # removed meanwhile, or the index is unreachable
+            return render.panel('<p class="rag-empty">This article is no longer in the index.</p>', "Article")
+        return render.article_html(document, info)
+
+    def remove_opened(self, doc_id: str | None, query: str | None, selected: Sequence[str] | None, request: gr.Request) -> tuple:
+        """The library's *Remove* button: `remove` (operator-enabled, logged-in) for the open article."""
+        message, articles, _ = self.remove([doc_id] if doc_id else [], selected, request)
+        listing, opener = self.library(query)
+        return message, articles, listing, {**opener, "value": None}, render.article_html(None)
+
+    def examples(self) -> list[str]:
+        """Example questions: the demo's when its articles are indexed, else ones about the
+        newest articles' titles (never questions about articles that are not there)."""
+        documents = self._documents()
+        if any(_is_demo(d) for d in documents):
+            return list(EXAMPLES)
+        newest = sorted((d for d in documents if d.title), key=lambda d: d.published or "", reverse=True)
+        return [f"What does the article “{d.title}” report?" for d in newest[:3]]
+
     def document_text(self, doc_id: str) -> str | None:
         return self.assistant.get_document(doc_id).text
 
 
 def _message(role: str, content: str) -> dict:
     return {"role": role, "content": content}
+
+
+def _is_demo(d: DocumentInfo) -> bool:
+    """Whether `d` is one of the demo articles (seeds/, named by their long file names)."""
+    try:
+        names = {n for p in seeds_dir().glob("*.txt") for n in (p.name, p.stem)}
+    except RagError:
+        return False
+    paths = (d.doc_id, d.source_file, d.source)
+    return any(path and path.replace("\\", "/").rsplit("/", 1)[-1] in names for path in paths)
+
+
+def _library_label(d: DocumentInfo) -> str:
+    host = render.outlet(d.source) if re.match(r"https?://", d.source or "", re.IGNORECASE) else ""
+    extra = " · ".join(x for x in (host, d.published or "") if x)
+    return f"{d.title or d.doc_id} — {extra}" if extra else (d.title or d.doc_id)
 
 
 def _clamp_k(k: float | None) -> int:
@@ -170,35 +228,84 @@ def build_app(assistant: Assistant, settings: Settings, reveal_delay: float = RE
     """The chat UI over `assistant`: chat, sources panel, settings and uploads."""
     handlers = ChatHandlers(assistant, settings, reveal_delay)
     with gr.Blocks(title="newsrag — ask the news") as demo:
-        gr.Markdown("## newsrag — ask questions about the news articles\nEvery answer cites the passages it quotes: see **Sources** on the right.")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                chat = _chat_column()
-            with gr.Column(scale=2):
-                sources = gr.HTML(render.empty_html(), elem_id="rag-sources", css_template=render.CSS)
-                k, articles = _settings_panel(handlers, settings)
-                if settings.ui_uploads:
-                    _wire_uploads(handlers, articles, *_upload_panel())
-                if settings.ui_allow_remove:
-                    _wire_removal(handlers, articles, *_remove_panel(handlers))
+        gr.HTML(MASTHEAD, elem_id="rag-masthead", padding=False)
+        with gr.Tabs(elem_id="rag-tabs"):
+            with gr.Tab("Ask", id="ask", elem_id="rag-tab-ask"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=320):
+                        chat = _chat_column(handlers.examples())
+                    with gr.Column(scale=2, min_width=300):
+                        sources = gr.HTML(render.empty_html(), elem_id="rag-sources", css_template=render.CSS)
+                        k, articles = _settings_panel(handlers, settings)
+                        if settings.ui_uploads:
+                            _wire_uploads(handlers, articles, *_upload_panel())
+                        if settings.ui_allow_remove:
+                            _wire_removal(handlers, articles, *_remove_panel(handlers))
+            with gr.Tab("Library", id="library", elem_id="rag-tab-library") as library_tab:
+                library = _library_panel(handlers, settings)
         _wire(demo, handlers, chat, sources, k, articles)
+        _wire_library(handlers, library_tab, library, articles)
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
     return demo
 
 
-def _chat_column() -> dict:
-    chatbot = gr.Chatbot(
-        label="Chat", height=560, elem_id="rag-chat", sanitize_html=True, render_markdown=True,
-        allow_tags=False, latex_delimiters=[], feedback_options=None, buttons=["copy"],
-        placeholder="Ask about the articles, e.g. *How old were the captured soldiers?*",
-    )
-    with gr.Row():
-        question = gr.Textbox(
-            show_label=False, placeholder="Ask a question about the articles…", scale=6,
-            elem_id="rag-question", submit_btn="Ask", max_length=2000,
+MASTHEAD = (
+    '<div class="rag-brand">news<b>rag</b></div>'
+    '<div class="rag-tagline">Questions answered from the indexed news articles — every answer quotes its sources. '
+    "Click a number in an answer to see the passage it cites.</div>"
+)
+
+
+def _library_panel(handlers: ChatHandlers, settings: Settings) -> dict:
+    listing, _ = handlers.library("")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=300):
+            search = gr.Textbox(
+                show_label=False, placeholder="Search titles, outlets, dates…", elem_id="rag-library-search",
+            )
+            table = gr.HTML(listing, elem_id="rag-library-list", css_template=render.CSS)
+        with gr.Column(scale=4, min_width=300):
+            opener = gr.Dropdown(
+                choices=[(_library_label(d), d.doc_id) for d in handlers._documents()], value=None,
+                label="Open an article", elem_id="rag-library-open", filterable=True,
+            )
+            reader = gr.HTML(render.article_html(None), elem_id="rag-library-article", css_template=render.CSS)
+            remove = status = None
+            if settings.ui_allow_remove:
+                remove = gr.Button("Remove this article from the index", variant="stop", size="sm", elem_id="rag-library-remove")
+                status = gr.Markdown(elem_id="rag-library-remove-status")
+    return {"search": search, "table": table, "opener": opener, "reader": reader, "remove": remove, "status": status}
+
+
+def _wire_library(handlers: ChatHandlers, tab, library: dict, articles) -> None:
+    search, table, opener, reader = library["search"], library["table"], library["opener"], library["reader"]
+    search.change(handlers.library, [search], [table, opener], api_visibility="private", queue=False)
+    tab.select(handlers.library, [search], [table, opener], api_visibility="private", queue=False)
+    opener.change(handlers.open_article, [opener], [reader], api_visibility="private", queue=False)
+    if library["remove"] is not None:
+        library["remove"].click(
+            handlers.remove_opened, [opener, search, articles], [library["status"], articles, table, opener, reader],
+            api_visibility="private", concurrency_limit=1, concurrency_id="ingest",
         )
-        clear = gr.Button("Clear chat", scale=1, variant="secondary", elem_id="rag-clear")
-    gr.Examples(EXAMPLES, inputs=question, label="Try one")
+
+
+def _chat_column(examples: list[str]) -> dict:
+    chatbot = gr.Chatbot(
+        label="Chat", show_label=False, height=540, elem_id="rag-chat", sanitize_html=True, render_markdown=True,
+        allow_tags=False, latex_delimiters=[], feedback_options=None, buttons=["copy"],
+        placeholder="Answers appear here, each with numbered links to the passages it quotes.",
+    )
+    with gr.Row(equal_height=True):
+        # No max_length: a long paste is not cut silently; the counter and the refusal say how long it is.
+        question = gr.Textbox(
+            show_label=False, placeholder="Ask a question about the articles…", scale=6, lines=1, max_lines=6,
+            elem_id="rag-question", submit_btn="Ask",
+        )
+        clear = gr.Button("New chat", scale=1, min_width=90, variant="secondary", size="sm", elem_id="rag-clear")
+    gr.HTML('<div id="rag-counter" aria-live="polite"></div>', padding=False, container=False)
+    if examples:
+        with gr.Column(elem_id="rag-examples"):
+            gr.Examples(examples, inputs=question, label="Try one")
     return {"chatbot": chatbot, "question": question, "clear": clear}
 
 
@@ -255,7 +362,6 @@ def _wire(demo: gr.Blocks, handlers: ChatHandlers, chat: dict, sources, k, artic
         api_name="ask", show_progress="hidden",
     )
     chat["clear"].click(handlers.clear, None, [chatbot, sources, question, shown], api_name="clear", queue=False)
-    chatbot.clear(handlers.clear, None, [chatbot, sources, question, shown], api_visibility="private", queue=False)
     chatbot.select(handlers.select, [shown], [sources], api_visibility="private", queue=False)
     demo.load(handlers.article_filter, [articles], [articles], api_visibility="private")
 
@@ -273,6 +379,7 @@ def launch_app(
     _, local_url, share_url = demo.launch(
         server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=True,
         max_file_size=f"{max(1, round(max_file_mb))}mb",
-        show_error=False, quiet=True, footer_links=["api"], theme=gr.themes.Soft(), css=render.CSS,
+        show_error=False, quiet=True, footer_links=["api"], theme=theme.theme(), css=render.CSS + theme.PAGE_CSS,
+        js=theme.PAGE_JS,
     )
     return local_url, share_url

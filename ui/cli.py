@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from rag import Assistant, RagError
-from rag.cli import FatalError, data_dir_option, fail_cleanly, load_settings
+from rag.cli import FatalError, data_dir_option, fail_cleanly, load_settings, tell_seeding
 
 AUTH_VARIABLE = "RAG_UI_AUTH"
 
@@ -45,7 +45,7 @@ def ui_command(host: str, port: int, share: bool, data_dir: Path | None) -> None
         )
     from ui.app import build_app, launch_app  # gradio loads slowly: only when needed
 
-    assistant = Assistant(settings)
+    assistant = Assistant(settings, on_seed=tell_seeding(settings))
     try:
         count = len(assistant.list_documents())  # loads the model; indexes the seeds if empty
     except RagError as exc:

@@ -10,7 +10,7 @@ import html
 import re
 from typing import Callable, Iterable, Sequence
 
-from rag import Answer, Citation, Fact, Passage, Support
+from rag import Answer, Citation, Document, DocumentInfo, Fact, Passage, Support
 from rag.text.unicode import printable
 from rag.answer.citations import answer_sentences
 from rag.answer.verify import unsupported_note
@@ -18,13 +18,19 @@ from rag.text.sentences import sentence_spans
 
 CONTEXT_CHARS = 300
 MAX_ARTICLE_CHARS = 100_000
-REFUSAL_LABEL = "🚫 **Not in the articles.**"
-ERROR_LABEL = "⚠️ **Couldn't answer:**"
+# Icons are CSS shapes (see CSS), not emoji: they render without an emoji font.
+REFUSAL_ICON = '<span class="rag-icon rag-icon-refusal" aria-hidden="true"></span>'
+WARNING_ICON = '<span class="rag-icon rag-icon-warning" aria-hidden="true"></span>'
+REFUSAL_LABEL = f"{REFUSAL_ICON} **Not in the articles.**"
+ERROR_LABEL = f"{WARNING_ICON} **Couldn't answer:**"
 SEARCHING = "_Searching the articles…_"
-UNSUPPORTED_LABEL = "⚠️ **[unsupported: the cited source does not say this]**"
+UNSUPPORTED_LABEL = f"{WARNING_ICON} **[unsupported: the cited source does not say this]**"
 
 _MD_SPECIAL = re.compile(r"([\\`*_~|#\[\]$])")
 _MD_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_MARKER = re.compile(r"\[(\d+)\]")
+_CHIP = re.compile(r'<a class="rag-chip"[^>]*>(\d+)</a>')
+_TAG = re.compile(r"<[^>]*>")  # only ever ours: `chat_text` escapes every "<" of the text
 
 DocText = Callable[[str], "str | None"]
 
@@ -44,20 +50,53 @@ def name_text(name: str) -> str:
 
 
 def plain_text(display: str) -> str:
-    """The inverse of `chat_text`: the original text back from a chat message."""
+    """The inverse of `chat_text`: the original text back from a chat message (our own
+    markup dropped: a citation chip becomes its `[n]` again)."""
+    display = _TAG.sub("", _CHIP.sub(r"[\1]", display))
     return _MD_UNESCAPE.sub(r"\1", html.unescape(display))
+
+
+def citation_chip(n: int) -> str:
+    """A clickable `[n]`: scrolls to source card n and flashes it (the page's script, by the
+    href: Gradio's sanitizer keeps only class, href and title)."""
+    return f'<a class="rag-chip" href="#rag-source-{n}" title="Show source {n}">{n}</a>'
+
+
+def _with_chips(text: str, cited: frozenset[int]) -> str:
+    """`chat_text(text)` with each `[n]` of a checked citation as a chip; other brackets stay text."""
+    parts = _MARKER.split(text)  # text, number, text, number, ...
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 and int(part) in cited:
+            out.append(citation_chip(int(part)))
+        else:
+            out.append(chat_text(f"[{part}]" if i % 2 else part))
+    return "".join(out)
+
+
+def rich_text(text: str, cited: frozenset[int] = frozenset(), fact: str = "") -> str:
+    """Answer text for the chat: escaped, `[n]` of the checked citations as chips, and the
+    short answer (the fact) highlighted where it first stands in the text."""
+    at = text.find(fact) if fact.strip() else -1
+    if at < 0:
+        return _with_chips(text, cited)
+    end = at + len(fact)
+    return (f"{_with_chips(text[:at], cited)}<mark class=\"rag-fact\">{_with_chips(text[at:end], cited)}</mark>"
+            f"{_with_chips(text[end:], cited)}")
 
 
 def answer_message(answer: Answer) -> str:
     """The chat message for a finished answer; refusals are labelled as such, and each
     sentence the verifier found unsupported by what it cites is marked where it stands."""
+    cited = frozenset(c.n for c in answer.citations)
+    fact = answer.fact.text if answer.fact is not None else ""
     if answer.refused:
-        return f"{REFUSAL_LABEL} {chat_text(answer.text)}"
+        return f"{REFUSAL_LABEL} {rich_text(answer.text, cited, fact)}"
     sentences = answer_sentences(answer.text)
     if not any(not v.supported for v in answer.verdicts) or len(sentences) != len(answer.verdicts):
-        return chat_text(answer.text)
+        return rich_text(answer.text, cited, fact)
     return " ".join(
-        chat_text(sentence) + ("" if verdict.supported else f" {UNSUPPORTED_LABEL}")
+        rich_text(sentence, cited, fact) + ("" if verdict.supported else f" {UNSUPPORTED_LABEL}")
         for sentence, verdict in zip(sentences, answer.verdicts)
     )
 
@@ -127,7 +166,8 @@ def citation_card(
     head = (
         f'<div class="rag-card" id="rag-source-{citation.n}">'
         f'<div class="rag-card-head"><span class="rag-num">[{citation.n}]</span> '
-        f'<span class="rag-title">{html.escape(citation.title or citation.doc_id)}</span></div>'
+        f'<span class="rag-title">{html.escape(citation.title or citation.doc_id)}</span>'
+        '<button type="button" class="rag-back" title="Back to where the answer cites it">Back to the answer</button></div>'
         f"{source_line(citation.source)}"
     )
     if not doc_text or doc_text[citation.start : citation.end] != citation.text:
@@ -199,7 +239,29 @@ def sources_html(answer: Answer, doc_text: DocText) -> str:
         flagged = f'<div class="rag-unsupported"><p>Not supported by the sources they cite:</p><ul>{flagged}</ul></div>'
     notes = {unsupported_note(v) for v in unsupported}
     warnings = "".join(f'<p class="rag-warning">{html.escape(w)}</p>' for w in answer.warnings if w not in notes)
-    return panel(flagged + cards + warnings, f"Sources ({len(answer.citations)})")
+    return panel(confidence_html(answer) + flagged + cards + warnings, f"Sources ({len(answer.citations)})")
+
+
+def confidence_html(answer: Answer) -> str:
+    """How sure the offline answerer is that its quote answers the question (its
+    `Evidence.probability`), as a meter and a word, and any names or numbers of the question
+    the article never mentions; nothing when there is no such judgement (LLM answers)."""
+    evidence = answer.evidence
+    if evidence is None or answer.refused:
+        return ""
+    p = max(0.0, min(1.0, evidence.probability))
+    level, words = (("high", "The quote very likely answers the question.") if p >= 0.9 else
+                    ("medium", "The quote probably answers the question: check it.") if p >= 0.75 else
+                    ("low", "A weak match: read the quote before relying on it."))
+    missing = ""
+    if evidence.missing:
+        names = ", ".join(f"“{html.escape(m)}”" for m in evidence.missing)
+        missing = f'<div class="rag-missing">The article never mentions {names}.</div>'
+    return (
+        f'<div class="rag-confidence rag-confidence-{level}" title="probability {p:.2f}">'
+        f'<span class="rag-meter" aria-hidden="true"><span style="width:{round(p * 100)}%"></span></span>'
+        f'<span class="rag-confidence-text">Evidence: <b>{level}</b> ({p:.0%}). {words}</span>{missing}</div>'
+    )
 
 
 def refusal_html(answer: Answer) -> str:
@@ -240,6 +302,60 @@ def empty_html() -> str:
 
 def panel(body: str, heading: str = "Sources") -> str:
     return f'<div class="rag-sources"><h3>{html.escape(heading)}</h3>{body}</div>'
+
+
+# -- the article library (HTML) -------------------------------------------------------
+
+
+def outlet(source: str) -> str:
+    """Where an article comes from, short: a URL's host, else the file name."""
+    match = re.match(r"https?://([^/?#]+)", source or "", re.IGNORECASE)
+    if match:
+        return match.group(1).removeprefix("www.")
+    return (source or "").replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def matches(doc: DocumentInfo, query: str) -> bool:
+    """Whether every word of `query` is in the article's title, source, date or id."""
+    haystack = " ".join((doc.title, doc.source, doc.published or "", doc.doc_id)).casefold()
+    return all(word in haystack for word in query.casefold().split())
+
+
+def library_html(documents: Sequence[DocumentInfo], query: str = "") -> str:
+    """How many articles are indexed and, newest first, those matching `query`: title, outlet, date."""
+    shown = sorted((d for d in documents if matches(d, query)), key=lambda d: d.published or "", reverse=True)
+    total = len(documents)
+    count = f"{total:,} article{'s' if total != 1 else ''} indexed"
+    if query.strip():
+        count += f" · {len(shown):,} match{'es' if len(shown) != 1 else ''} “{html.escape(query.strip())}”"
+    rows = "".join(
+        f'<tr data-doc-id="{html.escape(d.doc_id, quote=True)}"><td class="rag-lib-title">{html.escape(d.title or d.doc_id)}</td>'
+        f'<td class="rag-lib-outlet" title="{html.escape(d.source, quote=True)}">{html.escape(outlet(d.source))}</td><td class="rag-lib-date">{html.escape(d.published or "—")}</td></tr>'
+        for d in shown
+    )
+    table = (
+        '<table class="rag-library-table"><thead><tr><th>Title</th><th>Outlet</th><th>Date</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>" if rows else '<p class="rag-empty">No article matches.</p>'
+    )
+    return f'<div class="rag-library"><p class="rag-library-count">{count}</p>{table}</div>'
+
+
+def article_html(document: Document | None, info: DocumentInfo | None = None) -> str:
+    """One article to read: title, outlet, date and its text, all escaped."""
+    if document is None:
+        return '<div class="rag-reader"><p class="rag-empty">Choose an article to read it here.</p></div>'
+    text = document.text
+    note = ""
+    if len(text) > MAX_ARTICLE_CHARS:
+        text, note = text[:MAX_ARTICLE_CHARS], '<p class="rag-note">(article truncated)</p>'
+    date = info.published if info is not None and info.published else ""
+    host = outlet(document.source) if re.match(r"https?://", document.source, re.IGNORECASE) else ""
+    meta = " · ".join(html.escape(x) for x in (host, date) if x)
+    return (
+        f'<article class="rag-reader"><h3 class="rag-reader-title">{html.escape(document.title or document.doc_id)}</h3>'
+        f'<div class="rag-reader-meta">{meta}</div>{source_line(document.source)}'
+        f'<div class="rag-reader-text">{html.escape(text)}</div>{note}</article>'
+    )
 
 
 def _safe_text(doc_text: DocText, doc_id: str) -> str | None:

@@ -186,12 +186,16 @@ class Assistant:
         embedder: Embedder | None = None,
         chat_model: ChatModel | None = None,
         auto_seed: bool = True,
+        on_seed: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_seed`, if given, is called with one plain line for the user just before an
+        empty index is filled with the demo articles (the library itself only logs it)."""
         self.settings = settings or Settings()
         self._embedder = embedder
         self._chat_model = chat_model
         self._own_chat_model: ChatModel | None = None  # built here, so closed here
         self._auto_seed = auto_seed
+        self._on_seed = on_seed
         self._lock = threading.RLock()
         self._store: IndexStore | None = None
         self._bm25: Bm25Index | None = None
@@ -477,10 +481,18 @@ class Assistant:
     def _fill_empty_index(self, embedder: Embedder) -> None:
         if not self._auto_seed:
             return
-        for plugin in entry_points(group="rag.bootstrap"):
-            logger.warning("The index in %s is empty: indexing the demo articles first.", self.settings.data_dir)
-            message = plugin.load()(self.settings, embedder)
-            logger.warning("%s", message)
+        plugins = list(entry_points(group="rag.bootstrap"))
+        if not plugins:
+            return
+        settings = self.settings
+        where = (f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} (collection "
+                 f"{settings.collection!r})" if settings.server_mode else str(settings.data_dir))
+        notice = f"No articles indexed yet in {where}: indexing the demo articles first (`rag ingest PATH` adds yours)."
+        logger.info("%s", notice)
+        if self._on_seed is not None:
+            self._on_seed(notice)
+        for plugin in plugins:
+            logger.info("%s", plugin.load()(settings, embedder))
 
     # Other processes (or app instances on a shared Chroma server) announce their writes
     # with a generation marker; it is checked (one cheap call) at most this often.
