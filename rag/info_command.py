@@ -18,6 +18,7 @@ from rag.config import Settings, default_data_dir
 from rag.errors import RagError
 from rag.index.chroma import chroma_errors, make_chroma_client, server_address
 from rag.index.embeddings import embedder_name
+from rag.index.store import EMBED_MODEL_KEY, CollectionNames
 from rag.text.unicode import printable
 
 
@@ -77,12 +78,12 @@ def index_info(settings: Settings, *, origin: str = "RAG_DATA_DIR") -> dict[str,
         if settings.server_mode:
             info["server_version"] = str(client.get_version())
         names = {getattr(c, "name", c) for c in client.list_collections()}
-        chunks_name, docs_name = f"{settings.collection}_chunks", f"{settings.collection}_documents"
-        if chunks_name in names and docs_name in names:
-            chunks = client.get_collection(chunks_name, embedding_function=None)
-            docs = client.get_collection(docs_name, embedding_function=None)
+        wanted = CollectionNames.of(settings.collection)
+        if wanted.chunks in names and wanted.documents in names:
+            chunks = client.get_collection(wanted.chunks, embedding_function=None)
+            docs = client.get_collection(wanted.documents, embedding_function=None)
             info.update(exists=True, documents=int(docs.count()), chunks=int(chunks.count()),
-                        embed_model=(chunks.metadata or {}).get("embed_model"))
+                        embed_model=(chunks.metadata or {}).get(EMBED_MODEL_KEY))
     return _with_notes(info, settings)
 
 

@@ -98,6 +98,22 @@ class RepairReport:
     incomplete_documents_removed: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CollectionNames:
+    """The two Chroma collections of the index named `collection` (RAG_COLLECTION)."""
+
+    chunks: str
+    documents: str
+
+    @classmethod
+    def of(cls, collection: str) -> CollectionNames:
+        return cls(f"{collection}_chunks", f"{collection}_documents")
+
+
+# The collections' metadata key naming the embedding model they were built with.
+EMBED_MODEL_KEY = "embed_model"
+
+
 class IndexStore:
     """Chunks and documents of one index, checked against the embedding model it was built with."""
 
@@ -106,16 +122,17 @@ class IndexStore:
         self._settings = settings
         self._embed_model = embed_model
         self.changed = False  # set by every write; `publish_changes()` announces them
-        marker = {"embed_model": embed_model, "schema": SCHEMA_VERSION}
+        marker = {EMBED_MODEL_KEY: embed_model, "schema": SCHEMA_VERSION}
+        names = CollectionNames.of(settings.collection)
         try:
             self._chunks = client.get_or_create_collection(
-                f"{settings.collection}_chunks",
+                names.chunks,
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata=marker,
                 embedding_function=None,
             )
             self._docs = client.get_or_create_collection(
-                f"{settings.collection}_documents",
+                names.documents,
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata=marker,
                 embedding_function=None,
@@ -125,7 +142,7 @@ class IndexStore:
                 with chroma_errors(settings, "open the collections"):
                     raise
             raise StoreError(f"Cannot open the Chroma collections: {exc}") from exc
-        built_with = (self._chunks.metadata or {}).get("embed_model")
+        built_with = (self._chunks.metadata or {}).get(EMBED_MODEL_KEY)
         if built_with != embed_model:
             where = (
                 f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
