@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Sequence
 
 from rag import Answer, Citation, Document, DocumentInfo, Fact, Passage, Support
 from rag.text.unicode import printable
-from rag.answer.citations import answer_sentences
+from rag.answer.citations import ANSWER_MARKER, answer_sentences, marker_numbers
 from rag.answer.verify import unsupported_note
 from rag.text.sentences import sentence_spans
 
@@ -28,7 +28,6 @@ UNSUPPORTED_LABEL = f"{WARNING_ICON} **[unsupported: the cited source does not s
 
 _MD_SPECIAL = re.compile(r"([\\`*_~|#\[\]$])")
 _MD_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
-_MARKER = re.compile(r"\[(\d+)\]")
 _CHIP = re.compile(r'<a class="rag-chip"[^>]*>(\d+)</a>')
 _TAG = re.compile(r"<[^>]*>")  # only ever ours: `chat_text` escapes every "<" of the text
 
@@ -64,11 +63,12 @@ def citation_chip(n: int) -> str:
 
 def _with_chips(text: str, cited: frozenset[int]) -> str:
     """`chat_text(text)` with each `[n]` of a checked citation as a chip; other brackets stay text."""
-    parts = _MARKER.split(text)  # text, number, text, number, ...
+    parts = ANSWER_MARKER.split(text)  # text, marker body ("1" or "1, 2"), text, ...
     out = []
     for i, part in enumerate(parts):
-        if i % 2 and int(part) in cited:
-            out.append(citation_chip(int(part)))
+        numbers = marker_numbers(f"[{part}]") if i % 2 else []
+        if numbers and all(n in cited for n in numbers):
+            out.append("".join(citation_chip(n) for n in numbers))
         else:
             out.append(chat_text(f"[{part}]" if i % 2 else part))
     return "".join(out)
