@@ -181,7 +181,8 @@ class ChatHandlers:
         """Example questions: the demo's when its articles are indexed, else ones about the
         newest articles' titles (never questions about articles that are not there)."""
         documents = self._documents()
-        if any(_is_demo(d) for d in documents):
+        demo = _demo_names()
+        if any(_is_demo(d, demo) for d in documents):
             return list(EXAMPLES)
         newest = sorted((d for d in documents if d.title), key=lambda d: d.published or "", reverse=True)
         return [f"What does the article “{d.title}” report?" for d in newest[:3]]
@@ -194,18 +195,22 @@ def _message(role: str, content: str) -> dict:
     return {"role": role, "content": content}
 
 
-def _is_demo(d: DocumentInfo) -> bool:
-    """Whether `d` is one of the demo articles (seeds/, named by their long file names)."""
+def _demo_names() -> frozenset[str]:
+    """The demo articles' file names and stems (seeds/): read once per listing, not per article."""
     try:
-        names = {n for p in seeds_dir().glob("*.txt") for n in (p.name, p.stem)}
+        return frozenset(n for p in seeds_dir().glob("*.txt") for n in (p.name, p.stem))
     except RagError:
-        return False
+        return frozenset()
+
+
+def _is_demo(d: DocumentInfo, names: frozenset[str]) -> bool:
+    """Whether `d` is one of the demo articles (`names`: `_demo_names()`, their long file names)."""
     paths = (d.doc_id, d.source_file, d.source)
     return any(path and path.replace("\\", "/").rsplit("/", 1)[-1] in names for path in paths)
 
 
 def _library_label(d: DocumentInfo) -> str:
-    host = render.outlet(d.source) if re.match(r"https?://", d.source or "", re.IGNORECASE) else ""
+    host = render.url_host(d.source)
     extra = " · ".join(x for x in (host, d.published or "") if x)
     return f"{d.title or d.doc_id} — {extra}" if extra else (d.title or d.doc_id)
 

@@ -307,12 +307,15 @@ def panel(body: str, heading: str = "Sources") -> str:
 # -- the article library (HTML) -------------------------------------------------------
 
 
+def url_host(source: str) -> str:
+    """A URL's host without "www." ("" when `source` is not an http(s) URL)."""
+    match = re.match(r"https?://([^/?#]+)", source or "", re.IGNORECASE)
+    return match.group(1).removeprefix("www.") if match else ""
+
+
 def outlet(source: str) -> str:
     """Where an article comes from, short: a URL's host, else the file name."""
-    match = re.match(r"https?://([^/?#]+)", source or "", re.IGNORECASE)
-    if match:
-        return match.group(1).removeprefix("www.")
-    return (source or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return url_host(source) or (source or "").replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def matches(doc: DocumentInfo, query: str) -> bool:
@@ -349,7 +352,7 @@ def article_html(document: Document | None, info: DocumentInfo | None = None) ->
     if len(text) > MAX_ARTICLE_CHARS:
         text, note = text[:MAX_ARTICLE_CHARS], '<p class="rag-note">(article truncated)</p>'
     date = info.published if info is not None and info.published else ""
-    host = outlet(document.source) if re.match(r"https?://", document.source, re.IGNORECASE) else ""
+    host = url_host(document.source)
     meta = " · ".join(html.escape(x) for x in (host, date) if x)
     return (
         f'<article class="rag-reader"><h3 class="rag-reader-title">{html.escape(document.title or document.doc_id)}</h3>'
