@@ -201,7 +201,9 @@ def _index_extra_articles(assistant: rag.Assistant, folders: Sequence[Path], int
         )
     from ingest import ingest_paths
 
-    report = ingest_paths(list(folders), assistant.settings, embedder=assistant.embedder)
+    # The demo articles are named too: they are part of the set's corpus, not a demo that
+    # leaves when the set's own articles arrive (ingest.demo).
+    report = ingest_paths([rag.seeds_dir(), *folders], assistant.settings, embedder=assistant.embedder)
     if not report.ok:
         raise ValueError(f"could not index the eval set's articles: {report.problems}")
     assistant.refresh()

@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from ingest.pipeline import ingest_paths
-from ingest.remove import remove_documents
+from ingest.remove import remove_demo, remove_documents
+from ingest.seeding import add_demo
 from ingest.report import IngestReport
 from rag.cli import EXIT_PARTIAL, data_dir_option, fail_cleanly, load_settings
 from rag.errors import RagError
@@ -73,8 +74,12 @@ def ingest_command(
     is still indexed), 3 when nothing could be done.
 
     \b
+    The demo articles, if the index got them because it was empty, leave in the
+    run that brings your first article (`rag demo` keeps them).
+
+    \b
     Example:
-      rag ingest seeds/ my-articles/ --prune
+      rag ingest my-articles/ feed.jsonl --prune
     """
     settings = load_settings(data_dir)
     bar = _ProgressBar(enabled=not quiet and not as_json)
@@ -110,6 +115,9 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
         click.echo(f"note: {printable(note)}", err=True)
     for doc_id in report.moved:
         click.echo(f"moved {printable(doc_id)}: same text, found at its new place", err=True)
+    if report.demo_removed:
+        click.echo(f"removed the {len(report.demo_removed)} demo articles, indexed while the index was empty: "
+                   "it holds your own now (`rag demo` brings them back to stay)", err=True)
     click.echo(report.summary())
 
 
@@ -137,3 +145,34 @@ def remove_command(doc_ids: tuple[str, ...], data_dir: Path | None) -> None:
     click.echo(report.summary())
     if not report.ok:
         sys.exit(EXIT_PARTIAL)
+
+
+@click.command("demo")
+@click.option("--remove", "remove", is_flag=True, help="Remove the demo articles from the index instead.")
+@data_dir_option
+def demo_command(remove: bool, data_dir: Path | None) -> None:
+    """Add the two demo articles (North Korean troops in Kursk) to the index, to stay.
+
+    An empty index gets them by itself on the first `rag ask` (or in the chat UI), and
+    then they leave as soon as you ingest your own articles. Added with this command,
+    they stay beside yours until `rag demo --remove`.
+
+    \b
+    Example:
+      rag demo && rag ask "How old were the captured soldiers?"
+      rag demo --remove
+    """
+    settings = load_settings(data_dir)
+    try:
+        if remove:
+            removed = remove_demo(settings).removed
+            click.echo(f"Removed {len(removed)} demo articles: {', '.join(map(printable, removed))}" if removed
+                       else "No demo articles are indexed.")
+            return
+        report = add_demo(settings)
+    except RagError as exc:
+        raise fail_cleanly(exc) from None
+    _print_report(report, as_json=False)
+    if not report.ok:
+        sys.exit(EXIT_PARTIAL)
+

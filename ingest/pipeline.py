@@ -19,6 +19,7 @@ import numpy as np
 from ingest.chunking import CHUNKER_VERSION, chunk_text
 from ingest.dates import epoch_day
 from ingest.decoding import ENCODING_NAMES
+from ingest.demo import settle_demo
 from ingest.identity import Identified
 from ingest.loaders import FileProblem, discover, load_articles
 from ingest.plan import Plan, PlannedArticle, PlanOptions, plan_changes, prunable
@@ -66,6 +67,7 @@ def ingest_paths(
     max_new_chars: int | None = None,
     embedder: Embedder | None = None,
     progress: ProgressCallback | None = None,
+    as_demo: bool = False,
 ) -> IngestReport:
     """Index the articles under `paths`; only new or changed ones are embedded.
 
@@ -77,6 +79,10 @@ def ingest_paths(
     or removes a stored document; `namespace` names files `<namespace>/<file name>`;
     `max_new_chars` refuses, before anything is written, a run that would index more
     new or changed text than that.
+
+    The demo articles, indexed into an empty index only (`as_demo`, by the assistant's
+    first-use hook), leave in the run that brings the user's own (`ingest.demo`), unless the
+    run names them: `IngestReport.demo_removed`.
     """
     if isinstance(paths, (str, Path)) or not paths:
         raise InvalidInputError("Give a list of one or more files or folders to ingest.")
@@ -103,6 +109,7 @@ def ingest_paths(
         pruned = prunable(stored, roots, plan.doc_ids, loaded, failed) if prune else []
         for doc_id in pruned:
             store.delete_document(doc_id)
+        demo_removed = settle_demo(store, plan, as_demo=as_demo)
         synced_bm25(store, settings.data_dir / "bm25")
         return IngestReport(
             new=tuple(plan.new),
@@ -120,6 +127,7 @@ def ingest_paths(
             renamed=tuple(plan.renamed),
             replaced=tuple(plan.replaced),
             notes=tuple(notes),
+            demo_removed=demo_removed,
         )
 
 

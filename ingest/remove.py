@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
+
+from ingest.demo import demo_doc_ids
 
 from rag.index.bm25 import synced_bm25
 from rag.config import Settings
@@ -36,11 +38,22 @@ def remove_documents(doc_ids: Sequence[str], settings: Settings, *, model_name: 
     """Remove the documents with these ids (record first, then chunks: crash-safe)."""
     if isinstance(doc_ids, str) or not doc_ids or not all(isinstance(d, str) and d for d in doc_ids):
         raise InvalidInputError("Give a list of one or more document ids to remove.")
+    wanted = list(dict.fromkeys(doc_ids))
+    return _remove(settings, model_name, lambda store: wanted)
+
+
+def remove_demo(settings: Settings, *, model_name: str | None = None) -> RemoveReport:
+    """`rag demo --remove`: remove every demo article (`ingest.demo.demo_doc_ids`), chosen
+    under the same lock that removes them."""
+    return _remove(settings, model_name, demo_doc_ids)
+
+
+def _remove(settings: Settings, model_name: str | None, choose: Callable[[IndexStore], list[str]]) -> RemoveReport:
     with exclusive_writer(settings) as access:
         store = IndexStore(access.client, settings, model_name or embedder_name(settings))
         store.repair()
         stored = store.stored_documents()
-        wanted = list(dict.fromkeys(doc_ids))
+        wanted = choose(store)
         found = [d for d in wanted if d in stored]
         access.ensure_held()
         for doc_id in found:

@@ -8,12 +8,14 @@ built-in ones, as pyproject.toml registers them (`[project.entry-points."rag.com
     rag info       rag/info_command.py    info_command
     rag ingest     ingest/cli.py          ingest_command
     rag remove     ingest/cli.py          remove_command
+    rag demo       ingest/cli.py          demo_command
     rag ui         ui/cli.py              ui_command
     rag eval       eval/cli.py            eval_command
 
 First-use seeding is a plugin too, in the `rag.bootstrap` group: `seeds` is
 ingest/seeding.py's `ingest_seeds(settings, embedder)`, called by rag/answer/assistant.py
-(`Assistant._fill_empty_index`) when the index is empty. So is adding articles from Python,
+(`Assistant._fill_empty_index`) when the index is empty; ingest/demo.py decides when that
+demo leaves. So is adding articles from Python,
 in the `rag.ingest` group: `paths` is ingest/api.py's `add_paths(settings, embedder, paths, ...)`,
 called by `Assistant.add` (and `rag.add`) with the assistant's own embedder.
 

@@ -18,7 +18,7 @@ from rag.config import Settings, default_data_dir
 from rag.errors import RagError
 from rag.index.chroma import chroma_errors, make_chroma_client, server_address
 from rag.index.embeddings import embedder_name
-from rag.index.store import EMBED_MODEL_KEY, CollectionNames
+from rag.index.store import EMBED_MODEL_KEY, CollectionNames, demo_ids_from
 from rag.text.unicode import printable
 
 
@@ -64,6 +64,7 @@ def index_info(settings: Settings, *, origin: str = "RAG_DATA_DIR") -> dict[str,
         "exists": False,
         "documents": 0,
         "chunks": 0,
+        "demo_documents": 0,
         "embed_model": None,
         "configured_embed_model": embedder_name(settings),
         "size_bytes": None if settings.server_mode else disk_bytes(data_dir),
@@ -82,7 +83,9 @@ def index_info(settings: Settings, *, origin: str = "RAG_DATA_DIR") -> dict[str,
         if wanted.chunks in names and wanted.documents in names:
             chunks = client.get_collection(wanted.chunks, embedding_function=None)
             docs = client.get_collection(wanted.documents, embedding_function=None)
-            info.update(exists=True, documents=int(docs.count()), chunks=int(chunks.count()),
+            listed = sorted(demo_ids_from(docs.metadata))
+            demo = len(docs.get(ids=listed, include=[])["ids"]) if listed else 0
+            info.update(exists=True, documents=int(docs.count()), chunks=int(chunks.count()), demo_documents=demo,
                         embed_model=(chunks.metadata or {}).get(EMBED_MODEL_KEY))
     return _with_notes(info, settings)
 
@@ -92,6 +95,10 @@ def _with_notes(info: dict[str, Any], settings: Settings) -> dict[str, Any]:
     if info["embed_model"] is not None and info["embed_model"] != info["configured_embed_model"]:
         notes.append(f"Built with {info['embed_model']!r}, but RAG_EMBED_MODEL is {info['configured_embed_model']!r}: "
                      "searching it fails until they match.")
+    if info["demo_documents"]:
+        notes.append(f"{info['demo_documents']} of the documents are the demo articles, indexed because the index was "
+                     "empty: they leave when you `rag ingest` your own (`rag demo --remove` removes them now, "
+                     "`rag demo` keeps them).")
     if info["exists"] and info["documents"] == 0:
         notes.append("The index is empty: `rag ask` indexes the demo articles first; `rag ingest PATH` adds yours.")
     legacy = legacy_index_note(settings)

@@ -91,9 +91,10 @@ class DocumentInfo:
     dateline: str | None = None
     chunk_count: int = 0
     ingested_at: str | None = None
+    demo: bool = False  # one of the demo articles, indexed only because the index was empty
 
     @classmethod
-    def from_metadata(cls, metadata: Mapping[str, MetadataValue]) -> DocumentInfo:
+    def from_metadata(cls, metadata: Mapping[str, MetadataValue], *, demo: bool = False) -> DocumentInfo:
         """From the metadata a document's record holds in the index (see `ingest.pipeline`)."""
         doc_id = str(metadata["doc_id"])
 
@@ -112,6 +113,7 @@ class DocumentInfo:
             dateline=optional("dateline"),
             chunk_count=int(metadata.get("chunk_count", 0)),
             ingested_at=optional("ingested_at"),
+            demo=demo,
         )
 
 
@@ -367,6 +369,7 @@ class IngestReport:
     renamed: tuple[Renamed, ...] = ()  # new articles whose preferred doc id was taken
     replaced: tuple[Replaced, ...] = ()
     notes: tuple[str, ...] = ()  # per file, e.g. "<path>: not UTF-8, decoded as Windows-1252"
+    demo_removed: tuple[str, ...] = ()  # the demo articles, gone now that the user's own arrived
 
     @property
     def failed(self) -> int:
@@ -393,6 +396,8 @@ class IngestReport:
             parts.append(f"{len(self.duplicates)} duplicate")
         if self.pruned:
             parts.append(f"{len(self.pruned)} pruned")
+        if self.demo_removed:
+            parts.append(f"{len(self.demo_removed)} demo removed")
         return (
             f"{', '.join(parts)}; {self.chunks_written} chunks embedded; index holds "
             f"{self.documents_total} documents, {self.chunks_total} chunks ({self.seconds:.1f}s)"

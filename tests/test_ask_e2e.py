@@ -142,7 +142,7 @@ def test_module_level_ask__indexes_the_seeds_on_first_use(tmp_path, monkeypatch,
     monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: real_embedder)
     with caplog.at_level(logging.INFO, logger="rag.answer.assistant"):  # the library logs it; the CLI says it
         answer = rag.ask("How many North Korean soldiers were wounded in Kursk?")
-    assert "No articles indexed yet in" in caplog.text and "indexing the demo articles first" in caplog.text
+    assert "No articles indexed yet in" in caplog.text and "indexing the two demo articles" in caplog.text
     assert all(r.levelno == logging.INFO for r in caplog.records if r.name == "rag.answer.assistant")
     assert "2,700 wounded" in answer.text
     document = rag.get_document(answer.citations[0].doc_id)

@@ -93,6 +93,7 @@ BUILT_IN_COMMANDS = {
     "info": "rag.info_command:info_command",
     "ingest": "ingest.cli:ingest_command",
     "remove": "ingest.cli:remove_command",
+    "demo": "ingest.cli:demo_command",
     "ui": "ui.cli:ui_command",
     "eval": "eval.cli:eval_command",
 }

@@ -26,8 +26,8 @@ def test_ask__prints_the_answer_and_numbered_sources_and_seeds_an_empty_index():
     assert "aged 20 and 26" in result.stdout and "[1]" in result.stdout
     assert "Sources:\n[1] Ukraine Captures Two North Korean Soldiers" in result.stdout
     # one plain line on stderr, not a WARNING log record
-    assert result.stderr == ("No articles indexed yet in index: indexing the demo articles first "
-                             "(`rag ingest PATH` adds yours).\n")
+    assert result.stderr == ("No articles indexed yet in index: indexing the two demo articles to try it with. "
+                             "They leave by themselves when you add your own (`rag ingest PATH`).\n")
 
 
 def test_ask__refusal_exits_1_and_shows_what_was_searched():

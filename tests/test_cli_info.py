@@ -114,7 +114,8 @@ def test_ask__from_two_folders_uses_one_per_user_index(tmp_path, monkeypatch, fa
     assert first.exit_code in (0, 1), first.output
     where = default_data_dir()
     assert first.stderr.splitlines()[0] == (
-        f"No articles indexed yet in {where}: indexing the demo articles first (`rag ingest PATH` adds yours).")
+        f"No articles indexed yet in {where}: indexing the two demo articles to try it with. "
+        "They leave by themselves when you add your own (`rag ingest PATH`).")
     assert "--data-dir .rag" in first.stderr and "WARNING" not in first.output
     assert (where / "chroma").is_dir() and not (tmp_path / "a" / ".rag" / "bm25").exists()
 

@@ -58,12 +58,15 @@ def running_app(
     127.0.0.1 (behind a login with `auth`); yields url, assistant, settings and the Blocks.
     `settings_fields` adds to the settings (e.g. a Chroma server's host and port)."""
     import rag
+    from rag import seeds_dir
     from ui.app import build_app, launch_app
 
     with clean_environment():
         settings = rag.Settings(data_dir=data_dir, **(settings_fields or {}))
         assistant = rag.Assistant(settings, embedder=embedder)
-        assistant.list_documents()  # indexes the seeds, as `rag ui` does before serving
+        # The demo articles as the app's corpus, to stay (as `rag demo` adds them): indexed as the
+        # demo of an empty index, they would leave with the first article a test uploads.
+        assistant.add(seeds_dir())
         demo = build_app(assistant, settings, **build_kwargs)
         url, _ = launch_app(demo, host="127.0.0.1", port=free_port(), auth=auth)
         try:

@@ -154,6 +154,8 @@ def _describe(report, created: list[Path], folder: Path, lines: list[str]) -> Up
     if added:
         plural = len(added) != 1
         lines.insert(0, f"Added {len(added)} article{'s' if plural else ''}: {_names(added)}. You can ask about {'them' if plural else 'it'} now.")
+    if report.demo_removed:
+        lines.append("The demo articles left the index: it holds your own articles now.")
     if not lines:
         lines.append("Nothing was added.")
     indexed = [*added, *report.unchanged]

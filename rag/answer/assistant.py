@@ -487,7 +487,8 @@ class Assistant:
         settings = self.settings
         where = (f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} (collection "
                  f"{settings.collection!r})" if settings.server_mode else str(settings.data_dir))
-        notice = f"No articles indexed yet in {where}: indexing the demo articles first (`rag ingest PATH` adds yours)."
+        notice = (f"No articles indexed yet in {where}: indexing the two demo articles to try it with. "
+                  "They leave by themselves when you add your own (`rag ingest PATH`).")
         logger.info("%s", notice)
         if self._on_seed is not None:
             self._on_seed(notice)

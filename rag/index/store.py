@@ -18,6 +18,7 @@ HTTP traceback.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,6 +38,22 @@ SCHEMA_VERSION = 1
 ID_SEPARATOR = "::"
 _READ_PAGE = 5000
 GENERATION_KEY = "generation"
+# The documents collection's metadata key listing the demo articles that were indexed only
+# because the index was empty (a JSON list of doc ids); see `ingest.demo`.
+DEMO_KEY = "demo_documents"
+
+
+def demo_ids_from(metadata: Mapping[str, Any] | None) -> frozenset[str]:
+    """The demo doc ids a documents collection's metadata lists (none when unreadable)."""
+    raw = (metadata or {}).get(DEMO_KEY)
+    if not raw:
+        return frozenset()
+    try:
+        ids = json.loads(str(raw))
+    except ValueError:
+        logger.warning("Ignoring an unreadable list of demo articles in the index: %r", raw)
+        return frozenset()
+    return frozenset(i for i in ids if isinstance(i, str)) if isinstance(ids, list) else frozenset()
 
 
 def chunk_id_for(doc_id: str, version: str, index: int) -> str:
@@ -180,6 +197,21 @@ class IndexStore:
         self.changed = False
         return generation
 
+    # -- the demo articles ------------------------------------------------------
+
+    def demo_documents(self) -> frozenset[str]:
+        """The documents indexed as the demo, into an empty index that nobody asked them into
+        (they may since have been removed: intersect with what is stored)."""
+        with self._guard("read the list of demo articles"):
+            return demo_ids_from(self._client.get_collection(self._docs.name, embedding_function=None).metadata)
+
+    def set_demo_documents(self, doc_ids: Iterable[str]) -> None:
+        """Record which documents are the demo (the whole list; written back with the other keys)."""
+        with self._guard("record the list of demo articles"):
+            current = self._client.get_collection(self._docs.name, embedding_function=None).metadata
+            self._docs.modify(metadata={**(current or {}), DEMO_KEY: json.dumps(sorted(set(doc_ids)))})
+        self.changed = True
+
     # -- reading -----------------------------------------------------------------
 
     def stored_documents(self) -> dict[str, StoredDocument]:
@@ -241,8 +273,11 @@ class IndexStore:
         }
 
     def documents(self) -> list[DocumentInfo]:
-        """Every stored document's metadata, without its text (for filters and listings)."""
-        return [DocumentInfo.from_metadata(metadata) for _, metadata in self._iter_metadata(self._docs)]
+        """Every stored document's metadata, without its text (for filters and listings);
+        the demo articles say so (`DocumentInfo.demo`)."""
+        demo = self.demo_documents()
+        return [DocumentInfo.from_metadata(metadata, demo=str(metadata["doc_id"]) in demo)
+                for _, metadata in self._iter_metadata(self._docs)]
 
     def chunk_ids(self) -> list[str]:
         return [chunk_id for page in self._pages(self._chunks, include=[]) for chunk_id in page["ids"]]
