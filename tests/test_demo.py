@@ -16,6 +16,7 @@ from ingest import ingest_paths
 from rag import Assistant, Settings
 from rag.cli import main
 from rag.index.embeddings import BUNDLED_EMBED_MODEL
+from tests.chroma_server import chroma_server  # noqa: F401  (fixture)
 from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder
 from tests.helpers import assert_consistent, open_store
@@ -172,3 +173,14 @@ def test_settle_demo__a_stale_list_names_nothing_and_is_cleared(settings, embedd
     report = ingest_paths([mine], settings, embedder=embedder)
     assert report.demo_removed == () and open_store(settings, embedder.name).demo_documents() == frozenset()
     assert len(_ids(Assistant(settings, embedder=embedder))) == 2
+
+
+def test_demo__on_a_chroma_server_it_leaves_for_every_app_instance(chroma_server, embedder, mine, tmp_path):  # noqa: F811
+    """Two app instances share one server index: the demo list lives in the index, not on a disk."""
+    first = Assistant(chroma_server.settings(tmp_path / "app-a"), embedder=embedder)
+    assert _ids(first) == DEMO_IDS and all(d.demo for d in first.list_documents())
+    other = chroma_server.settings(tmp_path / "app-b")
+    report = ingest_paths([mine], other, embedder=embedder)
+    assert report.demo_removed == tuple(DEMO_IDS)
+    first.refresh()
+    assert _ids(first) == ["mine/harbour.txt"]
