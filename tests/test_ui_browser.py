@@ -29,7 +29,12 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, real_embedder):
+    from ingest.seeding import add_demo
+
     with running_app(tmp_path_factory.mktemp("ui-browser") / "index", real_embedder) as running:
+        # Asked for, as by `rag demo`: the demo articles stay when a test uploads one of its own.
+        add_demo(running["settings"], embedder=real_embedder)
+        running["assistant"].refresh()
         yield running
 
 
@@ -217,6 +222,27 @@ def test_browser__the_library_counts_searches_and_opens_articles(page, app):
     reader.get_by_text("Kursk").first.wait_for(timeout=10_000)
     assert "Ukraine Captures Two North Korean Soldiers" in reader.locator(".rag-reader-title").inner_text()
     page.screenshot(path=str(artifacts_dir() / "desktop-library.png"))
+    page.get_by_role("tab", name="Ask").click()
+
+
+def test_browser__a_click_on_a_library_row_or_enter_on_its_title_opens_the_article(page):
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("tab", name="Library").click()
+    listing, reader = page.locator("#rag-library-list"), page.locator("#rag-library-article")
+    page.locator("#rag-library-search textarea, #rag-library-search input").first.fill("captures")
+    listing.get_by_text("1 match").wait_for(timeout=10_000)  # rows of a new listing open too
+    listing.locator("tr.rag-lib-row td.rag-lib-date").first.click()  # anywhere on the row
+    reader.get_by_text("Kursk").first.wait_for(timeout=10_000)
+    assert "Ukraine Captures Two North Korean Soldiers" in reader.locator(".rag-reader-title").inner_text()
+    assert "Ukraine Captures" in page.locator("#rag-library-open input").input_value(), "the opener names it too"
+    page.locator("#rag-library-search textarea, #rag-library-search input").first.fill("")
+    title = listing.get_by_role("button", name="North Korea confirms sending troops")
+    title.focus()
+    title.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#rag-library-article .rag-reader-title')?.innerText.startsWith('North Korea confirms')",
+        timeout=10_000,
+    )
     page.get_by_role("tab", name="Ask").click()
 
 

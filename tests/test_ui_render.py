@@ -248,3 +248,15 @@ def test_article_html__shows_the_text_escaped():
     shown = render.article_html(doc, DocumentInfo("a", "T <i>", doc.source, published="2024-01-01"))
     assert "Body &lt;script&gt;" in shown and "<script>" not in shown and "T &lt;i&gt;" in shown
     assert "news.example.org" in shown and "2024-01-01" in shown
+
+
+def test_library_html__each_title_is_a_button_that_names_its_article_escaped():
+    from rag import DocumentInfo
+
+    doc = DocumentInfo('x"><img src=x onerror=alert(1)>', "<script>alert(2)</script> & co", "seeds/x.txt")
+    listing = render.library_html([doc])
+    button = ('<button type="button" class="rag-lib-open" data-doc-id="x&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" '
+              'title="Read this article">&lt;script&gt;alert(2)&lt;/script&gt; &amp; co</button>')
+    assert button in listing
+    assert '<tr class="rag-lib-row" data-doc-id="x&quot;&gt;' in listing
+    assert "<script>" not in listing and "<img" not in listing

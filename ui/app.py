@@ -155,10 +155,21 @@ class ChatHandlers:
 
     def library(self, query: str | None) -> tuple:
         """The library's count and list for `query`, and the matching articles to open."""
+        return _library_view(self._documents(), query)
+
+    def library_refresh(self, query: str | None, opened: str | None) -> tuple:
+        """The library as the index is now (it changed elsewhere: a removal, an upload): listing,
+        opener, and the reader emptied when the article it shows has gone."""
         documents = self._documents()
-        found = [d for d in documents if render.matches(d, query or "")]
-        choices = [(_library_label(d), d.doc_id) for d in found]
-        return render.library_html(documents, query or ""), gr.update(choices=choices)
+        listing, opener = _library_view(documents, query)
+        if not opened or any(d.doc_id == opened for d in documents):
+            return listing, opener, gr.update()
+        return listing, {**opener, "value": None}, render.article_html(None)
+
+    def open_row(self, event: gr.SelectData) -> dict:
+        """A click on a library row (`LIBRARY_JS` sends its doc id): the opener takes that
+        article, and the opener's change shows it in the reader, as if chosen there."""
+        return gr.update(value=str(event.value)) if event.value else gr.update()
 
     def open_article(self, doc_id: str | None) -> str:
         """One article to read, escaped."""
@@ -171,11 +182,16 @@ class ChatHandlers:
             return render.panel('<p class="rag-empty">This article is no longer in the index.</p>', "Article")
         return render.article_html(document, info)
 
-    def remove_opened(self, doc_id: str | None, query: str | None, selected: Sequence[str] | None, request: gr.Request) -> tuple:
-        """The library's *Remove* button: `remove` (operator-enabled, logged-in) for the open article."""
+    def remove_opened(
+        self, doc_id: str | None, query: str | None, selected: Sequence[str] | None, marked: Sequence[str] | None,
+        request: gr.Request,
+    ) -> tuple:
+        """The library's *Remove* button: `remove` (operator-enabled, logged-in) for the open
+        article. Then every listing shows the index as it is: the filter, the *Remove articles*
+        choice (`marked`: what is ticked there, kept if still indexed), the library and reader."""
         message, articles, _ = self.remove([doc_id] if doc_id else [], selected, request)
-        listing, opener = self.library(query)
-        return message, articles, listing, {**opener, "value": None}, render.article_html(None)
+        listing, opener, reader = self.library_refresh(query, doc_id)
+        return message, articles, self.article_filter(marked), listing, opener, reader
 
     def examples(self) -> list[str]:
         """Example questions: the demo's when its articles are indexed, else ones about the
@@ -207,6 +223,12 @@ def _is_demo(d: DocumentInfo, names: frozenset[str]) -> bool:
     """Whether `d` is one of the demo articles (`names`: `_demo_names()`, their long file names)."""
     paths = (d.doc_id, d.source_file, d.source)
     return any(path and path.replace("\\", "/").rsplit("/", 1)[-1] in names for path in paths)
+
+
+def _library_view(documents: Sequence[DocumentInfo], query: str | None) -> tuple:
+    """The library's count and list for `query`, and the opener's choices: the matching articles."""
+    choices = [(_library_label(d), d.doc_id) for d in documents if render.matches(d, query or "")]
+    return render.library_html(documents, query or ""), gr.update(choices=choices)
 
 
 def _library_label(d: DocumentInfo) -> str:
@@ -242,14 +264,18 @@ def build_app(assistant: Assistant, settings: Settings, reveal_delay: float = RE
                     with gr.Column(scale=2, min_width=300):
                         sources = gr.HTML(render.empty_html(), elem_id="rag-sources", css_template=render.CSS)
                         k, articles = _settings_panel(handlers, settings)
-                        if settings.ui_uploads:
-                            _wire_uploads(handlers, articles, *_upload_panel())
-                        if settings.ui_allow_remove:
-                            _wire_removal(handlers, articles, *_remove_panel(handlers))
+                        uploads = _upload_panel() if settings.ui_uploads else None
+                        removal = _remove_panel(handlers) if settings.ui_allow_remove else None
             with gr.Tab("Library", id="library", elem_id="rag-tab-library") as library_tab:
                 library = _library_panel(handlers, settings)
+        # Wired once every panel exists: a change to the index in one tab refreshes the other's lists.
+        doomed = removal[0] if removal is not None else None
         _wire(demo, handlers, chat, sources, k, articles)
-        _wire_library(handlers, library_tab, library, articles)
+        _wire_library(handlers, library_tab, library, articles, doomed)
+        if uploads is not None:
+            _wire_uploads(handlers, articles, *uploads, doomed)
+        if removal is not None:
+            _wire_removal(handlers, articles, *removal, library)
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
     return demo
 
@@ -260,6 +286,18 @@ MASTHEAD = (
     "Click a number in an answer to see the passage it cites.</div>"
 )
 
+# The library listing's script (gr.HTML `js_on_load`, run once per page): a click on a row, or
+# Enter/Space on its title (a <button>), sends the row's doc id as the listing's `select` event
+# (`ChatHandlers.open_row`). It listens on the component's element, so it outlives every new
+# listing a search renders; the id is read from an escaped attribute, never run as code.
+LIBRARY_JS = """
+element.addEventListener('click', (event) => {
+  const row = event.target instanceof Element ? event.target.closest('[data-doc-id]') : null;
+  const docId = row && element.contains(row) ? row.getAttribute('data-doc-id') : null;
+  if (docId) trigger('select', {index: docId, value: docId});
+});
+"""
+
 
 def _library_panel(handlers: ChatHandlers, settings: Settings) -> dict:
     listing, _ = handlers.library("")
@@ -268,7 +306,7 @@ def _library_panel(handlers: ChatHandlers, settings: Settings) -> dict:
             search = gr.Textbox(
                 show_label=False, placeholder="Search titles, outlets, dates…", elem_id="rag-library-search",
             )
-            table = gr.HTML(listing, elem_id="rag-library-list", css_template=render.CSS)
+            table = gr.HTML(listing, elem_id="rag-library-list", css_template=render.CSS, js_on_load=LIBRARY_JS)
         with gr.Column(scale=4, min_width=300):
             opener = gr.Dropdown(
                 choices=[(_library_label(d), d.doc_id) for d in handlers._documents()], value=None,
@@ -282,14 +320,18 @@ def _library_panel(handlers: ChatHandlers, settings: Settings) -> dict:
     return {"search": search, "table": table, "opener": opener, "reader": reader, "remove": remove, "status": status}
 
 
-def _wire_library(handlers: ChatHandlers, tab, library: dict, articles) -> None:
+def _wire_library(handlers: ChatHandlers, tab, library: dict, articles, doomed) -> None:
+    """The library's events; `doomed` is the *Remove articles* choice (None when removal is off)."""
     search, table, opener, reader = library["search"], library["table"], library["opener"], library["reader"]
     search.change(handlers.library, [search], [table, opener], api_visibility="private", queue=False)
-    tab.select(handlers.library, [search], [table, opener], api_visibility="private", queue=False)
+    # Shown again: whatever changed the index meanwhile (an upload, a removal) is in the listing.
+    tab.select(handlers.library_refresh, [search, opener], [table, opener, reader], api_visibility="private", queue=False)
+    table.select(handlers.open_row, None, [opener], api_visibility="private", queue=False)
     opener.change(handlers.open_article, [opener], [reader], api_visibility="private", queue=False)
-    if library["remove"] is not None:
+    if library["remove"] is not None and doomed is not None:
         library["remove"].click(
-            handlers.remove_opened, [opener, search, articles], [library["status"], articles, table, opener, reader],
+            handlers.remove_opened, [opener, search, articles, doomed],
+            [library["status"], articles, doomed, table, opener, reader],
             api_visibility="private", concurrency_limit=1, concurrency_id="ingest",
         )
 
@@ -325,7 +367,7 @@ def _settings_panel(handlers: ChatHandlers, settings: Settings) -> tuple:
     return k, articles
 
 
-def _upload_panel() -> tuple:
+def _upload_panel() -> tuple[gr.File, gr.Markdown]:
     with gr.Accordion("Add articles", open=False):
         files = gr.File(
             label=f"Upload {', '.join(SUPPORTED_SUFFIXES)}", file_count="multiple",
@@ -335,7 +377,7 @@ def _upload_panel() -> tuple:
     return files, status
 
 
-def _remove_panel(handlers: ChatHandlers) -> tuple:
+def _remove_panel(handlers: ChatHandlers) -> tuple[gr.Dropdown, gr.Button, gr.Markdown]:
     with gr.Accordion("Remove articles", open=False):
         doomed = gr.Dropdown(
             choices=handlers.article_choices(), value=[], multiselect=True, label="Articles to remove",
@@ -346,17 +388,25 @@ def _remove_panel(handlers: ChatHandlers) -> tuple:
     return doomed, button, status
 
 
-def _wire_uploads(handlers: ChatHandlers, articles, files, status) -> None:
-    files.upload(
+def _wire_uploads(handlers: ChatHandlers, articles, files, status, doomed) -> None:
+    """`/upload` keeps its three outputs (an API); the *Remove articles* choice (`doomed`,
+    None when removal is off) follows. The library catches up when its tab is shown."""
+    event = files.upload(
         handlers.upload, [files, articles], [status, articles, files],
         api_name="upload", concurrency_limit=1, concurrency_id="ingest",
     )
+    if doomed is not None:
+        event.then(handlers.article_filter, [doomed], [doomed], api_visibility="private", queue=False)
 
 
-def _wire_removal(handlers: ChatHandlers, articles, doomed, button, status) -> None:
+def _wire_removal(handlers: ChatHandlers, articles, doomed, button, status, library: dict) -> None:
+    """`/remove` keeps its three outputs (an API); the library's listing, opener and reader follow."""
     button.click(
         handlers.remove, [doomed, articles], [status, articles, doomed],
         api_name="remove", concurrency_limit=1, concurrency_id="ingest",
+    ).then(
+        handlers.library_refresh, [library["search"], library["opener"]],
+        [library["table"], library["opener"], library["reader"]], api_visibility="private", queue=False,
     )
 
 

@@ -332,7 +332,7 @@ def library_html(documents: Sequence[DocumentInfo], query: str = "") -> str:
     if query.strip():
         count += f" · {len(shown):,} match{'es' if len(shown) != 1 else ''} “{html.escape(query.strip())}”"
     rows = "".join(
-        f'<tr data-doc-id="{html.escape(d.doc_id, quote=True)}"><td class="rag-lib-title">{html.escape(d.title or d.doc_id)}</td>'
+        f'<tr class="rag-lib-row" data-doc-id="{html.escape(d.doc_id, quote=True)}"><td class="rag-lib-title">{library_opener(d)}</td>'
         f'<td class="rag-lib-outlet" title="{html.escape(d.source, quote=True)}">{html.escape(outlet(d.source))}</td><td class="rag-lib-date">{html.escape(d.published or "—")}</td></tr>'
         for d in shown
     )
@@ -341,6 +341,14 @@ def library_html(documents: Sequence[DocumentInfo], query: str = "") -> str:
         f"<tbody>{rows}</tbody></table>" if rows else '<p class="rag-empty">No article matches.</p>'
     )
     return f'<div class="rag-library"><p class="rag-library-count">{count}</p>{table}</div>'
+
+
+def library_opener(d: DocumentInfo) -> str:
+    """A row's title as a real button (focusable, Enter and Space click it) that names its
+    article by `data-doc-id`: the listing's script (`ui.app.LIBRARY_JS`) opens it in the reader."""
+    doc_id = html.escape(d.doc_id, quote=True)
+    return (f'<button type="button" class="rag-lib-open" data-doc-id="{doc_id}" title="Read this article">'
+            f"{html.escape(d.title or d.doc_id)}</button>")
 
 
 def article_html(document: Document | None, info: DocumentInfo | None = None) -> str:
@@ -385,4 +393,9 @@ CSS = """
 .rag-warning { color: #9a6700; font-size: .85em; }
 .rag-unsupported { border-left: 4px solid #cf222e; background: #ffebe9; padding: .3em .8em; margin-bottom: .8em; }
 .rag-unsupported .rag-claim { font-weight: 600; }
+.rag-lib-row { cursor: pointer; }
+.rag-lib-row:hover { background: #f3efe7; }
+.rag-lib-open { all: unset; cursor: pointer; font: inherit; text-align: left; overflow-wrap: anywhere; }
+.rag-lib-open:hover { text-decoration: underline; }
+.rag-lib-open:focus-visible { outline: 2px solid #0969da; outline-offset: 2px; border-radius: 2px; }
 """
