@@ -1,6 +1,7 @@
 """Benchmarks, one subcommand each; each prints one JSON object on stdout.
 
     python -m eval.bench ingest [--corpus PATH] [--data-dir DIR] [--out FILE]
+    python -m eval.bench shapes | incremental --index DIR | scale-latency --index DIR   (eval/bench_scale.py)
 
 Logs go to stderr. Later benchmarks (retrieval, answer latency) are further subcommands.
 """
@@ -19,6 +20,7 @@ from eval.bench_ingest import run_ingest_benchmark
 from eval.bench_load import load_command
 from eval.bench_local import local_command
 from eval.bench_retrieval import retrieval_command
+from eval.bench_scale import incremental_command, scale_latency_command, shapes_command
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
@@ -79,6 +81,9 @@ def ask_command(
 
 cli.add_command(load_command)
 cli.add_command(local_command)
+cli.add_command(shapes_command)
+cli.add_command(incremental_command)
+cli.add_command(scale_latency_command)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ complete when it contains its fact. Every loop is bounded (fixed counts, join ti
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
@@ -21,7 +22,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import click
 
@@ -107,21 +108,20 @@ def _plain(html_text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", html_text))
 
 
-def run_ui_load(data_dir: Path, users: int = 16, questions_each: int = 1) -> dict:
-    """`users` gradio_client users of `rag ui` served on 127.0.0.1, all at once. The app runs
-    in a child process (eval never imports ui), over the same index."""
-    import gradio_client
-
+@contextlib.contextmanager
+def served_ui(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`rag ui` over `data_dir` in a child process (eval never imports ui) on a free port of
+    127.0.0.1: (its URL, the process), once it answers; stopped afterwards."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **(extra_env or {})}
     command = [sys.executable, "-c", "from rag.cli import main; main()", "ui", "--host", "127.0.0.1",
                "--port", str(port), "--data-dir", str(data_dir)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 300
         while True:
             try:
                 urllib.request.urlopen(url, timeout=2).close()
@@ -130,24 +130,37 @@ def run_ui_load(data_dir: Path, users: int = 16, questions_each: int = 1) -> dic
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"`rag ui` did not start on {url}") from None
                 time.sleep(0.5)
-        clients = [gradio_client.Client(url, verbose=False) for _ in range(users)]
-
-        def ask(i: int, question: str) -> str:
-            job = clients[i].submit(question, [], 5, [], api_name="/ask")
-            chat, sources, _ = job.result(timeout=JOIN_TIMEOUT_S)
-            content = chat[-1].get("content")
-            if isinstance(content, list):
-                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-            return _plain(str(content or "")) + " " + _plain(str(sources))
-
-        ask(0, SEED_QUESTIONS[0][0])  # warm up, as a first visitor would
-        return {"via": "ui", **_run_threads(users, questions_each, ask)}
+        yield url, server
     finally:
         server.terminate()
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def ui_asker(client) -> Callable[[str], str]:
+    """Ask `rag ui` through its `/ask` endpoint: the answer and its sources as plain text."""
+
+    def ask(question: str) -> str:
+        job = client.submit(question, [], 5, [], api_name="/ask")
+        chat, sources, _ = job.result(timeout=JOIN_TIMEOUT_S)
+        content = chat[-1].get("content")
+        if isinstance(content, list):
+            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        return _plain(str(content or "")) + " " + _plain(str(sources))
+
+    return ask
+
+
+def run_ui_load(data_dir: Path, users: int = 16, questions_each: int = 1) -> dict:
+    """`users` gradio_client users of `rag ui` served on 127.0.0.1, all at once, over the same index."""
+    import gradio_client
+
+    with served_ui(data_dir) as (url, _):
+        clients = [ui_asker(gradio_client.Client(url, verbose=False)) for _ in range(users)]
+        clients[0](SEED_QUESTIONS[0][0])  # warm up, as a first visitor would
+        return {"via": "ui", **_run_threads(users, questions_each, lambda i, question: clients[i](question))}
 
 
 def run_load_benchmark(data_dir: Path, askers: Sequence[int], questions_each: int, ui_users: int) -> dict:

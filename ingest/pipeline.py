@@ -29,7 +29,7 @@ from rag.config import Settings
 from rag.index.embeddings import Embedder, build_embedder, embedder_name
 from rag.errors import InputTooLargeError, InvalidInputError
 from rag.index.lease import exclusive_writer
-from rag.index.store import IndexStore
+from rag.index.store import DocumentWrite, IndexStore
 from rag.types import Chunk, MetadataValue
 
 logger = logging.getLogger(__name__)
@@ -229,18 +229,16 @@ def _prepare(item: PlannedArticle, embedder: Embedder, settings: Settings) -> _P
 
 def _write_batch(store: IndexStore, embedder: Embedder, batch: list[_Prepared]) -> int:
     vectors = embedder.embed_documents([p for item in batch for p in item.passages])
-    offset = 0
     ingested_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    writes, offset = [], 0
     for item in batch:
         count = len(item.chunks)
-        store.write_document(
-            item.planned.article.text,
-            document_metadata(item.planned, ingested_at),
-            item.chunks,
-            np.asarray(vectors[offset : offset + count]),
-        )
+        writes.append(DocumentWrite(item.planned.article.text, document_metadata(item.planned, ingested_at),
+                                    item.chunks, np.asarray(vectors[offset : offset + count])))
         offset += count
-        logger.info("Indexed %s (%d chunks)", item.planned.article.doc_id, count)
+    store.write_documents(writes)
+    for item in batch:
+        logger.info("Indexed %s (%d chunks)", item.planned.article.doc_id, len(item.chunks))
     return offset
 
 

@@ -1,14 +1,22 @@
-"""A BM25 keyword index over the chunks, derived from Chroma and cached on disk.
+"""A BM25 keyword index over the chunks, derived from Chroma, kept in segments and cached on disk.
 
 Chroma is the one source of truth. The BM25 index covers the committed chunks (those
-whose document record holds their version, `IndexStore.committed_chunk_ids()`): it is
-rebuilt from Chroma whenever that set of ids changes, and its cache is stamped with a hash
-of those ids. A process killed between a Chroma write and a BM25 save, or a second app
-instance sharing a Chroma server, can never make keyword search disagree with the vector
-store; and the chunks a killed writer left uncommitted never count in a reader's index
-(their words would skew idf, and they would be proposed as candidates) before the next
-writer's repair removes them. After a normal run, and after a repair, every chunk is
-committed, so the writer's stamp and a reader's agree.
+whose document record holds their version, `IndexStore.committed_chunk_ids()`), and its
+cache is stamped with a hash of those ids. Whenever that set changes, `synced_bm25` brings
+the index in line *incrementally*: the chunks that left are marked deleted, the ones that
+arrived (their texts read from Chroma, nothing else) form a new segment, and segments are
+merged now and then (tiered, like a log-structured index) so there are never many. Adding
+one article to a 40,000-chunk index therefore tokenizes that article only. A process killed
+between a Chroma write and a BM25 save, or a second app instance sharing a Chroma server, can
+never make keyword search disagree with the vector store; and the chunks a killed writer left
+uncommitted never count in a reader's index before the next writer's repair removes them.
+
+Scores are Lucene's BM25 (as bm25s' default "lucene" method computes them, which the tests
+check score for score): idf = ln(1 + (N - df + 0.5) / (df + 0.5)) and
+tf / (tf + k1 (1 - b + b |d| / avgdl)), with N, df and avgdl over the live chunks of every
+segment at query time. bm25s itself is not used for the index because it bakes idf and the
+length norm into one precomputed score matrix: one new chunk changes both for every chunk,
+so adding anything means re-indexing everything.
 """
 
 from __future__ import annotations
@@ -19,18 +27,23 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from rag.errors import StoreError
-from rag.text.tokenize import import_bm25s, tokenize, tokenize_one
+from rag.text.tokenize import tokenize, tokenize_one
 
 logger = logging.getLogger(__name__)
 
-_IDS_FILE = "chunk_ids.json"
 _CURRENT_FILE = "CURRENT"
+_MANIFEST_FILE = "manifest.json"
+_SEGMENTS_DIR = "segments"
 
 
 def doc_id_of(chunk_id: str) -> str:
@@ -38,7 +51,7 @@ def doc_id_of(chunk_id: str) -> str:
     return chunk_id.rsplit("::", 2)[0]
 
 
-def stamp_of(chunk_ids: Sequence[str]) -> str:
+def stamp_of(chunk_ids: Iterable[str]) -> str:
     """A fingerprint of a set of chunk ids, independent of their order."""
     digest = hashlib.sha256()
     for chunk_id in sorted(chunk_ids):
@@ -47,43 +60,200 @@ def stamp_of(chunk_ids: Sequence[str]) -> str:
     return digest.hexdigest()[:24]
 
 
-# Bumped whenever rag.text.tokenize or the BM25 parameters change: a cache written with another
-# version is rebuilt rather than scored with mismatched query tokens.
-TOKENIZER_VERSION = "2"
+# Bumped whenever rag.text.tokenize, the BM25 parameters or the cache format change: a cache
+# written with another version is rebuilt rather than scored with mismatched query tokens.
+TOKENIZER_VERSION = "3"
 _TOKENIZER_FILE = "tokenizer.json"
 # Anserini's defaults for passage retrieval; bm25s' own are 1.5 / 0.75.
 K1 = 0.9
 B = 0.4
-class Bm25Index:
-    """Keyword scores for every chunk; `search` returns (chunk_id, score) best first."""
+# Merging: a new segment is merged into the one before it while it holds at least this share
+# of that one's chunks, and everything is merged into one when more than this share of the
+# chunks are deleted ones.
+MERGE_RATIO = 0.5
+MAX_DELETED_SHARE = 0.25
 
-    def __init__(self, model, chunk_ids: list[str], stamp: str) -> None:
-        self._model = model
-        self.chunk_ids = chunk_ids
-        self.stamp = stamp
-        self._position = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
-        self._doc_of = np.array([doc_id_of(chunk_id) for chunk_id in chunk_ids], dtype=object)
-        self._document_frequency = _document_frequencies(model) if chunk_ids else None
+
+@dataclass(frozen=True)
+class _Segment:
+    """Chunks indexed together: their ids, lengths in words and a chunk × word count matrix
+    (CSC: one column per word of the vocabulary when the segment was made; ids are global)."""
+
+    name: str
+    chunk_ids: tuple[str, ...]
+    lengths: np.ndarray
+    counts: sparse.csc_matrix
 
     @classmethod
-    def build(cls, chunk_ids: Sequence[str], texts: Sequence[str]) -> Bm25Index:
-        bm25s = import_bm25s()
-        if len(chunk_ids) != len(texts):
-            raise ValueError(f"{len(chunk_ids)} ids but {len(texts)} texts")
-        model = bm25s.BM25(k1=K1, b=B)
-        if chunk_ids:
-            model.index(tokenize(texts), show_progress=False)
-        return cls(model, list(chunk_ids), stamp_of(chunk_ids))
+    def of(cls, chunk_ids: Sequence[str], tokens: Sequence[Sequence[str]], vocab: dict[str, int]) -> _Segment:
+        """A segment of these chunks; words new to `vocab` are added to it."""
+        rows, cols, values = [], [], []
+        for row, words in enumerate(tokens):
+            for word, count in Counter(words).items():
+                rows.append(row)
+                cols.append(vocab.setdefault(word, len(vocab)))
+                values.append(count)
+        counts = sparse.csc_matrix(
+            (np.asarray(values, dtype=np.float32), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+            shape=(len(chunk_ids), len(vocab)),
+        )
+        lengths = np.asarray([len(words) for words in tokens], dtype=np.float32)
+        return cls(uuid.uuid4().hex, tuple(chunk_ids), lengths, counts)
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
 
+    def widened(self, width: int) -> sparse.csc_matrix:
+        """The count matrix with `width` columns (words added to the vocabulary since have none)."""
+        if self.counts.shape[1] == width:
+            return self.counts
+        return sparse.csc_matrix((self.counts.data, self.counts.indices,
+                                  np.concatenate([self.counts.indptr, np.full(width - self.counts.shape[1],
+                                                                              self.counts.indptr[-1])])),
+                                 shape=(len(self), width))
+
+    def save(self, folder: Path) -> None:
+        path = folder / f"{self.name}.npz"
+        if path.exists():  # segments are immutable: one written before is still this one
+            return
+        partial = folder / f"{self.name}.{os.getpid()}.tmp.npz"
+        np.savez(partial, data=self.counts.data, indices=self.counts.indices, indptr=self.counts.indptr,
+                 shape=np.asarray(self.counts.shape), lengths=self.lengths,
+                 chunk_ids=np.asarray(json.dumps(list(self.chunk_ids))))
+        os.replace(partial, path)
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> _Segment:
+        with np.load(folder / f"{name}.npz") as stored:
+            shape = tuple(int(n) for n in stored["shape"])
+            counts = sparse.csc_matrix((stored["data"], stored["indices"], stored["indptr"]), shape=shape)
+            chunk_ids = tuple(json.loads(str(stored["chunk_ids"])))
+            lengths = stored["lengths"]
+        if len(chunk_ids) != shape[0] or len(lengths) != shape[0]:
+            raise ValueError(f"segment {name} is inconsistent")
+        return cls(name, chunk_ids, lengths, counts)
+
+
+def _merged(segments: Sequence[_Segment], deleted: Mapping[str, frozenset[str]], width: int) -> _Segment:
+    """One segment holding the live chunks of `segments` (their counts, nothing re-tokenized)."""
+    matrix = sparse.vstack([s.widened(width) for s in segments], format="csr")
+    ids = [chunk_id for s in segments for chunk_id in s.chunk_ids]
+    keep = np.asarray([c not in deleted.get(s.name, ()) for s in segments for c in s.chunk_ids], dtype=bool)
+    lengths = np.concatenate([s.lengths for s in segments])[keep]
+    return _Segment(uuid.uuid4().hex, tuple(np.asarray(ids, dtype=object)[keep].tolist()), lengths,
+                    sparse.csc_matrix(matrix[keep]))
+
+
+class Bm25Index:
+    """Keyword scores for every live chunk; `search` returns (chunk_id, score) best first.
+
+    A chunk is deleted in the segment that holds it (`deleted`: segment name -> chunk ids), so
+    the same chunk id can come back in a later segment (an article removed, then indexed again).
+    """
+
+    def __init__(
+        self, vocab: dict[str, int], segments: Sequence[_Segment], deleted: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
+        self._vocab = vocab
+        self._segments = tuple(segments)
+        self._deleted = {name: frozenset(ids) for name, ids in (deleted or {}).items() if ids}
+        all_ids = [chunk_id for segment in self._segments for chunk_id in segment.chunk_ids]
+        self._alive = np.asarray([c not in self._deleted.get(s.name, ()) for s in self._segments for c in s.chunk_ids],
+                                 dtype=bool)
+        self._rows = np.flatnonzero(self._alive)  # live position -> row over all segments
+        self.chunk_ids = [all_ids[row] for row in self._rows]
+        self.stamp = stamp_of(self.chunk_ids)
+        self._offsets = np.cumsum([0, *(len(s) for s in self._segments)])
+        lengths = np.concatenate([s.lengths for s in self._segments]) if self._segments else np.zeros(0, np.float32)
+        live_lengths = lengths[self._alive]
+        average = float(live_lengths.mean()) if len(live_lengths) and live_lengths.mean() > 0 else 1.0
+        self._norm = (K1 * ((1 - B) + B * lengths / average)).astype(np.float32)
+        self._position = {chunk_id: i for i, chunk_id in enumerate(self.chunk_ids)}
+        self._doc_of = np.array([doc_id_of(chunk_id) for chunk_id in self.chunk_ids], dtype=object)
+        self._postings_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    @classmethod
+    def build(cls, chunk_ids: Sequence[str], texts: Sequence[str]) -> Bm25Index:
+        if len(chunk_ids) != len(texts):
+            raise ValueError(f"{len(chunk_ids)} ids but {len(texts)} texts")
+        vocab: dict[str, int] = {}
+        segments = [_Segment.of(chunk_ids, tokenize(texts), vocab)] if chunk_ids else []
+        return cls(vocab, segments)
+
+    def updated(self, added_ids: Sequence[str], added_texts: Sequence[str], removed: Iterable[str]) -> Bm25Index:
+        """This index with `removed` chunks gone and the added ones in a new segment (merged
+        into the last ones while it is not much smaller than they are)."""
+        if len(added_ids) != len(added_texts):
+            raise ValueError(f"{len(added_ids)} ids but {len(added_texts)} texts")
+        vocab = dict(self._vocab)
+        deleted = {name: set(ids) for name, ids in self._deleted.items()}
+        removed = set(removed)
+        for segment, row_alive in zip(self._segments, np.split(self._alive, self._offsets[1:-1])):
+            gone = {c for c, alive in zip(segment.chunk_ids, row_alive) if alive and c in removed}
+            if gone:
+                deleted.setdefault(segment.name, set()).update(gone)
+        segments = list(self._segments)
+        if added_ids:
+            segments.append(_Segment.of(added_ids, tokenize(added_texts), vocab))
+        total_rows = sum(len(s) for s in segments)
+        frozen = {name: frozenset(ids) for name, ids in deleted.items()}
+        if sum(map(len, frozen.values())) > MAX_DELETED_SHARE * total_rows:
+            return _compacted(vocab, segments, frozen)
+        while len(segments) > 1 and len(segments[-1]) >= MERGE_RATIO * len(segments[-2]):
+            last_two = segments[-2:]
+            segments[-2:] = [_merged(last_two, frozen, len(vocab))]
+            frozen = {name: ids for name, ids in frozen.items() if name not in {s.name for s in last_two}}
+        return Bm25Index(vocab, segments, frozen)
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    @property
+    def segment_count(self) -> int:
+        return len(self._segments)
+
+    # -- scoring -------------------------------------------------------------------
+
+    def _postings(self, word_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """(live positions, counts) of the chunks holding word `word_id`, over every segment."""
+        cached = self._postings_cache.get(word_id)
+        if cached is not None:
+            return cached
+        rows, counts = [], []
+        for offset, segment in zip(self._offsets, self._segments):
+            matrix = segment.counts
+            if word_id < matrix.shape[1]:
+                lo, hi = matrix.indptr[word_id], matrix.indptr[word_id + 1]
+                rows.append(matrix.indices[lo:hi] + offset)
+                counts.append(matrix.data[lo:hi])
+        row = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        count = np.concatenate(counts) if counts else np.zeros(0, np.float32)
+        live = self._alive[row]
+        found = (row[live], count[live])
+        self._postings_cache[word_id] = found
+        return found
+
+    def _idf_of(self, df: int) -> float:
+        n = len(self.chunk_ids)
+        return float(np.log1p((n - df + 0.5) / (df + 0.5)))
+
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for `query`, in `chunk_ids` order."""
-        query_tokens = self._known(tokenize_one(query))
-        if not self.chunk_ids or not query_tokens:
-            return np.zeros(len(self.chunk_ids), dtype=np.float32)
-        return np.asarray(self._model.get_scores(query_tokens), dtype=np.float32)
+        """BM25 score of every live chunk for `query`, in `chunk_ids` order (a word said twice
+        counts twice, as bm25s counts it)."""
+        scores_by_row = np.zeros(len(self._alive), dtype=np.float32)
+        for word in tokenize_one(query):
+            word_id = self._vocab.get(word)
+            if word_id is None:
+                continue
+            rows, counts = self._postings(word_id)
+            if len(rows):
+                idf = self._idf_of(len(rows))
+                scores_by_row[rows] += (idf * counts / (counts + self._norm[rows])).astype(np.float32)
+        return scores_by_row[self._rows]
+
+    def _df(self, word: str) -> int:
+        word_id = self._vocab.get(word)
+        return 0 if word_id is None else len(self._postings(word_id)[0])
 
     def full_match_score(self, query: str) -> float:
         """What a chunk of average length holding every query word once would score:
@@ -96,33 +266,15 @@ class Bm25Index:
         tokens = tokenize_one(query)
         if not tokens or not self.chunk_ids:
             return 0.0
-        n = len(self.chunk_ids)
-        vocab = self._model.vocab_dict
-        total = 0.0
-        for token in tokens:
-            position = vocab.get(token)
-            df = 0
-            if position is not None and self._document_frequency is not None and position < len(self._document_frequency):
-                df = int(self._document_frequency[position])
-            total += float(np.log1p((n - df + 0.5) / (df + 0.5)))
-        return total
+        return sum(self._idf_of(self._df(token)) for token in tokens)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a tokenized term over the chunks (0 if unseen).
 
         The answerers weigh question words with it: rare words say what is asked.
         """
-        position = (getattr(self._model, "vocab_dict", None) or {}).get(term)
-        if position is None or self._document_frequency is None or position >= len(self._document_frequency):
-            return 0.0
-        df = int(self._document_frequency[position])
-        if df == 0:
-            return 0.0
-        return float(np.log1p((len(self.chunk_ids) - df + 0.5) / (df + 0.5)))
-
-    def _known(self, tokens: list[str]) -> list[str]:
-        vocab = getattr(self._model, "vocab_dict", None) or {}
-        return [t for t in tokens if t in vocab]
+        df = self._df(term)
+        return self._idf_of(df) if df else 0.0
 
     def score_of(self, scores: np.ndarray, chunk_id: str) -> float:
         position = self._position.get(chunk_id)
@@ -140,64 +292,77 @@ class Bm25Index:
         top = np.argsort(-scores, kind="stable")[:k]
         return [(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    # -- the cache on disk ---------------------------------------------------------------
+
     def save(self, cache_dir: Path) -> None:
-        """Write a new generation, then switch the CURRENT pointer to it atomically."""
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        """Write the segments not yet on disk and a new generation (vocabulary, segment list,
+        deleted chunks), then switch the CURRENT pointer to it atomically."""
+        segments_dir = cache_dir / _SEGMENTS_DIR
+        segments_dir.mkdir(parents=True, exist_ok=True)
+        for segment in self._segments:
+            segment.save(segments_dir)
         generation = Path(tempfile.mkdtemp(prefix=f"{self.stamp}-", dir=cache_dir))
-        if self.chunk_ids:
-            self._model.save(str(generation), show_progress=False)
-        (generation / _IDS_FILE).write_text(json.dumps(self.chunk_ids), encoding="utf-8")
+        words = sorted(self._vocab, key=self._vocab.__getitem__)
+        manifest = {"segments": [s.name for s in self._segments],
+                    "deleted": {name: sorted(ids) for name, ids in self._deleted.items()}, "vocab": words}
+        (generation / _MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
         (generation / _TOKENIZER_FILE).write_text(json.dumps({"version": TOKENIZER_VERSION}), encoding="utf-8")
         pointer = cache_dir / f"{_CURRENT_FILE}.{os.getpid()}.tmp"
         pointer.write_text(generation.name, encoding="utf-8")
         os.replace(pointer, cache_dir / _CURRENT_FILE)
-        _remove_other_generations(cache_dir, keep=generation.name)
+        _remove_unused(cache_dir, keep=generation.name, segments={s.name for s in self._segments})
 
     @classmethod
     def load(cls, cache_dir: Path) -> Bm25Index | None:
         """The cached index, or None when there is none or it cannot be read."""
-        bm25s = import_bm25s()
         try:
             generation = cache_dir / (cache_dir / _CURRENT_FILE).read_text(encoding="utf-8").strip()
-            chunk_ids = json.loads((generation / _IDS_FILE).read_text(encoding="utf-8"))
             tokenizer = json.loads((generation / _TOKENIZER_FILE).read_text(encoding="utf-8"))
             if tokenizer.get("version") != TOKENIZER_VERSION:
                 raise ValueError(f"tokenizer version {tokenizer.get('version')!r}, not {TOKENIZER_VERSION!r}")
-            model = bm25s.BM25.load(str(generation), show_progress=False) if chunk_ids else bm25s.BM25()
-        except (OSError, ValueError) as exc:
+            manifest = json.loads((generation / _MANIFEST_FILE).read_text(encoding="utf-8"))
+            vocab = {word: i for i, word in enumerate(manifest["vocab"])}
+            segments = [_Segment.load(cache_dir / _SEGMENTS_DIR, name) for name in manifest["segments"]]
+            if any(s.counts.shape[1] > len(vocab) for s in segments):
+                raise ValueError("a segment has words the vocabulary lacks")
+            return cls(vocab, segments, manifest["deleted"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.info("No usable BM25 cache in %s (%s); it will be rebuilt", cache_dir, exc)
             return None
-        return cls(model, chunk_ids, stamp_of(chunk_ids))
 
 
-def _document_frequencies(model) -> np.ndarray:
-    """Chunks containing each vocabulary word (bm25s keeps scores as a word-major CSC matrix)."""
-    indptr = np.asarray(model.scores["indptr"])
-    return np.diff(indptr)
+def _compacted(vocab: dict[str, int], segments: Sequence[_Segment], deleted: Mapping[str, frozenset[str]]) -> Bm25Index:
+    """Every live chunk in one segment, and the vocabulary cut to the words they hold."""
+    merged = _merged(segments, deleted, len(vocab))
+    used = np.flatnonzero(np.diff(merged.counts.indptr) > 0)
+    words = sorted(vocab, key=vocab.__getitem__)
+    new_vocab = {words[i]: n for n, i in enumerate(used)}
+    counts = sparse.csc_matrix(merged.counts[:, used])
+    return Bm25Index(new_vocab, [_Segment(merged.name, merged.chunk_ids, merged.lengths, counts)])
 
 
-def _remove_other_generations(cache_dir: Path, keep: str) -> None:
+def _remove_unused(cache_dir: Path, keep: str, segments: set[str]) -> None:
     for entry in cache_dir.iterdir():
-        if entry.is_dir() and entry.name != keep:
+        if entry.is_dir() and entry.name not in (keep, _SEGMENTS_DIR):
             shutil.rmtree(entry, ignore_errors=True)
         elif entry.name.endswith(".tmp"):
             entry.unlink(missing_ok=True)
+    for entry in (cache_dir / _SEGMENTS_DIR).iterdir():
+        if entry.name.split(".", 1)[0] not in segments or ".tmp" in entry.name:
+            entry.unlink(missing_ok=True)
 
 
-def _texts_of(store, wanted: set[str]) -> tuple[list[str], list[str]]:
-    """(ids, texts) of the chunks in `wanted` that are still stored."""
-    ids: list[str] = []
-    texts: list[str] = []
-    for chunk in store.iter_chunks():
-        if chunk.chunk_id in wanted:
-            ids.append(chunk.chunk_id)
-            texts.append(chunk.text)
-    return ids, texts
+def _texts_of(store, wanted: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(ids, texts) of the chunks in `wanted` that are still stored, in `wanted`'s order."""
+    texts = store.chunk_texts(wanted)
+    ids = [chunk_id for chunk_id in wanted if chunk_id in texts]
+    return ids, [texts[chunk_id] for chunk_id in ids]
 
 
 def synced_bm25(store, cache_dir: Path, save: bool = True) -> Bm25Index:
-    """The BM25 index matching the committed chunks in `store` now: from cache, or rebuilt
-    (and cached, with `save`). Readers pass `save=False`: they never write.
+    """The BM25 index matching the committed chunks in `store` now: from cache, brought up to
+    date incrementally (only chunks that arrived are read and tokenized), or built (and cached,
+    with `save`). Readers pass `save=False`: they never write.
 
     With `save` (the writer's call, at the end of an ingest), changes are also announced to
     the other app instances sharing the index: `store.publish_changes()` bumps its generation
@@ -210,7 +375,14 @@ def synced_bm25(store, cache_dir: Path, save: bool = True) -> Bm25Index:
         if save and getattr(store, "changed", False):
             store.publish_changes()
         return cached
-    index = Bm25Index.build(*_texts_of(store, set(chunk_ids)))
+    if cached is not None and len(cached):
+        have = set(cached.chunk_ids)
+        wanted = set(chunk_ids)
+        index = cached.updated(*_texts_of(store, [c for c in chunk_ids if c not in have]), removed=have - wanted)
+        how = "Updated"
+    else:
+        index = Bm25Index.build(*_texts_of(store, chunk_ids))
+        how = "Built"
     if save:
         try:
             index.save(cache_dir)
@@ -221,5 +393,5 @@ def synced_bm25(store, cache_dir: Path, save: bool = True) -> Bm25Index:
             ) from exc
         if hasattr(store, "publish_changes"):
             store.publish_changes()
-    logger.info("Rebuilt the BM25 index over %d chunks", len(index))
+    logger.info("%s the BM25 index: %d chunks in %d segments", how, len(index), index.segment_count)
     return index

@@ -1,0 +1,327 @@
+"""Scale benchmarks on real news (issue 16), each printing one JSON object.
+
+    python -m eval.bench shapes [--news PATH] [--shapes long,short,huge,corpus] [--keep-index DIR]
+    python -m eval.bench incremental --index DIR [--news PATH]
+    python -m eval.bench scale-latency --index DIR [--questions N] [--server/--no-server] [--ui/--no-ui]
+
+`shapes` builds the ingest shapes in a temporary folder from the news corpus (never copied
+into the project) and runs `python -m eval.bench ingest` on each in its own process, so each
+shape's peak RSS is its own: long articles (300 articles), 10,000 short records (one
+paragraph each), one huge file of 200,000 short lines, and the whole corpus.
+
+`incremental` adds one article (written for this benchmark, below) to an index and asks a
+question only it answers: the time until it is answerable, through the CLI (`rag ingest`,
+then `rag ask`, two processes) and through a chat-UI upload (`rag ui` already running and
+warm, then `/upload` and `/ask`), on the big index and on the 2-article demo index, in one
+run. The article is removed again afterwards, so the big index is left as it was.
+
+`scale-latency` times warm questions (headlines of the indexed articles turned into
+questions) on the big index, embedded and through a Chroma server on 127.0.0.1 serving a
+copy of it, and reads the memory of a running `rag ui` over it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+from eval.bench_common import BenchmarkError, emit
+
+NEWS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "news-corpus" / "corpus.jsonl"
+SHAPES = ("long", "short", "huge", "corpus")
+
+# Written for this benchmark (fiction): no indexed article says any of it.
+ARTICLE_NAME = "port-ellis-harbour-reopens.txt"
+ARTICLE = """Port Ellis harbour reopens after nine-day storm closure
+
+By Mara Lindqvist
+
+PORT ELLIS — The harbour of Port Ellis reopened on Tuesday after a storm closed it for nine days, \
+the harbour master, Odile Brannigan, said. Forty-two fishing boats left before dawn, and the ferry \
+to Skerry Island resumed its twice-daily crossings. The storm tore away part of the eastern \
+breakwater; repairs will cost about 3.4 million euros, according to the town council. Brannigan \
+said the harbour would stay closed to cargo ships until the breakwater is rebuilt in the spring.
+"""
+QUESTION = "When did the harbour of Port Ellis reopen after the storm?"
+FACT = "Tuesday"
+
+
+# -- the ingest shapes -----------------------------------------------------------------
+
+
+def _articles(news: Path) -> Iterator[dict[str, Any]]:
+    with news.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+def make_shapes(news: Path, folder: Path, wanted: tuple[str, ...]) -> dict[str, Path]:
+    """The shape files in `folder` (the whole corpus is used where it is)."""
+    rng = random.Random(16)
+    paths: dict[str, Path] = {}
+    if "long" in wanted:
+        paths["long"] = folder / "long-articles.jsonl"
+        with paths["long"].open("w", encoding="utf-8") as out:
+            for article in sorted(_articles(news), key=lambda a: -len(a["text"]))[:300]:
+                out.write(json.dumps(article) + "\n")
+    if "short" in wanted:
+        paths["short"] = folder / "short-records.jsonl"
+        written = 0
+        with paths["short"].open("w", encoding="utf-8") as out:
+            for article in _articles(news):
+                for n, paragraph in enumerate(p for p in article["text"].split("\n") if 150 <= len(p) <= 600):
+                    out.write(json.dumps({"id": f"{article['id']}-{n}", "title": article["title"], "text": paragraph}) + "\n")
+                    written += 1
+                    if written == 10_000 or n == 2:
+                        break
+                if written == 10_000:
+                    break
+    if "huge" in wanted:  # one file, 200,000 short lines (3-4 words each, a full stop at the end)
+        words = [w for a in _articles(news) for w in re.findall(r"[A-Za-z]{3,}", a["text"][:2000])][:300_000]
+        paths["huge"] = folder / "huge-many-lines.txt"
+        with paths["huge"].open("w", encoding="utf-8") as out:
+            out.write("A list of two hundred thousand short lines\n\n")
+            for _ in range(200_000):
+                out.write(" ".join(rng.choice(words) for _ in range(rng.randint(2, 3))).capitalize() + ".\n")
+    if "corpus" in wanted:
+        paths["corpus"] = news
+    return paths
+
+
+@click.command("shapes")
+@click.option("--news", type=click.Path(dir_okay=False, path_type=Path), default=NEWS, show_default=True)
+@click.option("--shapes", "shapes", default=",".join(SHAPES), show_default=True, help="Comma-separated shapes.")
+@click.option("--keep-index", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the whole corpus' index here (for `incremental` and `scale-latency`).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
+def shapes_command(news: Path, shapes: str, keep_index: Path | None, out: Path | None) -> None:
+    """Ingest throughput and peak memory on every shape, against bare encode on the same chunks."""
+    wanted = tuple(s.strip() for s in shapes.split(",") if s.strip())
+    if not set(wanted) <= set(SHAPES) or not wanted:
+        raise BenchmarkError(f"--shapes takes some of {', '.join(SHAPES)}")
+    if not news.is_file():
+        raise BenchmarkError(f"The news corpus is not at {news} (see ../shared/benchmarks/news-corpus/README.md).")
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="rag-shapes-") as scratch:
+        for shape, path in make_shapes(news, Path(scratch), wanted).items():
+            command = [sys.executable, "-m", "eval.bench", "ingest", "--corpus", str(path)]
+            if shape == "corpus" and keep_index is not None:
+                command += ["--data-dir", str(keep_index)]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise BenchmarkError(f"the {shape} shape failed: {done.stderr.strip()[-2000:]}")
+            result = json.loads(done.stdout)
+            result["input_bytes"] = path.stat().st_size
+            results[shape] = result
+    emit({
+        "benchmark": "shapes",
+        "shapes": results,
+        "summary": {shape: {k: r[k] for k in ("documents", "chunks", "chunks_per_second", "ratio_to_bare_encode",
+                                              "cpu_ratio_to_bare_encode", "peak_rss_mb", "meets_target")}
+                    for shape, r in results.items()},
+    }, out)
+
+
+# -- adding one article ------------------------------------------------------------------
+
+
+def _rag(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-c", "from rag.cli import main; main()", *args, "--data-dir", str(data_dir)]
+    return subprocess.run(command, capture_output=True, text=True, check=False,
+                          env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+
+
+def _cli_time_to_answerable(data_dir: Path, article: Path) -> dict[str, Any]:
+    began = time.perf_counter()
+    ingested = _rag("ingest", str(article), "-q", "--json", data_dir=data_dir)
+    ingest_s = time.perf_counter() - began
+    if ingested.returncode != 0:
+        raise BenchmarkError(f"rag ingest failed: {ingested.stderr.strip()[-1000:]}")
+    doc_id = json.loads(ingested.stdout)["new"][0]
+    began = time.perf_counter()
+    asked = _rag("ask", QUESTION, "--json", data_dir=data_dir)
+    ask_s = time.perf_counter() - began
+    answer = json.loads(asked.stdout) if asked.stdout.strip() else {}
+    cited = {c.get("doc_id") for c in answer.get("citations", [])}
+    _rag("remove", doc_id, data_dir=data_dir)
+    return {"ingest_seconds": round(ingest_s, 2), "ask_seconds": round(ask_s, 2),
+            "time_to_answerable_seconds": round(ingest_s + ask_s, 2),
+            "answered_from_it": doc_id in cited and FACT in answer.get("text", "")}
+
+
+def _ui_time_to_answerable(data_dir: Path, article: Path) -> dict[str, Any]:
+    import gradio_client
+
+    from eval.bench_load import served_ui, ui_asker
+
+    with served_ui(data_dir) as (url, server):
+        client = gradio_client.Client(url, verbose=False)
+        ask = ui_asker(client)
+        ask("What happened?")  # warm: the model and the index are loaded, as in a running app
+        began = time.perf_counter()
+        message, _, _ = client.predict([gradio_client.handle_file(str(article))], [], api_name="/upload")
+        upload_s = time.perf_counter() - began
+        shown = ask(QUESTION)
+        total = time.perf_counter() - began
+        memory = process_memory_mb(server.pid)
+    doc_id = f"uploads/{article.name}"
+    _rag("remove", doc_id, data_dir=data_dir)
+    shutil.rmtree(data_dir / "uploads", ignore_errors=True)
+    return {"upload_seconds": round(upload_s, 2), "ask_seconds": round(total - upload_s, 2),
+            "time_to_answerable_seconds": round(total, 2), "answered_from_it": FACT in shown and "Added" in message,
+            "ui_memory_mb": memory}
+
+
+def process_memory_mb(pid: int) -> dict[str, float]:
+    """Resident memory now and at its peak (Linux /proc), in MB."""
+    fields = {}
+    with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = round(int(value.split()[0]) / 1024, 1)
+    return {"rss_mb": fields.get("VmRSS", 0.0), "peak_rss_mb": fields.get("VmHWM", 0.0)}
+
+
+def _index_size(data_dir: Path) -> dict[str, Any]:
+    done = _rag("info", "--json", data_dir=data_dir)
+    info = json.loads(done.stdout)
+    return {"documents": info["documents"], "chunks": info["chunks"]}
+
+
+@click.command("incremental")
+@click.option("--index", "index", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True,
+              help="A big index, e.g. the news corpus' (`shapes --keep-index DIR`).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
+def incremental_command(index: Path, out: Path | None) -> None:
+    """Time to answerable after adding one article: big index against the demo index."""
+    with tempfile.TemporaryDirectory(prefix="rag-incremental-") as scratch:
+        article = Path(scratch) / ARTICLE_NAME
+        article.write_text(ARTICLE, encoding="utf-8")
+        demo = Path(scratch) / "demo-index"
+        if _rag("demo", data_dir=demo).returncode != 0:
+            raise BenchmarkError("could not index the demo articles")
+        rows: dict[str, Any] = {}
+        for name, data_dir in (("demo", demo), ("big", index)):
+            rows[name] = {"index": _index_size(data_dir), "cli": _cli_time_to_answerable(data_dir, article),
+                          "ui_upload": _ui_time_to_answerable(data_dir, article)}
+    ratio = {via: round(rows["big"][via]["time_to_answerable_seconds"] / rows["demo"][via]["time_to_answerable_seconds"], 2)
+             for via in ("cli", "ui_upload")}
+    emit({"benchmark": "incremental", "rows": rows, "big_over_demo": ratio, "target_ratio": 2.0,
+          "meets_target": all(r <= 2.0 for r in ratio.values())}, out)
+
+
+# -- warm latency at scale -----------------------------------------------------------------
+
+
+def _questions(index: Path, count: int) -> list[str]:
+    import rag
+
+    titles = [d.title for d in rag.Assistant(rag.Settings(data_dir=index), auto_seed=False).list_documents()
+              if d.title and len(d.title.split()) >= 4]
+    rng = random.Random(16)
+    return [f"What happened: {t.rstrip('?.!')}?" for t in rng.sample(titles, min(count, len(titles)))]
+
+
+def _warm_latency(settings, questions: list[str]) -> dict[str, Any]:
+    import rag
+
+    assistant = rag.Assistant(settings, auto_seed=False)
+    assistant.ask(questions[0])  # loads the model, the BM25 index and the vector caches
+    times = []
+    for question in questions:
+        began = time.perf_counter()
+        assistant.ask(question)
+        times.append((time.perf_counter() - began) * 1000)
+    ordered = sorted(times)
+    return {"questions": len(times), "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1),
+            "max_ms": round(ordered[-1], 1)}
+
+
+@click.command("scale-latency")
+@click.option("--index", "index", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True)
+@click.option("--questions", type=click.IntRange(min=5), default=60, show_default=True)
+@click.option("--server/--no-server", default=True, help="Also through a Chroma server serving a copy of the index.")
+@click.option("--ui/--no-ui", default=True, help="Also the memory of a running `rag ui` over the index.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
+def scale_latency_command(index: Path, questions: int, server: bool, ui: bool, out: Path | None) -> None:
+    """Warm ask latency on a big index (embedded, server) and `rag ui` memory."""
+    import rag
+
+    asked = _questions(index, questions)
+    result: dict[str, Any] = {"benchmark": "scale-latency", "index": _index_size(index),
+                              "embedded": _warm_latency(rag.Settings(data_dir=index), asked),
+                              "targets_ms": {"p50": 80, "p95": 200}}
+    if server:
+        result["server"] = _server_latency(index, asked)
+    if ui:
+        result["ui"] = _ui_memory(index)
+    emit(result, out)
+
+
+def _server_latency(index: Path, asked: list[str]) -> dict[str, Any]:
+    import rag
+
+    chroma = Path(sys.executable).with_name("chroma")
+    with tempfile.TemporaryDirectory(prefix="rag-server-") as scratch:
+        served = Path(scratch) / "chroma"
+        shutil.copytree(index / "chroma", served)
+        port = _free_port()
+        process = subprocess.Popen([str(chroma), "run", "--path", str(served), "--host", "127.0.0.1", "--port",
+                                    str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", process)
+            settings = rag.Settings(data_dir=Path(scratch) / "app", chroma_host="127.0.0.1", chroma_port=port)
+            return _warm_latency(settings, asked)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _ui_memory(index: Path) -> dict[str, Any]:
+    import gradio_client
+
+    from eval.bench_load import served_ui, ui_asker
+
+    with served_ui(index) as (url, server):
+        ask = ui_asker(gradio_client.Client(url, verbose=False))
+        for question in ("What happened in the midterm elections?", "Who won the World Cup match?",
+                         "What did the Federal Reserve decide about interest rates?"):
+            ask(question)
+        return process_memory_mb(server.pid)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(url: str, process: subprocess.Popen, timeout_s: float = 120.0) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise BenchmarkError(f"the Chroma server did not start ({url})") from None
+            time.sleep(0.5)
