@@ -2,13 +2,15 @@
 
 Both sides start with the model loaded: ours is `ingest_paths` on a fresh data dir
 (read, clean, chunk, embed, write to Chroma, build BM25), theirs is one `encode` call
-over exactly the passages our run embedded, recorded as they went to the model.
+over exactly the passages our run embedded, recorded as they went to the model (a seeded
+random sample of 5,000 of them when there are more: the rates are compared).
 Embedding is the physical limit on a CPU machine, so the target is a ratio >= 0.8.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import resource
 import sys
 import time
@@ -22,6 +24,7 @@ import ingest
 import rag
 
 TARGET_RATIO = 0.8
+BARE_SAMPLE_MAX = 5_000
 WARM_UP_TEXTS = ["A short sentence to warm the model up.", "Another one, a little longer."]
 
 
@@ -104,10 +107,15 @@ def run_ingest_benchmark(corpus: Path, data_dir: Path, settings: rag.Settings | 
     again, reingest = timed(ingest.ingest_paths, [corpus], settings, embedder=recorder)
     if again.new or again.updated or again.chunks_written:
         raise RuntimeError(f"re-ingest was not a no-op: {again.summary()}")
-    bare = bare_encode(bare_model(settings), recorder.passages, settings.embed_batch_size)
+    # Bare encode on the same passages, or on a seeded random sample of them when there are
+    # many (same length distribution, so the same rate; the whole news corpus would double the run).
+    sample = (recorder.passages if len(recorder.passages) <= BARE_SAMPLE_MAX
+              else random.Random(0).sample(recorder.passages, BARE_SAMPLE_MAX))
+    bare = bare_encode(bare_model(settings), sample, settings.embed_batch_size)
     ours_rate = _rate(report.chunks_written, ours.wall)
-    bare_rate = _rate(len(recorder.passages), bare.wall)
+    bare_rate = _rate(len(sample), bare.wall)
     ratio = round(ours_rate / bare_rate, 3) if bare_rate else 0.0
+    cpu_ratio = (report.chunks_written / ours.cpu) / (len(sample) / bare.cpu) if ours.cpu and bare.cpu else 0.0
     return {
         "benchmark": "ingest",
         "corpus": str(corpus),
@@ -123,7 +131,8 @@ def run_ingest_benchmark(corpus: Path, data_dir: Path, settings: rag.Settings | 
         "bare_encode_cpu_seconds": round(bare.cpu, 3),
         "bare_encode_chunks_per_second": bare_rate,
         "ratio_to_bare_encode": ratio,
-        "cpu_ratio_to_bare_encode": round(bare.cpu / ours.cpu, 3) if ours.cpu else 0.0,
+        "cpu_ratio_to_bare_encode": round(cpu_ratio, 3),
+        "bare_encode_passages": len(sample),
         "target_ratio": TARGET_RATIO,
         "meets_target": ratio >= TARGET_RATIO,
         "reingest_seconds": round(reingest.wall, 3),

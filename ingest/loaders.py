@@ -182,11 +182,11 @@ def read_text(path: Path, max_bytes: int) -> str:
     return read_decoded(path, max_bytes).text
 
 
-def read_decoded(path: Path, max_bytes: int) -> Decoded:
-    """`read_text`, with the encoding the text was decoded from."""
+def read_decoded(path: Path, max_bytes: int | None) -> Decoded:
+    """`read_text`, with the encoding the text was decoded from (`max_bytes` None: no limit)."""
     try:
         size = path.stat().st_size
-        if size > max_bytes:
+        if max_bytes is not None and size > max_bytes:
             raise LoadError(
                 f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit "
                 "(RAG_MAX_FILE_MB)"
@@ -207,13 +207,16 @@ def read_decoded(path: Path, max_bytes: int) -> Decoded:
 
 def load_articles(source: SourceFile, max_bytes: int) -> tuple[list[Identified], list[FileProblem]]:
     """The articles in one file with the names each may take, and problems (bad JSON
-    lines do not stop the other lines)."""
+    lines do not stop the other lines).
+
+    `max_bytes` (RAG_MAX_FILE_MB) bounds one article: a whole file of text, Markdown or HTML,
+    but each line of a JSON Lines file, which is a feed of many (the news corpus is 35 MB)."""
     try:
-        decoded = read_decoded(source.path, max_bytes)
-        text = decoded.text
         suffix = source.path.suffix.lower()
+        decoded = read_decoded(source.path, None if suffix in JSONL_SUFFIXES else max_bytes)
+        text = decoded.text
         if suffix in JSONL_SUFFIXES:
-            found, problems = _jsonl_articles(source, text)
+            found, problems = _jsonl_articles(source, text, max_bytes)
         elif suffix in HTML_SUFFIXES:
             found, problems = [Identified(_html_article(source, text), source.names)], []
         else:
@@ -302,11 +305,15 @@ class JsonArticle(BaseModel):
         return value
 
 
-def _jsonl_articles(source: SourceFile, raw: str) -> tuple[list[Identified], list[FileProblem]]:
+def _jsonl_articles(source: SourceFile, raw: str, max_bytes: int) -> tuple[list[Identified], list[FileProblem]]:
     articles: list[Identified] = []
     problems: list[FileProblem] = []
     for number, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
+            continue
+        if len(line) * 4 > max_bytes and len(line.encode("utf-8")) > max_bytes:  # UTF-8: 4 bytes at most
+            problems.append(FileProblem(str(source.path), f"line is {len(line.encode('utf-8')) / 1e6:.1f} MB, over the "
+                                        f"{max_bytes / 1e6:.1f} MB limit (RAG_MAX_FILE_MB)", number))
             continue
         try:
             record = JsonArticle.model_validate(json.loads(line))

@@ -152,3 +152,16 @@ def test_updated__a_chunk_removed_then_indexed_again_is_live() -> None:
     assert index.chunk_ids == ["b::v::00000"]
     index = index.updated(["a::v::00000"], TEXTS[:1], [])
     _assert_same(index, Bm25Index.build(["a::v::00000", "b::v::00000"], TEXTS[:2]))
+
+
+def test_build__in_slices_scores_the_same(monkeypatch) -> None:
+    import rag.index.bm25
+
+    ids, texts = _seed_chunks()
+    whole = Bm25Index.build(ids, texts)
+    monkeypatch.setattr(rag.index.bm25, "BUILD_SLICE", 5)
+    sliced = Bm25Index.build(ids, texts)
+    assert sliced.segment_count == 1
+    _assert_same(sliced, whole)
+    for query in QUERIES:
+        np.testing.assert_allclose(sliced.scores(query), _reference_scores(texts, query), rtol=1e-5, atol=1e-6)

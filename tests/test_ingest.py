@@ -141,6 +141,26 @@ def test_ingest__bad_files_are_reported_and_the_rest_ingested(tmp_path, settings
     assert len(report.new) == 2 and report.ignored_files == 1 and not report.ok
 
 
+def test_ingest__the_size_limit_bounds_each_json_line_not_the_feed(tmp_path, settings, fake_embedder):
+    """RAG_MAX_FILE_MB bounds one article: a .txt file, but each line of a JSON Lines feed
+    (a feed of thousands of articles is far larger than any one of them)."""
+    limit = settings.model_copy(update={"max_file_mb": 0.001})  # 1,000 bytes
+    feed = tmp_path / "feed.jsonl"
+    lines = [json.dumps({"id": f"n{i}", "text": f"Story {i}: the council met on Monday about the harbour."})
+             for i in range(40)]
+    lines.insert(7, json.dumps({"id": "big", "text": "word " * 400}))
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert feed.stat().st_size > 3_000
+    (tmp_path / "long.txt").write_text("Long story\n\n" + "The council met. " * 100, encoding="utf-8")
+
+    report = ingest_paths([feed, tmp_path / "long.txt"], limit, embedder=fake_embedder)
+
+    assert len(report.new) == 40 and "big" not in report.new
+    assert [(p.line, p.message) for p in report.problems if p.line] == [
+        (8, "line is 0.0 MB, over the 0.0 MB limit (RAG_MAX_FILE_MB)")]
+    assert any(p.path.endswith("long.txt") and "over the 0.0 MB limit" in p.message for p in report.problems)
+
+
 def test_ingest__jsonl_bad_lines_are_reported_with_line_numbers(tmp_path, settings, fake_embedder):
     feed = tmp_path / "feed.jsonl"
     lines = [

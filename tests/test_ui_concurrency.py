@@ -61,3 +61,48 @@ def test_ui__sixteen_simultaneous_users(tmp_path, real_embedder, record_property
     print("UI_CONCURRENCY " + json.dumps(figures))
     for key, value in figures.items():
         record_property(key, value)
+
+
+class _GatedEmbedder:
+    """A fake embedder whose `embed_documents` waits at a gate for texts holding `marker`
+    (an upload being indexed); questions (`embed_query`) never wait."""
+
+    def __init__(self, marker: str) -> None:
+        from tests.fakes import FakeEmbedder
+
+        self._inner = FakeEmbedder()
+        self.name, self.dimension, self.max_tokens = self._inner.name, self._inner.dimension, self._inner.max_tokens
+        self.marker = marker
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def embed_documents(self, texts):
+        if any(self.marker in t for t in texts):
+            self.entered.set()
+            assert self.gate.wait(timeout=120), "the test never opened the gate"
+        return self._inner.embed_documents(texts)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def test_ui__an_upload_being_indexed_blocks_no_question_and_the_next_upload_waits_visibly(tmp_path):
+    from gradio_client.utils import Status
+
+    embedder = _GatedEmbedder("Slowpoke harbour")
+    slow, other = tmp_path / "slow.txt", tmp_path / "other.txt"
+    slow.write_text("Slowpoke harbour reopens\n\nThe Slowpoke harbour reopened on Tuesday.\n", encoding="utf-8")
+    other.write_text("Council vote\n\nThe council of Brackley voted on Monday to close the library.\n", encoding="utf-8")
+    with running_app(tmp_path / "index", embedder) as app:
+        first = gradio_client.Client(app["url"], verbose=False).submit(
+            [gradio_client.handle_file(str(slow))], [], api_name="/upload")
+        assert embedder.entered.wait(timeout=60), "the first upload never started indexing"
+        second = gradio_client.Client(app["url"], verbose=False).submit(
+            [gradio_client.handle_file(str(other))], [], api_name="/upload")
+        # A question is answered while the upload is held mid-indexing.
+        answer = ask(gradio_client.Client(app["url"], verbose=False), "How old were the captured soldiers?")
+        assert answer["answer"] and not first.done() and not second.done()
+        assert second.status().code in (Status.IN_QUEUE, Status.JOINING_QUEUE, Status.STARTING), second.status()
+        embedder.gate.set()
+        assert "Added 1 article" in first.result(timeout=120)[0]
+        assert "Added 1 article" in second.result(timeout=120)[0]
