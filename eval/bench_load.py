@@ -14,17 +14,17 @@ import contextlib
 import html
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import click
+
+from eval.bench_common import free_port, wait_until_up
 
 # A question about the demo articles, and a fact its answer must contain.
 SEED_QUESTIONS: tuple[tuple[str, str], ...] = (
@@ -112,24 +112,15 @@ def _plain(html_text: str) -> str:
 def served_ui(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """`rag ui` over `data_dir` in a child process (eval never imports ui) on a free port of
     127.0.0.1: (its URL, the process), once it answers; stopped afterwards."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **(extra_env or {})}
     command = [sys.executable, "-c", "from rag.cli import main; main()", "ui", "--host", "127.0.0.1",
                "--port", str(port), "--data-dir", str(data_dir)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"`rag ui` did not start on {url}") from None
-                time.sleep(0.5)
+        if not wait_until_up(url, server, timeout_s=300):
+            raise RuntimeError(f"`rag ui` did not start on {url}")
         yield url, server
     finally:
         server.terminate()

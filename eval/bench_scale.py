@@ -37,7 +37,7 @@ from typing import Any, Iterator
 
 import click
 
-from eval.bench_common import BenchmarkError, emit
+from eval.bench_common import BenchmarkError, emit, free_port, wait_until_up
 
 NEWS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "news-corpus" / "corpus.jsonl"
 SHAPES = ("long", "short", "huge", "corpus")
@@ -281,11 +281,13 @@ def _server_latency(index: Path, asked: list[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="rag-server-") as scratch:
         served = Path(scratch) / "chroma"
         shutil.copytree(index / "chroma", served)
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen([str(chroma), "run", "--path", str(served), "--host", "127.0.0.1", "--port",
                                     str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            _wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", process)
+            heartbeat = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+            if not wait_until_up(heartbeat, process, timeout_s=120):
+                raise BenchmarkError(f"the Chroma server did not start ({heartbeat})")
             settings = rag.Settings(data_dir=Path(scratch) / "app", chroma_host="127.0.0.1", chroma_port=port)
             return _warm_latency(settings, asked)
         finally:
@@ -304,25 +306,3 @@ def _ui_memory(index: Path) -> dict[str, Any]:
                          "What did the Federal Reserve decide about interest rates?"):
             ask(question)
         return process_memory_mb(server.pid)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for(url: str, process: subprocess.Popen, timeout_s: float = 120.0) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise BenchmarkError(f"the Chroma server did not start ({url})") from None
-            time.sleep(0.5)
