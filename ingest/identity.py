@@ -76,9 +76,13 @@ def json_names(file_labels: tuple[str, ...], record_id: str | None, line: int, b
 def last_resort_name(preferred: str, source_key: str, taken: set[str]) -> str:
     """`preferred~<hash>`, lengthened until free; the hash is of the source key, so the
     same source always gets the same name."""
-    digest = hashlib.sha256(source_key.encode("utf-8", "surrogatepass")).hexdigest()
-    for size in range(8, len(digest) + 1, 4):
-        candidate = f"{preferred}~{digest[:size]}"
+    for candidate in last_resort_names(preferred, source_key):
         if candidate not in taken:
             return candidate
     raise RuntimeError(f"no free document id for {source_key!r}")  # 2**-256: cannot happen
+
+
+def last_resort_names(preferred: str, source_key: str) -> list[str]:
+    """Every name `last_resort_name` may give, in the order it tries them."""
+    digest = hashlib.sha256(source_key.encode("utf-8", "surrogatepass")).hexdigest()
+    return [f"{preferred}~{digest[:size]}" for size in range(8, len(digest) + 1, 4)]

@@ -1,8 +1,9 @@
 """`ingest_paths`: files and folders in, an up-to-date index out.
 
-Steps: lock the data dir, repair what a killed run left, read the files, plan
-(new / updated / unchanged / duplicate), chunk and embed in large batches, write each
-document (chunks, then its record), prune, and bring the BM25 index in line.
+Steps: lock the data dir, repair what a killed run left (only after one:
+`IndexStore.start_writing`), read the files, plan (new / updated / unchanged / duplicate),
+chunk and embed in large batches, write each document (chunks, then its record), prune,
+bring the BM25 index in line and mark the index clean (`rag.index.bm25.bm25_after_writing`).
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ from ingest.chunking import CHUNKER_VERSION, chunk_text
 from ingest.dates import epoch_day
 from ingest.decoding import ENCODING_NAMES
 from ingest.demo import settle_demo
-from ingest.identity import Identified
+from ingest.identity import Identified, last_resort_names
 from ingest.loaders import FileProblem, discover, load_articles
-from ingest.plan import Plan, PlannedArticle, PlanOptions, plan_changes, prunable
+from ingest.plan import Plan, PlannedArticle, PlanOptions, content_hash, plan_changes, prunable
 from ingest.report import IngestReport
-from rag.index.bm25 import synced_bm25
+from rag.index.bm25 import bm25_after_writing
 from rag.config import Settings
 from rag.index.embeddings import Embedder, build_embedder, embedder_name
 from rag.errors import InputTooLargeError, InvalidInputError
 from rag.index.lease import exclusive_writer
-from rag.index.store import DocumentWrite, IndexStore
+from rag.index.store import DocumentWrite, IndexStore, StoredDocument
 from rag.types import Chunk, MetadataValue
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,9 @@ ProgressCallback = Callable[[int, int], None]  # (documents done, documents in t
 # that a killed run loses little work.
 EMBED_BATCH_CHUNKS = 256
 TITLE_WORDS_IN_PASSAGE = 24
+# Up to this many articles, a run reads only the stored records it can match (see
+# `_stored_for_plan`); more, and it lists them all.
+TARGETED_PLAN_MAX_ARTICLES = 200
 
 
 def passage_for_embedding(title: str, chunk_text: str) -> str:
@@ -93,11 +97,11 @@ def ingest_paths(
     with exclusive_writer(settings) as access:
         model_name = embedder.name if embedder is not None else embedder_name(settings)
         store = IndexStore(access.client, settings, model_name)
-        store.repair()
+        index_state = store.start_writing()
         files, problems, ignored = discover(roots, follow_links=follow_links, namespace=namespace)
         notes: list[str] = []
         identified, loaded, failed = _load_all(files, settings, problems, notes)
-        stored = store.stored_documents()
+        stored = _stored_for_plan(store, identified, prune)
         plan = plan_changes(identified, stored, _chunker_fingerprint(settings), PlanOptions(add_only, replace))
         problems.extend(plan.problems)
         _check_size(plan, max_new_chars)
@@ -110,7 +114,8 @@ def ingest_paths(
         for doc_id in pruned:
             store.delete_document(doc_id)
         demo_removed = settle_demo(store, plan, as_demo=as_demo)
-        synced_bm25(store, settings.data_dir / "bm25")
+        access.ensure_held()  # a writer that lost its lease must not mark the index clean
+        bm25_after_writing(store, settings.data_dir / "bm25", index_state)
         return IngestReport(
             new=tuple(plan.new),
             updated=tuple(plan.updated),
@@ -129,6 +134,23 @@ def ingest_paths(
             notes=tuple(notes),
             demo_removed=demo_removed,
         )
+
+
+def _stored_for_plan(store: IndexStore, identified: list[Identified], prune: bool) -> dict[str, StoredDocument]:
+    """The stored documents the plan may need: every one with `prune` (it looks for records
+    whose file is gone), or for a run of a few articles only those it can look up, by a doc
+    id they may take, their source keys or their texts (`plan_changes` asks nothing else; with
+    the whole listing it takes half a second at 3,700 documents). A big run lists them all:
+    one read beats thousands of look-ups."""
+    if prune or len(identified) > TARGETED_PLAN_MAX_ARTICLES:
+        return store.stored_documents()
+    names = [name for item in identified
+             for name in (*item.names, *last_resort_names(item.names[0], item.article.source_key))]
+    return store.stored_documents_matching(
+        doc_ids=names,
+        source_keys=[item.article.source_key for item in identified],
+        content_hashes=[content_hash(item.article.text) for item in identified],
+    )
 
 
 def _check_size(plan: Plan, max_new_chars: int | None) -> None:

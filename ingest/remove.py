@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from ingest.demo import demo_doc_ids
 
-from rag.index.bm25 import synced_bm25
+from rag.index.bm25 import bm25_after_writing
 from rag.config import Settings
 from rag.index.embeddings import embedder_name
 from rag.errors import InvalidInputError
@@ -51,15 +51,16 @@ def remove_demo(settings: Settings, *, model_name: str | None = None) -> RemoveR
 def _remove(settings: Settings, model_name: str | None, choose: Callable[[IndexStore], list[str]]) -> RemoveReport:
     with exclusive_writer(settings) as access:
         store = IndexStore(access.client, settings, model_name or embedder_name(settings))
-        store.repair()
-        stored = store.stored_documents()
+        started = store.start_writing()
         wanted = choose(store)
+        stored = store.committed_versions(wanted)  # the records of these only, not a listing
         found = [d for d in wanted if d in stored]
         access.ensure_held()
         for doc_id in found:
             store.delete_document(doc_id)
             logger.info("Removed %s", doc_id)
-        synced_bm25(store, settings.data_dir / "bm25")
+        access.ensure_held()  # a writer that lost its lease must not mark the index clean
+        bm25_after_writing(store, settings.data_dir / "bm25", started)
         return RemoveReport(
             removed=tuple(found),
             not_found=tuple(d for d in wanted if d not in stored),

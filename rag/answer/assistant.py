@@ -23,7 +23,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from rag.index.bm25 import Bm25Index, synced_bm25
+from rag.index.bm25 import Bm25Index, bm25_for_reader
 from rag.llm.chat import ChatModel
 from rag.llm.factory import build_chat_model
 from rag.index.chroma import make_chroma_client
@@ -325,10 +325,10 @@ class Assistant:
                 if self._retriever is None:
                     self._get_retriever()  # builds from the index as it is now
                     return
-                generation = self._store.generation()
-                self._bm25 = synced_bm25(self._store, self.settings.data_dir / "bm25", save=False)
+                state = self._store.index_state()
+                self._bm25 = bm25_for_reader(self._store, self.settings.data_dir / "bm25", state)
                 self._retriever.refresh(self._bm25)
-                self._seen_generation = generation  # only once everything is in line
+                self._seen_generation = state.generation  # only once everything is in line
 
     # -- steps -------------------------------------------------------------------
 
@@ -520,9 +520,10 @@ class Assistant:
                 self._follow_other_writers()
             if self._retriever is None:
                 store = self._get_store()
-                self._seen_generation = store.generation()
+                state = store.index_state()
+                self._seen_generation = state.generation
                 self._generation_checked_at = time.monotonic()
-                self._bm25 = synced_bm25(store, self.settings.data_dir / "bm25", save=False)
+                self._bm25 = bm25_for_reader(store, self.settings.data_dir / "bm25", state)
                 fusion = FusionConfig(
                     method=self.settings.fusion,
                     bm25_weight=self.settings.bm25_weight,

@@ -11,6 +11,14 @@ between a Chroma write and a BM25 save, or a second app instance sharing a Chrom
 never make keyword search disagree with the vector store; and the chunks a killed writer left
 uncommitted never count in a reader's index before the next writer's repair removes them.
 
+Finding which chunks arrived means listing every committed chunk id (about a second at
+45,000 chunks), so the cache also records the store generation it matches (`IndexStore.
+generation()`, see `rag.index.store`). When the index is clean and still at that generation,
+nothing was written since the cache was saved: a reader loads it as it is
+(`bm25_for_reader`), and a writer brings it up to date from the documents it touched itself
+(`bm25_after_writing`). Anything else (a killed writer, another app instance's ingest, a
+cache from before this record) falls back to the full comparison.
+
 Scores are Lucene's BM25 (as bm25s' default "lucene" method computes them, which the tests
 check score for score): idf = ln(1 + (N - df + 0.5) / (df + 0.5)) and
 tf / (tf + k1 (1 - b + b |d| / avgdl)), with N, df and avgdl over the live chunks of every
@@ -31,12 +39,14 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from rag.errors import StoreError
+from rag.index.store import IndexState, IndexStore, new_generation
 from rag.text.tokenize import tokenize, tokenize_one
 
 logger = logging.getLogger(__name__)
@@ -163,15 +173,16 @@ class Bm25Index:
                                  dtype=bool)
         self._rows = np.flatnonzero(self._alive)  # live position -> row over all segments
         self.chunk_ids = [all_ids[row] for row in self._rows]
-        self.stamp = stamp_of(self.chunk_ids)
         self._offsets = np.cumsum([0, *(len(s) for s in self._segments)])
         lengths = np.concatenate([s.lengths for s in self._segments]) if self._segments else np.zeros(0, np.float32)
         live_lengths = lengths[self._alive]
         average = float(live_lengths.mean()) if len(live_lengths) and live_lengths.mean() > 0 else 1.0
         self._norm = (K1 * ((1 - B) + B * lengths / average)).astype(np.float32)
         self._position = {chunk_id: i for i, chunk_id in enumerate(self.chunk_ids)}
-        self._doc_of = np.array([doc_id_of(chunk_id) for chunk_id in self.chunk_ids], dtype=object)
         self._postings_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # The store generation the cache on disk records for this index ("" when unknown):
+        # set by `load` and `save`.
+        self.store_generation = ""
 
     @classmethod
     def build(cls, chunk_ids: Sequence[str], texts: Sequence[str]) -> Bm25Index:
@@ -210,8 +221,23 @@ class Bm25Index:
             frozen = {name: ids for name, ids in frozen.items() if name not in {s.name for s in last_two}}
         return Bm25Index(vocab, segments, frozen)
 
+    # Computed on first use: each costs tens of milliseconds at 45,000 chunks, and an index
+    # loaded or updated after a clean write may never need them.
+    @cached_property
+    def stamp(self) -> str:
+        return stamp_of(self.chunk_ids)
+
+    @cached_property
+    def _doc_of(self) -> np.ndarray:
+        return np.array([doc_id_of(chunk_id) for chunk_id in self.chunk_ids], dtype=object)
+
     def __len__(self) -> int:
         return len(self.chunk_ids)
+
+    def chunk_ids_of(self, doc_ids: Iterable[str]) -> set[str]:
+        """The live chunks of these documents."""
+        wanted = set(doc_ids)
+        return {chunk_id for chunk_id, doc_id in zip(self.chunk_ids, self._doc_of) if doc_id in wanted}
 
     @property
     def segment_count(self) -> int:
@@ -299,9 +325,10 @@ class Bm25Index:
 
     # -- the cache on disk ---------------------------------------------------------------
 
-    def save(self, cache_dir: Path) -> None:
+    def save(self, cache_dir: Path, store_generation: str = "") -> None:
         """Write the segments not yet on disk and a new generation (vocabulary, segment list,
-        deleted chunks), then switch the CURRENT pointer to it atomically."""
+        deleted chunks, and the store generation this index matches, if known), then switch
+        the CURRENT pointer to it atomically."""
         segments_dir = cache_dir / _SEGMENTS_DIR
         segments_dir.mkdir(parents=True, exist_ok=True)
         for segment in self._segments:
@@ -309,12 +336,14 @@ class Bm25Index:
         generation = Path(tempfile.mkdtemp(prefix=f"{self.stamp}-", dir=cache_dir))
         words = sorted(self._vocab, key=self._vocab.__getitem__)
         manifest = {"segments": [s.name for s in self._segments],
-                    "deleted": {name: sorted(ids) for name, ids in self._deleted.items()}, "vocab": words}
+                    "deleted": {name: sorted(ids) for name, ids in self._deleted.items()}, "vocab": words,
+                    "store_generation": store_generation}
         (generation / _MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
         (generation / _TOKENIZER_FILE).write_text(json.dumps({"version": TOKENIZER_VERSION}), encoding="utf-8")
         pointer = cache_dir / f"{_CURRENT_FILE}.{os.getpid()}.tmp"
         pointer.write_text(generation.name, encoding="utf-8")
         os.replace(pointer, cache_dir / _CURRENT_FILE)
+        self.store_generation = store_generation
         _remove_unused(cache_dir, keep=generation.name, segments={s.name for s in self._segments})
 
     @classmethod
@@ -330,7 +359,9 @@ class Bm25Index:
             segments = [_Segment.load(cache_dir / _SEGMENTS_DIR, name) for name in manifest["segments"]]
             if any(s.counts.shape[1] > len(vocab) for s in segments):
                 raise ValueError("a segment has words the vocabulary lacks")
-            return cls(vocab, segments, manifest["deleted"])
+            index = cls(vocab, segments, manifest["deleted"])
+            index.store_generation = str(manifest.get("store_generation") or "")
+            return index
         except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.info("No usable BM25 cache in %s (%s); it will be rebuilt", cache_dir, exc)
             return None
@@ -364,21 +395,83 @@ def _texts_of(store, wanted: Sequence[str]) -> tuple[list[str], list[str]]:
     return ids, [texts[chunk_id] for chunk_id in ids]
 
 
-def synced_bm25(store, cache_dir: Path, save: bool = True) -> Bm25Index:
+def synced_bm25(store: IndexStore, cache_dir: Path, save: bool = True) -> Bm25Index:
     """The BM25 index matching the committed chunks in `store` now: from cache, brought up to
     date incrementally (only chunks that arrived are read and tokenized), or built (and cached,
-    with `save`). Readers pass `save=False`: they never write.
+    with `save`). Readers pass `save=False`: they never write. It lists every committed chunk
+    id; `bm25_for_reader` and `bm25_after_writing` avoid that when they can.
 
-    With `save` (the writer's call, at the end of an ingest), changes are also announced to
-    the other app instances sharing the index: `store.publish_changes()` bumps its generation
-    marker when this store wrote anything, or when the chunks differ from the cached index
-    (for instance after a killed run), so readers know to refresh.
+    With `save`, changes are also announced to the other app instances sharing the index:
+    `store.publish_changes()` bumps its generation marker when this store wrote anything, or
+    when the chunks differ from the cached index (for instance after a killed run), so readers
+    know to refresh. The cache records the generation it matches.
     """
-    chunk_ids = store.committed_chunk_ids()
     cached = Bm25Index.load(cache_dir)
+    index = _synced(store, cached)
+    if save:
+        announce = store.changed or index is not cached
+        generation = new_generation() if announce else store.generation()
+        _save(index, cached, cache_dir, generation)
+        if announce:
+            store.publish_changes(generation)
+    return index
+
+
+def bm25_for_reader(store: IndexStore, cache_dir: Path, state: IndexState) -> Bm25Index:
+    """The BM25 index for a reader that read `state` (`store.index_state()`) just before: the
+    cache as it is when it records that generation of a clean index, else `synced_bm25`.
+
+    A clean state at the cache's generation means the last writer finished and saved this
+    cache for what it committed, and nothing was written since: every write marks the index
+    WRITING first, and the writer that clears it publishes a new generation. So the cache
+    holds exactly the committed chunks, without listing them. A writer at work or killed
+    (WRITING), or another instance's ingest (a generation this cache never saw), takes the
+    full comparison, which leaves uncommitted chunks out.
+    """
+    cached = Bm25Index.load(cache_dir)
+    if cached is not None and _records(cached, state):
+        return cached
+    return _synced(store, cached)
+
+
+def bm25_after_writing(store: IndexStore, cache_dir: Path, started: IndexState) -> Bm25Index:
+    """A writer's last step, after its last Chroma write: bring the BM25 cache in line with the
+    committed chunks, save it, then publish a new generation and mark the index clean (one
+    metadata write) if anything changed. `started` is what `store.start_writing()` returned.
+
+    If the index was clean at the cache's generation when this run started, the cache held
+    exactly the committed chunks then (see `bm25_for_reader`), and only this run changed them
+    since (the writer lock): only the documents it touched are read again. Otherwise the
+    full comparison of `synced_bm25`.
+
+    Crash order: the cache is saved (recording the new generation) before the store publishes
+    it. Killed in between, the store still says WRITING at the old generation, so the next
+    writer repairs and compares in full, and readers compare in full too.
+    """
+    cached = Bm25Index.load(cache_dir)
+    if cached is not None and _records(cached, started):
+        index = _with_documents_resynced(cached, store, store.touched_doc_ids)
+    else:
+        index = _synced(store, cached)
+    # A run that wrote, or found the index unclean (a killed writer may have committed
+    # documents the readers' indexes lack), makes the readers refresh.
+    announce = store.changed or store.writing or not started.clean
+    generation = new_generation() if announce else started.generation
+    _save(index, cached, cache_dir, generation)
+    store.finish_writing(generation if announce else None)
+    return index
+
+
+def _records(cached: Bm25Index, state: IndexState) -> bool:
+    """Whether the cache is the committed chunks of the index in `state`."""
+    return state.clean and bool(state.generation) and cached.store_generation == state.generation
+
+
+def _synced(store: IndexStore, cached: Bm25Index | None) -> Bm25Index:
+    """`cached` if it holds exactly the committed chunks, else brought in line (or built):
+    lists every committed chunk id."""
+    chunk_ids = store.committed_chunk_ids()
     if cached is not None and cached.stamp == stamp_of(chunk_ids):
-        if save and getattr(store, "changed", False):
-            store.publish_changes()
         return cached
     if cached is not None and len(cached):
         have = set(cached.chunk_ids)
@@ -388,15 +481,35 @@ def synced_bm25(store, cache_dir: Path, save: bool = True) -> Bm25Index:
     else:
         index = Bm25Index.build(*_texts_of(store, chunk_ids))
         how = "Built"
-    if save:
-        try:
-            index.save(cache_dir)
-        except OSError as exc:
-            raise StoreError(
-                f"Could not save the keyword index in {cache_dir}: {exc.strerror or exc}. The articles "
-                "are indexed; free space or fix permissions and run again to rebuild it."
-            ) from exc
-        if hasattr(store, "publish_changes"):
-            store.publish_changes()
     logger.info("%s the BM25 index: %d chunks in %d segments", how, len(index), index.segment_count)
     return index
+
+
+def _with_documents_resynced(cached: Bm25Index, store: IndexStore, doc_ids: set[str]) -> Bm25Index:
+    """`cached` with the chunks of `doc_ids` made what the store commits now (texts read for
+    the chunks that arrived only); the other documents' chunks are taken as they are."""
+    if not doc_ids:
+        return cached
+    committed = store.committed_chunk_ids_of(doc_ids)
+    held = cached.chunk_ids_of(doc_ids)
+    arrived = [chunk_id for chunk_id in committed if chunk_id not in held]
+    left = held - set(committed)
+    if not arrived and not left:
+        return cached
+    index = cached.updated(*_texts_of(store, arrived), removed=left)
+    logger.info("Updated the BM25 index from %d changed documents: %d chunks in %d segments",
+                len(doc_ids), len(index), index.segment_count)
+    return index
+
+
+def _save(index: Bm25Index, cached: Bm25Index | None, cache_dir: Path, generation: str) -> None:
+    """Save `index` recording `generation`, unless the cache on disk is already exactly that."""
+    if index is cached and index.store_generation == generation:
+        return
+    try:
+        index.save(cache_dir, store_generation=generation)
+    except OSError as exc:
+        raise StoreError(
+            f"Could not save the keyword index in {cache_dir}: {exc.strerror or exc}. The articles "
+            "are indexed; free space or fix permissions and run again to rebuild it."
+        ) from exc
