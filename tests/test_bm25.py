@@ -3,8 +3,10 @@ index brought up to date incrementally equals one built from scratch on the same
 
 from __future__ import annotations
 
+import json
 import math
 import random
+import shutil
 
 import numpy as np
 import pytest
@@ -116,6 +118,52 @@ def test_save_and_load__round_trip_and_unused_segments_are_removed(tmp_path) -> 
     assert on_disk == {s.name for s in index._segments}
     assert [p.name for p in cache.iterdir() if p.is_dir() and p.name != "segments"] == [
         (cache / "CURRENT").read_text().strip()]
+
+
+def _is_mapped(array: np.ndarray) -> bool:
+    """Whether `array` is a view of a memory-mapped file (not a copy in memory)."""
+    base = array
+    while base is not None:
+        if isinstance(base, np.memmap) or type(base).__name__ == "mmap":
+            return True
+        base = getattr(base, "base", None)
+    return False
+
+
+def test_load__maps_the_segment_arrays_and_a_removed_segment_still_searches(tmp_path) -> None:
+    ids, texts = _seed_chunks()
+    cache = tmp_path / "bm25"
+    Bm25Index.build(ids, texts).save(cache)
+    loaded = Bm25Index.load(cache)
+    assert loaded is not None
+    counts = loaded._segments[0].counts
+    assert all(_is_mapped(a) for a in (counts.data, counts.indices, counts.indptr)), "read into memory, not mapped"
+    before = loaded.search("captured soldiers Kursk", 3)
+    loaded.updated(["z::v::00000"], ["zebra"], ids).save(cache)  # compacts: the old segment is removed
+    assert not (cache / "segments" / loaded._segments[0].name).exists()
+    fresh = Bm25Index.load(cache)
+    assert fresh is not None and fresh.search("zebra", 1)[0][0] == "z::v::00000"
+    loaded._postings_cache.clear()
+    assert loaded.search("captured soldiers Kursk", 3) == before  # still mapped (POSIX)
+
+
+def test_load__reads_a_segment_an_older_version_saved_as_npz_and_the_next_save_converts_it(tmp_path) -> None:
+    ids, texts = _seed_chunks()
+    cache = tmp_path / "bm25"
+    index = Bm25Index.build(ids, texts)
+    index.save(cache)
+    segment = index._segments[0]
+    folder = cache / "segments"
+    shutil.rmtree(folder / segment.name)
+    np.savez(folder / f"{segment.name}.npz", data=segment.counts.data, indices=segment.counts.indices,
+             indptr=segment.counts.indptr, shape=np.asarray(segment.counts.shape), lengths=segment.lengths,
+             chunk_ids=np.asarray(json.dumps(list(segment.chunk_ids))))  # as the older version wrote it
+    old = Bm25Index.load(cache)
+    assert old is not None
+    _assert_same(old, index)
+    old.updated(ids[:1], ["zebra"], ids[:1]).save(cache)
+    assert not list(folder.glob("*.npz")) and (folder / segment.name).is_dir()
+    _assert_same(Bm25Index.load(cache), old.updated(ids[:1], ["zebra"], ids[:1]))  # type: ignore[arg-type]
 
 
 def test_synced_bm25__reads_and_tokenizes_only_the_chunks_that_arrived(tmp_path, settings, fake_embedder) -> None:

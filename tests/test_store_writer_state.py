@@ -18,6 +18,7 @@ import rag
 from ingest import ingest_paths, remove_documents
 from rag.index.bm25 import Bm25Index, bm25_for_reader, stamp_of
 from rag.index.store import (
+    CHANGES_KEY,
     CLEAN,
     DEMO_KEY,
     EMBED_MODEL_KEY,
@@ -322,6 +323,9 @@ def test_bm25_cache_at_a_stale_generation__is_fully_resynced(seeded, tmp_path, f
     reader = rag.Assistant(seeded, embedder=fake_embedder, auto_seed=False)
     reader.retrieve("captured soldiers")
     behind = write_behind_the_cache(seeded, fake_embedder, "volcano", VOLCANO)
+    # Two writes behind: the last writer's recorded changes start from a generation this
+    # reader never saw, so they do not tell it what changed.
+    write_behind_the_cache(seeded, fake_embedder, "ash", ASH)
     scans.clear()
     reader.refresh()
     assert scans["committed_chunk_ids"] == 1, scans
@@ -349,11 +353,12 @@ def test_retriever__lists_the_documents_only_for_a_filter_and_again_after_a_refr
     passages = assistant.retrieve("Port Ellis harbour", k=3, filters={"doc_ids": ["harbour.txt"]})
     assert scans["documents"] == 1 and {p.doc_id for p in passages} == {"harbour.txt"}
     assistant.retrieve("Port Ellis harbour", k=3, filters={"doc_ids": ["harbour.txt"]})
-    assert scans["documents"] == 1  # kept until the index changes
+    assert scans["documents"] == 1  # kept while the index is unchanged
     ingest([write_article(tmp_path / "more", "glacier.txt", GLACIER)], seeded, fake_embedder)
     assistant.refresh()
     passages = assistant.retrieve("Vantor glacier", k=3, filters={"doc_ids": ["glacier.txt"]})
-    assert scans["documents"] == 2 and {p.doc_id for p in passages} == {"glacier.txt"}
+    # The ingest recorded what it changed: the listing reads that document only.
+    assert scans["documents"] == 1 and {p.doc_id for p in passages} == {"glacier.txt"}
 
 
 # -- (e) a shared Chroma server -----------------------------------------------------------
@@ -400,3 +405,142 @@ def test_small_ingest__finds_a_changed_source_by_its_key_when_none_of_its_names_
     assert report.updated == ("news/harbour.txt",) and report.new == (), report.summary()
     assert scans["stored_documents"] == 0, scans
     assert set(open_store(settings, fake_embedder.name).stored_documents()) == {"news/harbour.txt"}
+
+
+# -- (f) the changes a writer records, and readers that read only those --------------------
+
+
+def assert_listing_is_the_stored_documents(assistant, store: IndexStore) -> None:
+    listed = assistant.list_documents()
+    assert listed == sorted(store.documents(), key=lambda d: d.title)
+
+
+def test_recorded_changes__name_what_a_clean_write_touched_since_the_generation_it_started_from(
+    seeded, tmp_path, fake_embedder
+):
+    store = open_store(seeded, fake_embedder.name)
+    first = store.generation()
+    folder = tmp_path / "more"
+    ingest([write_article(folder, "harbour.txt", HARBOUR), write_article(folder, "glacier.txt", GLACIER)],
+           seeded, fake_embedder)
+    state = store.index_state()
+    assert state.changed_after == first and state.changed_documents == {"harbour.txt", "glacier.txt"}
+    assert state.changes_since(first) == {"harbour.txt", "glacier.txt"}
+    assert state.changes_since(state.generation) == frozenset()
+    assert state.changes_since("another") is None and state.changes_since(None) is None
+
+    second = state.generation
+    assert remove_documents(["glacier.txt"], seeded, model_name=fake_embedder.name).removed == ("glacier.txt",)
+    assert store.index_state().changes_since(second) == {"glacier.txt"}
+    assert store.index_state().changes_since(first) is None  # two writes ago: unknown
+
+    store.publish_changes()  # a generation published without a record of what changed
+    assert store.index_state().changes_since(store.generation()) == frozenset()
+    assert store.index_state().changed_documents is None
+
+
+def test_recorded_changes__none_after_a_repair_or_too_many_documents(seeded, tmp_path, fake_embedder, monkeypatch):
+    store = open_store(seeded, fake_embedder.name)
+    simulate_killed_write(seeded, fake_embedder)
+    killed_at = store.generation()
+    ingest([write_article(tmp_path / "more", "harbour.txt", HARBOUR)], seeded, fake_embedder)
+    state = store.index_state()
+    assert state.clean and state.changed_documents is None and state.changes_since(killed_at) is None
+
+    monkeypatch.setattr("rag.index.store.MAX_RECORDED_CHANGES", 1)
+    folder = tmp_path / "two"
+    ingest([write_article(folder, "glacier.txt", GLACIER), write_article(folder, "ash.txt", ASH)],
+           seeded, fake_embedder)
+    assert store.index_state().changes_since(state.generation) is None
+    ingest([write_article(tmp_path / "one", "volcano.txt", VOLCANO)], seeded, fake_embedder)
+    assert store.index_state().changed_documents == {"volcano.txt"}
+
+
+def test_recorded_changes__unreadable_values_mean_unknown():
+    assert IndexState.from_metadata({"generation": "g", "writer_state": CLEAN, CHANGES_KEY: "{not json"}) == \
+        IndexState("g", CLEAN)
+    bad = '{"after": "f", "documents": [1, 2]}'
+    assert IndexState.from_metadata({"generation": "g", "writer_state": CLEAN, CHANGES_KEY: bad}).changes_since("f") \
+        is None
+    good = '{"after": "f", "documents": ["a"]}'
+    assert IndexState.from_metadata({"generation": "g", "writer_state": WRITING, CHANGES_KEY: good}).changes_since(
+        "f") is None  # a writer is at work: nothing is known until it finishes
+    assert IndexState.from_metadata({"generation": "g", "writer_state": CLEAN, CHANGES_KEY: good}).changes_since(
+        "f") == {"a"}
+
+
+def test_reader_after_recorded_changes__reads_only_those_documents_for_keywords_and_listing(
+    seeded, tmp_path, fake_embedder, scans, monkeypatch
+):
+    """New, updated, moved and removed articles: the reader's keyword index and article listing
+    follow each write without loading the BM25 cache or listing the index again."""
+    loads: list[Path] = []
+    real_load = Bm25Index.load.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(Bm25Index, "load", classmethod(lambda cls, d: loads.append(d) or real_load(cls, d)))
+    assistant = rag.Assistant(seeded, embedder=fake_embedder, auto_seed=False)
+    store = open_store(seeded, fake_embedder.name)
+    assistant.retrieve("captured soldiers")
+    assert_listing_is_the_stored_documents(assistant, store)
+    folder = tmp_path / "more"
+    harbour = write_article(folder, "harbour.txt", HARBOUR)
+    steps = [
+        lambda: ingest([harbour, write_article(folder, "glacier.txt", GLACIER)], seeded, fake_embedder),
+        lambda: (harbour.write_text(HARBOUR + "\nShips queued for two days to enter the harbour.\n"),
+                 ingest([harbour], seeded, fake_embedder)),
+        lambda: remove_documents(["glacier.txt"], seeded, model_name=fake_embedder.name),
+    ]
+    for step in steps:
+        step()
+        loads.clear()
+        scans.clear()
+        assistant.refresh()
+        assistant.list_documents()
+        assert loads == [] and sum(scans.values()) == 0, (loads, scans)
+        assert_listing_is_the_stored_documents(assistant, store)
+        assert assistant._bm25 is not None
+        assert sorted(assistant._bm25.chunk_ids) == sorted(store.committed_chunk_ids())
+    assert assistant.retrieve("ships queued harbour", k=1)[0].doc_id == "harbour.txt"
+    assert not assistant.retrieve("Vantor glacier", k=3, filters={"doc_ids": ["glacier.txt"]})
+
+
+def test_reader_listing_after_a_move__shows_the_new_source(seeded, tmp_path, fake_embedder, scans):
+    path = write_article(tmp_path / "a", "harbour.txt", HARBOUR)
+    ingest([path], seeded, fake_embedder)
+    assistant = rag.Assistant(seeded, embedder=fake_embedder, auto_seed=False)
+    store = open_store(seeded, fake_embedder.name)
+    before = {d.doc_id: d for d in assistant.list_documents()}["harbour.txt"]
+    moved = tmp_path / "b" / "harbour.txt"
+    moved.parent.mkdir()
+    path.rename(moved)
+    assert ingest([moved], seeded, fake_embedder).moved == ("harbour.txt",)
+    scans.clear()
+    after = {d.doc_id: d for d in assistant.list_documents()}["harbour.txt"]
+    assert scans["documents"] == 0
+    assert after.source_file != before.source_file and after == {d.doc_id: d for d in store.documents()}["harbour.txt"]
+
+
+def test_reader_that_loaded_while_a_writer_was_at_work__catches_up_from_its_record(seeded, fake_embedder, scans):
+    """The reader's index holds what was committed midway (one of the writer's two documents);
+    the writer's record of both brings it exactly to the committed chunks."""
+    store = open_store(seeded, fake_embedder.name)
+    writer = open_store(seeded, fake_embedder.name)
+    started = writer.start_writing()
+    ash = _write(writer, fake_embedder, "ash", ASH)
+    reader = rag.Assistant(seeded, embedder=fake_embedder, auto_seed=False)
+    reader.retrieve("captured soldiers")
+    assert reader._bm25 is not None and ash in reader._bm25.chunk_ids
+    assert [d.doc_id for d in reader.list_documents() if d.doc_id == "ash"] == ["ash"]
+    volcano = _write(writer, fake_embedder, "volcano", VOLCANO)
+    writer.delete_document("ash")
+    from rag.index.bm25 import bm25_after_writing
+
+    bm25_after_writing(writer, seeded.data_dir / "bm25", started)
+    assert store.index_state().changes_since(started.generation) == {"ash", "volcano"}
+    scans.clear()
+    reader.refresh()
+    listed = [d.doc_id for d in reader.list_documents()]
+    assert sum(scans.values()) == 0, scans
+    assert "volcano" in listed and "ash" not in listed
+    assert volcano in reader._bm25.chunk_ids and ash not in reader._bm25.chunk_ids
+    assert sorted(reader._bm25.chunk_ids) == sorted(store.committed_chunk_ids())
+    assert_listing_is_the_stored_documents(reader, store)

@@ -47,7 +47,7 @@ from rag.answer.refusal import (
     refuse_weak_coverage,
 )
 from rag.answer.retrieval import FusionConfig, HybridRetriever
-from rag.index.store import IndexStore
+from rag.index.store import IndexState, IndexStore
 from rag.text.unicode import require_unicode
 from rag.types import Answer, Document, DocumentInfo, Draft, Filters, IngestReport, Passage, Turn, Verdict
 from rag.answer.verify import OfflineVerifier, keep_supported, unsupported_note
@@ -199,6 +199,11 @@ class Assistant:
         self._lock = threading.RLock()
         self._store: IndexStore | None = None
         self._bm25: Bm25Index | None = None
+        # The article listing and the generation it was read at: a listing after an ingest
+        # reads only the documents that changed (`IndexState.changes_since`).
+        self._listing_lock = threading.Lock()
+        self._listing: tuple[DocumentInfo, ...] | None = None
+        self._listed_generation: str | None = None
         self._retriever: HybridRetriever | None = None
         self._answerer: Answerer | None = None
         self._extractive: ExtractiveAnswerer | None = None
@@ -311,8 +316,28 @@ class Assistant:
         return document
 
     def list_documents(self) -> list[DocumentInfo]:
-        """Every indexed document (doc_id, title, source, published, ...), by title."""
-        return sorted(self._get_store().documents(), key=lambda d: d.title)
+        """Every indexed document (doc_id, title, source, published, ...), by title.
+
+        The listing is kept: asked again, it costs one read of the index's markers when
+        nothing changed, and a read of the changed documents after an ingest that recorded
+        them; only otherwise (another writer's big ingest, a repair) are all records read.
+        """
+        store = self._get_store()
+        with self._listing_lock:
+            state = store.index_state()
+            changed = state.changes_since(self._listed_generation) if self._listing is not None else None
+            if changed is None:
+                documents = store.documents()
+            elif changed:
+                demo = store.demo_documents()
+                kept = [d if d.demo == (d.doc_id in demo) else replace(d, demo=d.doc_id in demo)
+                        for d in self._listing or () if d.doc_id not in changed]
+                documents = kept + store.documents_of(changed)
+            else:
+                documents = list(self._listing or ())
+            documents.sort(key=lambda d: d.title)
+            self._listing, self._listed_generation = tuple(documents), state.generation
+            return documents
 
     def refresh(self) -> None:
         """Pick up documents ingested since this assistant opened the index.
@@ -326,8 +351,7 @@ class Assistant:
                     self._get_retriever()  # builds from the index as it is now
                     return
                 state = self._store.index_state()
-                self._bm25 = bm25_for_reader(self._store, self.settings.data_dir / "bm25", state)
-                self._retriever.refresh(self._bm25)
+                self._retriever.refresh(self._read_bm25(self._store, state))
                 self._seen_generation = state.generation  # only once everything is in line
 
     # -- steps -------------------------------------------------------------------
@@ -521,16 +545,23 @@ class Assistant:
             if self._retriever is None:
                 store = self._get_store()
                 state = store.index_state()
+                bm25 = self._read_bm25(store, state)
                 self._seen_generation = state.generation
                 self._generation_checked_at = time.monotonic()
-                self._bm25 = bm25_for_reader(store, self.settings.data_dir / "bm25", state)
                 fusion = FusionConfig(
                     method=self.settings.fusion,
                     bm25_weight=self.settings.bm25_weight,
                     candidates=self.settings.retrieval_candidates,
                 )
-                self._retriever = HybridRetriever(store, self._bm25, self._get_embedder(), fusion)
+                self._retriever = HybridRetriever(store, bm25, self._get_embedder(), fusion, documents=self.list_documents)
             return self._retriever
+
+    def _read_bm25(self, store: IndexStore, state: IndexState) -> Bm25Index:
+        """The keyword index for `state` (read just before); the one held, for the generation
+        last seen, is brought up to date when the state says what changed since."""
+        self._bm25 = bm25_for_reader(store, self.settings.data_dir / "bm25", state,
+                                     held=self._bm25, seen=self._seen_generation)
+        return self._bm25
 
     def _get_chat_model(self) -> ChatModel:
         with self._lock:

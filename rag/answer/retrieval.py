@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -90,22 +90,33 @@ class HybridRetriever:
     """Retrieves from one index; `refresh()` after the index changes."""
 
     def __init__(
-        self, store: IndexStore, bm25: Bm25Index, embedder: Embedder, fusion: FusionConfig | None = None
+        self,
+        store: IndexStore,
+        bm25: Bm25Index,
+        embedder: Embedder,
+        fusion: FusionConfig | None = None,
+        documents: Callable[[], Sequence[DocumentInfo]] | None = None,
     ) -> None:
+        """`documents` gives the document listing filters are applied to (the `Assistant`'s,
+        which it keeps up to date); without it, the store's is read on the first filtered
+        search after each `refresh()`."""
         self._store = store
         self._bm25 = bm25
         self._embedder = embedder
         self.fusion = fusion or FusionConfig()
-        self._documents: list[DocumentInfo] | None = None  # read on the first filtered search
+        self._list_documents = documents
+        self._documents: Sequence[DocumentInfo] | None = None  # read on the first filtered search
 
     def refresh(self, bm25: Bm25Index) -> None:
         self._bm25 = bm25
         self._documents = None
 
-    def _listing(self) -> list[DocumentInfo]:
+    def _listing(self) -> Sequence[DocumentInfo]:
         """Every document's metadata, for filters. Read when a filter first needs it, not on
         every refresh: listing 3,700 records takes half a second, and most searches have no
         filter. (Two threads may both read it once; either list is the index as it is.)"""
+        if self._list_documents is not None:
+            return self._list_documents()
         documents = self._documents
         if documents is None:
             documents = self._documents = self._store.documents()

@@ -16,8 +16,13 @@ Finding which chunks arrived means listing every committed chunk id (about a sec
 generation()`, see `rag.index.store`). When the index is clean and still at that generation,
 nothing was written since the cache was saved: a reader loads it as it is
 (`bm25_for_reader`), and a writer brings it up to date from the documents it touched itself
-(`bm25_after_writing`). Anything else (a killed writer, another app instance's ingest, a
-cache from before this record) falls back to the full comparison.
+(`bm25_after_writing`). A reader that already holds an index reads again only the documents
+the last writer recorded as changed (`IndexState.changes_since`), without loading anything.
+Anything else (a killed writer, two writes since, a cache from before this record) falls
+back to the full comparison.
+
+Segments are folders of .npy arrays, memory-mapped when loaded: loading the cache of 45,000
+chunks takes ~50 ms, not ~200 ms, and a search reads only the pages of its query words.
 
 Scores are Lucene's BM25 (as bm25s' default "lucene" method computes them, which the tests
 check score for score): idf = ln(1 + (N - df + 0.5) / (df + 0.5)) and
@@ -124,25 +129,40 @@ class _Segment:
                                  shape=(len(self), width))
 
     def save(self, folder: Path) -> None:
-        path = folder / f"{self.name}.npz"
-        if path.exists():  # segments are immutable: one written before is still this one
+        """Write the segment as a folder of .npy files (one per array) and its chunk ids, so
+        that `load` can map the arrays instead of reading them."""
+        path = folder / self.name
+        if path.is_dir():  # segments are immutable: one written before is still this one
             return
-        partial = folder / f"{self.name}.{os.getpid()}.tmp.npz"
-        np.savez(partial, data=self.counts.data, indices=self.counts.indices, indptr=self.counts.indptr,
-                 shape=np.asarray(self.counts.shape), lengths=self.lengths,
-                 chunk_ids=np.asarray(json.dumps(list(self.chunk_ids))))
+        partial = folder / f"{self.name}.{os.getpid()}.tmp"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        arrays = {"data": self.counts.data, "indices": self.counts.indices, "indptr": self.counts.indptr,
+                  "shape": np.asarray(self.counts.shape, dtype=np.int64), "lengths": self.lengths}
+        for key, array in arrays.items():
+            np.save(partial / f"{key}.npy", np.ascontiguousarray(array))
+        (partial / "chunk_ids.json").write_text(json.dumps(list(self.chunk_ids)), encoding="utf-8")
         os.replace(partial, path)
 
     @classmethod
     def load(cls, folder: Path, name: str) -> _Segment:
-        with np.load(folder / f"{name}.npz") as stored:
-            shape = tuple(int(n) for n in stored["shape"])
-            counts = sparse.csc_matrix((stored["data"], stored["indices"], stored["indptr"]), shape=shape)
-            chunk_ids = tuple(json.loads(str(stored["chunk_ids"])))
-            lengths = stored["lengths"]
-        if len(chunk_ids) != shape[0] or len(lengths) != shape[0]:
+        """The segment as saved. Its arrays are memory-mapped, read-only: loading a 45,000-chunk
+        segment takes milliseconds instead of reading its 33 MB, and a search reads the pages
+        of its query words only. (A segment saved as one .npz by an older version is read.)"""
+        path = folder / name
+        if path.is_dir():
+            arrays = {key: np.load(path / f"{key}.npy", mmap_mode="r")
+                      for key in ("data", "indices", "indptr", "shape", "lengths")}
+            chunk_ids = tuple(json.loads((path / "chunk_ids.json").read_text(encoding="utf-8")))
+        else:
+            with np.load(folder / f"{name}.npz") as stored:
+                arrays = {key: stored[key] for key in ("data", "indices", "indptr", "shape", "lengths")}
+                chunk_ids = tuple(json.loads(str(stored["chunk_ids"])))
+        shape = tuple(int(n) for n in arrays["shape"])
+        if len(shape) != 2 or len(chunk_ids) != shape[0] or len(arrays["lengths"]) != shape[0]:
             raise ValueError(f"segment {name} is inconsistent")
-        return cls(name, chunk_ids, lengths, counts)
+        counts = sparse.csc_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape, copy=False)
+        return cls(name, chunk_ids, arrays["lengths"], counts)
 
 
 def _merged(segments: Sequence[_Segment], deleted: Mapping[str, frozenset[str]], width: int) -> _Segment:
@@ -383,9 +403,14 @@ def _remove_unused(cache_dir: Path, keep: str, segments: set[str]) -> None:
             shutil.rmtree(entry, ignore_errors=True)
         elif entry.name.endswith(".tmp"):
             entry.unlink(missing_ok=True)
+    # A reader that mapped a segment removed here keeps reading it (POSIX keeps the file
+    # until it is unmapped).
     for entry in (cache_dir / _SEGMENTS_DIR).iterdir():
-        if entry.name.split(".", 1)[0] not in segments or ".tmp" in entry.name:
-            entry.unlink(missing_ok=True)
+        if entry.name.split(".", 1)[0] not in segments or ".tmp" in entry.name or entry.name.endswith(".npz"):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def _texts_of(store, wanted: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -417,9 +442,16 @@ def synced_bm25(store: IndexStore, cache_dir: Path, save: bool = True) -> Bm25In
     return index
 
 
-def bm25_for_reader(store: IndexStore, cache_dir: Path, state: IndexState) -> Bm25Index:
-    """The BM25 index for a reader that read `state` (`store.index_state()`) just before: the
-    cache as it is when it records that generation of a clean index, else `synced_bm25`.
+def bm25_for_reader(
+    store: IndexStore, cache_dir: Path, state: IndexState, held: Bm25Index | None = None, seen: str | None = None
+) -> Bm25Index:
+    """The BM25 index for a reader that read `state` (`store.index_state()`) just before.
+
+    A reader that already holds an index (`held`, made for generation `seen`) keeps it when
+    nothing changed since, and reads again only the documents the last writer changed when
+    the state records them (`IndexState.changes_since`): adding one article to a big index
+    costs the reader that article, not a reload. Otherwise: the cache as it is when it
+    records that generation of a clean index, else the full comparison.
 
     A clean state at the cache's generation means the last writer finished and saved this
     cache for what it committed, and nothing was written since: every write marks the index
@@ -427,7 +459,16 @@ def bm25_for_reader(store: IndexStore, cache_dir: Path, state: IndexState) -> Bm
     holds exactly the committed chunks, without listing them. A writer at work or killed
     (WRITING), or another instance's ingest (a generation this cache never saw), takes the
     full comparison, which leaves uncommitted chunks out.
+
+    Why `held` may be brought up to date from the recorded changes alone: it holds what was
+    committed at some moment after `seen` was published; since then only the last writer
+    wrote (it started from `seen`, clean, and writers take turns), and it recorded every
+    document it touched, so every other document's chunks are still the held ones.
     """
+    if held is not None:
+        changed = state.changes_since(seen)
+        if changed is not None:
+            return _with_documents_resynced(held, store, set(changed))
     cached = Bm25Index.load(cache_dir)
     if cached is not None and _records(cached, state):
         return cached

@@ -22,6 +22,11 @@ first Chroma write, and `finish_writing()` marks it "clean" after the last one. 
 killed in between leaves "writing", so the next writer repairs; an index written before the
 marker existed has none, and is repaired once. A clean state with an unchanged generation
 also tells readers that the committed chunks are the ones last published (`rag.index.bm25`).
+
+A writer that started from a clean index also records which documents it changed, and the
+generation it started from (`CHANGES_KEY`), when they are few: a reader that loaded that
+generation then reads only those documents again (`IndexState.changes_since`), for its
+keyword index and its article listing, instead of everything.
 """
 
 from __future__ import annotations
@@ -58,6 +63,11 @@ DEMO_KEY = "demo_documents"
 WRITER_STATE_KEY = "writer_state"
 WRITING = "writing"
 CLEAN = "clean"
+# The documents collection's metadata key of the last writer's changes: a JSON object
+# {"after": the generation it started from, "documents": the doc ids it wrote or deleted},
+# or "" when they are not known (the writer repaired first, or changed too many).
+CHANGES_KEY = "last_changes"
+MAX_RECORDED_CHANGES = 500
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,10 @@ class IndexState:
 
     generation: str
     writer_state: str
+    # The last writer's changes (`CHANGES_KEY`): the generation it started from, and the
+    # documents it wrote or deleted (None when it did not record them).
+    changed_after: str = ""
+    changed_documents: frozenset[str] | None = None
 
     @property
     def clean(self) -> bool:
@@ -74,10 +88,41 @@ class IndexState:
         since `generation` was published."""
         return self.writer_state == CLEAN
 
+    def changes_since(self, seen: str | None) -> frozenset[str] | None:
+        """The documents that changed since generation `seen` (which a reader loaded), or None
+        when that is not known and the reader must read everything again.
+
+        Known when the index is clean and either still at `seen` (nothing changed), or the
+        last writer started from a clean index at `seen` and recorded what it changed: every
+        write goes through one writer at a time, so nothing else changed in between.
+        """
+        if not seen or not self.clean or not self.generation:
+            return None
+        if seen == self.generation:
+            return frozenset()
+        if self.changed_after == seen:
+            return self.changed_documents
+        return None
+
     @classmethod
     def from_metadata(cls, metadata: Mapping[str, Any] | None) -> IndexState:
         metadata = metadata or {}
-        return cls(str(metadata.get(GENERATION_KEY, "")), str(metadata.get(WRITER_STATE_KEY, "")))
+        after, documents = _parse_changes(metadata.get(CHANGES_KEY))
+        return cls(str(metadata.get(GENERATION_KEY, "")), str(metadata.get(WRITER_STATE_KEY, "")), after, documents)
+
+
+def _parse_changes(raw: Any) -> tuple[str, frozenset[str] | None]:
+    """(after, documents) from a `CHANGES_KEY` value; ("", None) when absent or unreadable."""
+    if not raw:
+        return "", None
+    try:
+        changes = json.loads(str(raw))
+        after, documents = changes["after"], changes["documents"]
+    except (ValueError, TypeError, KeyError):
+        return "", None
+    if not isinstance(after, str) or not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
+        return "", None
+    return after, frozenset(documents)
 
 
 def demo_ids_from(metadata: Mapping[str, Any] | None) -> frozenset[str]:
@@ -220,6 +265,7 @@ class IndexStore:
         with self._guard("read its batch size"):
             self._max_batch = int(client.get_max_batch_size())
         self.touched_doc_ids: set[str] = set()  # documents whose chunks or record this store wrote or deleted
+        self.relocated_doc_ids: set[str] = set()  # documents whose metadata only it changed
         self._started: IndexState | None = None  # set by `start_writing()`
         self._marked_writing = False
 
@@ -242,7 +288,7 @@ class IndexStore:
         (`generation`, or a random one). The writer state is left as it is."""
         generation = generation or new_generation()
         with self._guard("publish the index generation"):
-            self._update_metadata({GENERATION_KEY: generation})
+            self._update_metadata({GENERATION_KEY: generation, CHANGES_KEY: ""})
         self.changed = False
         return generation
 
@@ -293,6 +339,7 @@ class IndexStore:
             changes[WRITER_STATE_KEY] = CLEAN
         if generation:
             changes[GENERATION_KEY] = generation
+            changes[CHANGES_KEY] = self._recorded_changes()
         if changes:
             with self._guard("record that the write finished"):
                 self._update_metadata(changes)
@@ -300,6 +347,20 @@ class IndexStore:
             self.changed = False
         self._marked_writing = False
         self._started = IndexState(generation or self._started.generation, CLEAN)
+
+    def _recorded_changes(self) -> str:
+        """What `finish_writing` records of this run's changes: the documents it touched and
+        the generation it started from, if it started from a clean index (so nothing else
+        changed since that generation) and touched few enough; else "" (readers re-read all)."""
+        started = self._started
+        if started is None or not started.clean or not started.generation:
+            return ""
+        changed = self.touched_doc_ids | self.relocated_doc_ids
+        if len(changed) > MAX_RECORDED_CHANGES:
+            return ""
+        if self.generation() != started.generation:  # published by someone else since: never expected
+            return ""
+        return json.dumps({"after": started.generation, "documents": sorted(changed)})
 
     @property
     def writing(self) -> bool:
@@ -409,6 +470,20 @@ class IndexStore:
         demo = self.demo_documents()
         return [DocumentInfo.from_metadata(metadata, demo=str(metadata["doc_id"]) in demo)
                 for _, metadata in self._iter_metadata(self._docs)]
+
+    def documents_of(self, doc_ids: Iterable[str]) -> list[DocumentInfo]:
+        """`documents()` for these doc ids only (those that are stored), read in pages."""
+        wanted = list(dict.fromkeys(doc_ids))
+        if not wanted:
+            return []
+        demo = self.demo_documents()
+        found: list[DocumentInfo] = []
+        with self._guard("read the document records"):
+            for lo in range(0, len(wanted), _READ_PAGE):
+                result = self._docs.get(ids=wanted[lo : lo + _READ_PAGE], include=["metadatas"])
+                found.extend(DocumentInfo.from_metadata(metadata, demo=str(metadata["doc_id"]) in demo)
+                             for metadata in result["metadatas"])
+        return found
 
     def chunk_ids(self) -> list[str]:
         return [chunk_id for page in self._pages(self._chunks, include=[]) for chunk_id in page["ids"]]
@@ -550,8 +625,10 @@ class IndexStore:
     def relocate_document(self, doc_id: str, updates: Mapping[str, MetadataValue]) -> None:
         """Change metadata of a document and all its chunks without re-embedding (a file
         that moved): chunks first, then the record, so a re-run after a kill redoes it.
-        Its chunk ids and texts stay as they are, so it is not a touched document."""
+        Its chunk ids and texts stay as they are, so it is not a touched document (its
+        record changed, though: it is among the changes recorded for readers' listings)."""
         self._before_write(())
+        self.relocated_doc_ids.add(doc_id)
         with self._guard(f"update the document {doc_id!r}"):
             ids = self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
             for lo in range(0, len(ids), self._max_batch):
