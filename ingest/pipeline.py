@@ -23,6 +23,7 @@ from ingest.decoding import ENCODING_NAMES
 from ingest.demo import settle_demo
 from ingest.identity import Identified, last_resort_names
 from ingest.loaders import FileProblem, discover, load_articles
+from rag.index.memory import release_free_memory
 from ingest.plan import Plan, PlannedArticle, PlanOptions, content_hash, plan_changes, prunable
 from ingest.report import IngestReport
 from rag.index.bm25 import bm25_after_writing
@@ -183,6 +184,7 @@ def _index_planned(
     for prepared in _prepared_batches(plan.to_index, embedder, settings):
         ensure_held()
         written += _write_batch(store, embedder, prepared)
+        release_free_memory()  # else a long ingest's resident size only grows (rag.index.memory)
         done += len(prepared)
         _report_progress(progress, done, total)
     return written

@@ -373,7 +373,7 @@ def assert_search_structures(settings: Settings, sample: int = 40) -> None:
         # After the run's repair every chunk is committed, so writer and readers stamp alike.
         assert sorted(store.committed_chunk_ids()) == sorted(store.chunk_ids())
         stamp = stamp_of(store.committed_chunk_ids())
-        assert synced_bm25(store, settings.data_dir / "bm25", save=False).stamp == stamp
+        assert synced_bm25(store, settings.data_dir / "bm25").stamp == stamp
         cached = Bm25Index.load(settings.data_dir / "bm25")
         assert cached is not None and cached.stamp == stamp, "BM25 cache out of date after the run"
         assert sorted(cached.chunk_ids) == sorted(store.chunk_ids())

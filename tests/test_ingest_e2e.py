@@ -37,7 +37,7 @@ def test_rag_ingest__seeds_with_the_real_model_are_searchable(tmp_path, real_emb
     assert any("Rodong Sinmun" in match.text for match in rodong)
     assert rodong[0].similarity >= rodong[1].similarity
 
-    bm25 = synced_bm25(store, data_dir / "bm25", save=False)
+    bm25 = synced_bm25(store, data_dir / "bm25")
     assert bm25.search("South Korean intelligence interrogations", k=1)[0][0].startswith(UKRAINE)
 
     again = CliRunner().invoke(main, ["ingest", str(SEEDS), "--data-dir", str(data_dir)])

@@ -13,7 +13,7 @@ import pytest
 
 from eval.squad import Question, Span, first_hit_rank, is_hit, score
 from ingest import ingest_paths
-from rag.index.bm25 import Bm25Index, stamp_of, synced_bm25
+from rag.index.bm25 import Bm25Index, bm25_after_writing, stamp_of, synced_bm25
 from rag.text.tokenize import tokenize_one
 from rag.config import Settings
 from rag.errors import InvalidInputError
@@ -224,8 +224,10 @@ def _metadata(doc_id: str, text: str, version: str) -> dict[str, str]:
 
 def _write_chunks_only(store: IndexStore, embedder, doc_id: str, text: str, version: str) -> Chunk:
     """What a writer killed between a document's chunks and its record leaves: the chunk
-    of one version of `text`, and no record holding that version."""
+    of one version of `text`, and no record holding that version (and the index marked
+    WRITING, as every writer marks it before its first write)."""
     chunk = Chunk(chunk_id_for(doc_id, version, 0), doc_id, 0, text, 0, len(text))
+    store._before_write([doc_id])
     store._chunks.upsert(
         ids=[chunk.chunk_id], embeddings=embedder.embed_documents([text]), documents=[text],
         metadatas=[{**_metadata(doc_id, text, version), "chunk_index": 0, "start": 0, "end": len(text)}],
@@ -241,7 +243,7 @@ def _commit(store: IndexStore, embedder, chunk: Chunk, version: str) -> None:
 
 def _reader(store: IndexStore, settings: Settings, embedder) -> HybridRetriever:
     """A retriever opened the way the app opens one: it never writes, so never repairs."""
-    return HybridRetriever(store, synced_bm25(store, settings.data_dir / "bm25", save=False), embedder)
+    return HybridRetriever(store, synced_bm25(store, settings.data_dir / "bm25"), embedder)
 
 
 def _assert_quotes_its_document(store: IndexStore, passages: list[Passage]) -> None:
@@ -301,10 +303,11 @@ def test_synced_bm25__a_reader_after_a_kill_and_the_writer_after_repair_reuse_th
         raise AssertionError("the BM25 index was rebuilt although its committed chunks did not change")
 
     monkeypatch.setattr(Bm25Index, "build", no_rebuild)
-    assert synced_bm25(store, cache, save=False).stamp == written.stamp  # a reader, orphans on disk
-    store.repair()  # what the next writer does first
+    assert synced_bm25(store, cache).stamp == written.stamp  # a reader, orphans on disk
+    started = store.start_writing()  # the next writer: the index says WRITING, so it repairs first
+    assert not started.clean
     assert sorted(store.committed_chunk_ids()) == sorted(store.chunk_ids()) == sorted(written.chunk_ids)
-    assert synced_bm25(store, cache).stamp == written.stamp
+    assert bm25_after_writing(store, cache, started).stamp == written.stamp
 
 
 # -- BM25 tokenisation and scoring ------------------------------------------------------

@@ -30,6 +30,7 @@ from rag.index.chroma import make_chroma_client
 from rag.answer.condense import condense_offline, condense_with_llm
 from rag.config import Settings
 from rag.index.embeddings import Embedder, build_embedder, embedder_name
+from rag.index.memory import release_free_memory
 from rag.errors import ConfigurationError, DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError, RagError
 from rag.answer.answerer import Answerer, DraftStream, build_answerer, uses_llm
 from rag.answer.extractive import Candidate, ExtractiveAnswerer
@@ -413,6 +414,15 @@ class Assistant:
         return condense_offline(question, turns)
 
     def _finish(self, prepared: _Prepared, draft: Draft) -> Answer:
+        answer = self._checked(prepared, draft)
+        # The model's buffers for this question's sentences are free now: handed back, or a
+        # long-running app grows with every question (30 questions at 45,506 chunks: +131 MB
+        # without, +11 MB with, for ~4 ms each; rag.index.memory).
+        release_free_memory()
+        return answer
+
+    def _checked(self, prepared: _Prepared, draft: Draft) -> Answer:
+        """The answer for `draft`: each claim verified, or the refusal it calls for."""
         verdicts: tuple[Verdict, ...] = ()
         if draft.written and not draft.refused:
             draft, verdicts = self._verified(draft)

@@ -2,7 +2,7 @@
 
 Chroma is the one source of truth. The BM25 index covers the committed chunks (those
 whose document record holds their version, `IndexStore.committed_chunk_ids()`), and its
-cache is stamped with a hash of those ids. Whenever that set changes, `synced_bm25` brings
+cache is stamped with a hash of those ids. Whenever that set changes, `_synced` brings
 the index in line *incrementally*: the chunks that left are marked deleted, the ones that
 arrived (their texts read from Chroma, nothing else) form a new segment, and segments are
 merged now and then (tiered, like a log-structured index) so there are never many. Adding
@@ -420,26 +420,12 @@ def _texts_of(store, wanted: Sequence[str]) -> tuple[list[str], list[str]]:
     return ids, [texts[chunk_id] for chunk_id in ids]
 
 
-def synced_bm25(store: IndexStore, cache_dir: Path, save: bool = True) -> Bm25Index:
-    """The BM25 index matching the committed chunks in `store` now: from cache, brought up to
-    date incrementally (only chunks that arrived are read and tokenized), or built (and cached,
-    with `save`). Readers pass `save=False`: they never write. It lists every committed chunk
-    id; `bm25_for_reader` and `bm25_after_writing` avoid that when they can.
-
-    With `save`, changes are also announced to the other app instances sharing the index:
-    `store.publish_changes()` bumps its generation marker when this store wrote anything, or
-    when the chunks differ from the cached index (for instance after a killed run), so readers
-    know to refresh. The cache records the generation it matches.
-    """
-    cached = Bm25Index.load(cache_dir)
-    index = _synced(store, cached)
-    if save:
-        announce = store.changed or index is not cached
-        generation = new_generation() if announce else store.generation()
-        _save(index, cached, cache_dir, generation)
-        if announce:
-            store.publish_changes(generation)
-    return index
+def synced_bm25(store: IndexStore, cache_dir: Path) -> Bm25Index:
+    """The BM25 index matching the committed chunks in `store` now: the cache brought up to
+    date in memory (only chunks that arrived are read and tokenized), or built. It never
+    writes, and lists every committed chunk id; the app's readers use `bm25_for_reader` and
+    its writers `bm25_after_writing`, which avoid that when they can."""
+    return _synced(store, Bm25Index.load(cache_dir))
 
 
 def bm25_for_reader(
