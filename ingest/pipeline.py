@@ -23,7 +23,6 @@ from ingest.decoding import ENCODING_NAMES
 from ingest.demo import settle_demo
 from ingest.identity import Identified, last_resort_names
 from ingest.loaders import FileProblem, discover, load_articles
-from rag.index.memory import release_free_memory
 from ingest.plan import Plan, PlannedArticle, PlanOptions, content_hash, plan_changes, prunable
 from ingest.report import IngestReport
 from rag.index.bm25 import bm25_after_writing
@@ -31,6 +30,7 @@ from rag.config import Settings
 from rag.index.embeddings import Embedder, build_embedder, embedder_name
 from rag.errors import InputTooLargeError, InvalidInputError
 from rag.index.lease import exclusive_writer
+from rag.index.memory import release_free_memory
 from rag.index.store import DocumentWrite, IndexStore, StoredDocument
 from rag.types import Chunk, MetadataValue
 
