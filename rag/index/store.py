@@ -473,17 +473,11 @@ class IndexStore:
 
     def documents_of(self, doc_ids: Iterable[str]) -> list[DocumentInfo]:
         """`documents()` for these doc ids only (those that are stored), read in pages."""
-        wanted = list(dict.fromkeys(doc_ids))
-        if not wanted:
+        records = self._records_of(doc_ids, "read the document records")
+        if not records:
             return []
         demo = self.demo_documents()
-        found: list[DocumentInfo] = []
-        with self._guard("read the document records"):
-            for lo in range(0, len(wanted), _READ_PAGE):
-                result = self._docs.get(ids=wanted[lo : lo + _READ_PAGE], include=["metadatas"])
-                found.extend(DocumentInfo.from_metadata(metadata, demo=str(metadata["doc_id"]) in demo)
-                             for metadata in result["metadatas"])
-        return found
+        return [DocumentInfo.from_metadata(metadata, demo=doc_id in demo) for doc_id, metadata in records.items()]
 
     def chunk_ids(self) -> list[str]:
         return [chunk_id for page in self._pages(self._chunks, include=[]) for chunk_id in page["ids"]]
@@ -493,13 +487,17 @@ class IndexStore:
 
         One read of the records' metadata (no text, no vectors), cheap enough for every search.
         """
+        records = self._records_of(doc_ids, "read the document versions")
+        return {doc_id: str(metadata["version"]) for doc_id, metadata in records.items()}
+
+    def _records_of(self, doc_ids: Iterable[str], action: str) -> dict[str, Mapping[str, MetadataValue]]:
+        """doc_id -> record metadata, for those of `doc_ids` that have a record (read by id, in pages)."""
         wanted = list(dict.fromkeys(doc_ids))
-        found: dict[str, str] = {}
-        with self._guard("read the document versions"):
+        found: dict[str, Mapping[str, MetadataValue]] = {}
+        with self._guard(action):
             for lo in range(0, len(wanted), _READ_PAGE):
                 result = self._docs.get(ids=wanted[lo : lo + _READ_PAGE], include=["metadatas"])
-                found.update((doc_id, str(metadata["version"])) for doc_id, metadata in
-                             zip(result["ids"], result["metadatas"]))
+                found.update(zip(result["ids"], result["metadatas"]))
         return found
 
     def committed_chunk_ids(self) -> list[str]:
