@@ -50,7 +50,7 @@ ARTICLES = [
 
 def make_retriever(settings: Settings, embedder, fusion: FusionConfig | None = None) -> HybridRetriever:
     store = open_store(settings, embedder.name)
-    return HybridRetriever(store, synced_bm25(store, settings.data_dir / "bm25"), embedder, fusion)
+    return HybridRetriever(store, synced_bm25(store, settings.data_dir / "bm25"), embedder, fusion, documents=store.documents)
 
 
 @pytest.fixture
@@ -243,7 +243,7 @@ def _commit(store: IndexStore, embedder, chunk: Chunk, version: str) -> None:
 
 def _reader(store: IndexStore, settings: Settings, embedder) -> HybridRetriever:
     """A retriever opened the way the app opens one: it never writes, so never repairs."""
-    return HybridRetriever(store, synced_bm25(store, settings.data_dir / "bm25"), embedder)
+    return HybridRetriever(store, synced_bm25(store, settings.data_dir / "bm25"), embedder, documents=store.documents)
 
 
 def _assert_quotes_its_document(store: IndexStore, passages: list[Passage]) -> None:

@@ -95,32 +95,20 @@ class HybridRetriever:
         bm25: Bm25Index,
         embedder: Embedder,
         fusion: FusionConfig | None = None,
-        documents: Callable[[], Sequence[DocumentInfo]] | None = None,
+        *,
+        documents: Callable[[], Sequence[DocumentInfo]],
     ) -> None:
-        """`documents` gives the document listing filters are applied to (the `Assistant`'s,
-        which it keeps up to date); without it, the store's is read on the first filtered
-        search after each `refresh()`."""
+        """`documents` gives the document listing filters are applied to: the `Assistant`'s,
+        which it keeps up to date after each ingest (`IndexState.changes_since`), read only when
+        a search has a filter."""
         self._store = store
         self._bm25 = bm25
         self._embedder = embedder
         self.fusion = fusion or FusionConfig()
-        self._list_documents = documents
-        self._documents: Sequence[DocumentInfo] | None = None  # read on the first filtered search
+        self._documents = documents
 
     def refresh(self, bm25: Bm25Index) -> None:
         self._bm25 = bm25
-        self._documents = None
-
-    def _listing(self) -> Sequence[DocumentInfo]:
-        """Every document's metadata, for filters. Read when a filter first needs it, not on
-        every refresh: listing 3,700 records takes half a second, and most searches have no
-        filter. (Two threads may both read it once; either list is the index as it is.)"""
-        if self._list_documents is not None:
-            return self._list_documents()
-        documents = self._documents
-        if documents is None:
-            documents = self._documents = self._store.documents()
-        return documents
 
     def retrieve(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Passage]:
         if not 1 <= k <= MAX_K:
@@ -132,7 +120,7 @@ class HybridRetriever:
     def candidates(self, query: str, filters: Filters | None = None) -> list[Candidate]:
         """The union of dense and BM25 candidates, each with both scores. They may include
         chunks no record commits (left by a killed writer): `retrieve` never returns those."""
-        allowed = None if filters is None or filters.is_empty else allowed_doc_ids(self._listing(), filters)
+        allowed = None if filters is None or filters.is_empty else allowed_doc_ids(self._documents(), filters)
         if allowed is not None and not allowed:
             return []
         query_vector = self._embedder.embed_query(query)

@@ -59,6 +59,8 @@ logger = logging.getLogger(__name__)
 _CURRENT_FILE = "CURRENT"
 _MANIFEST_FILE = "manifest.json"
 _SEGMENTS_DIR = "segments"
+# A segment's arrays, one .npy file each: the word-count matrix (CSC parts and shape) and the chunk lengths.
+_SEGMENT_ARRAYS = ("data", "indices", "indptr", "shape", "lengths")
 
 
 def doc_id_of(chunk_id: str) -> str:
@@ -137,9 +139,9 @@ class _Segment:
         partial = folder / f"{self.name}.{os.getpid()}.tmp"
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir()
-        arrays = {"data": self.counts.data, "indices": self.counts.indices, "indptr": self.counts.indptr,
-                  "shape": np.asarray(self.counts.shape, dtype=np.int64), "lengths": self.lengths}
-        for key, array in arrays.items():
+        shape = np.asarray(self.counts.shape, dtype=np.int64)
+        arrays = zip(_SEGMENT_ARRAYS, (self.counts.data, self.counts.indices, self.counts.indptr, shape, self.lengths))
+        for key, array in arrays:
             np.save(partial / f"{key}.npy", np.ascontiguousarray(array))
         (partial / "chunk_ids.json").write_text(json.dumps(list(self.chunk_ids)), encoding="utf-8")
         os.replace(partial, path)
@@ -151,12 +153,11 @@ class _Segment:
         of its query words only. (A segment saved as one .npz by an older version is read.)"""
         path = folder / name
         if path.is_dir():
-            arrays = {key: np.load(path / f"{key}.npy", mmap_mode="r")
-                      for key in ("data", "indices", "indptr", "shape", "lengths")}
+            arrays = {key: np.load(path / f"{key}.npy", mmap_mode="r") for key in _SEGMENT_ARRAYS}
             chunk_ids = tuple(json.loads((path / "chunk_ids.json").read_text(encoding="utf-8")))
         else:
             with np.load(folder / f"{name}.npz") as stored:
-                arrays = {key: stored[key] for key in ("data", "indices", "indptr", "shape", "lengths")}
+                arrays = {key: stored[key] for key in _SEGMENT_ARRAYS}
                 chunk_ids = tuple(json.loads(str(stored["chunk_ids"])))
         shape = tuple(int(n) for n in arrays["shape"])
         if len(shape) != 2 or len(chunk_ids) != shape[0] or len(arrays["lengths"]) != shape[0]:
