@@ -58,12 +58,15 @@ cli.add_command(retrieval_command)
               help="An index of the SQuAD corpus (built by `retrieval` or `rag ingest`); omit to skip SQuAD.")
 @click.option("--quail-index", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="An index of the QuAIL news corpus (`rag ingest ../shared/benchmarks/quail-news/corpus.jsonl`).")
+@click.option("--squad-folds", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="With --squad-index: also answer each SQuAD question with the fold model that never saw its "
+              "article (written by `python -m eval.fit_answerer --fold-models DIR`).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Ask only the first N SQuAD/QuAIL questions.")
 @click.option("--cold/--no-cold", default=True, help="Also time whole `rag ask` processes against imports.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
 def ask_command(
-    seeds_dir: Path | None, squad_index: Path | None, quail_index: Path | None, limit: int | None, cold: bool,
-    out: Path | None,
+    seeds_dir: Path | None, squad_index: Path | None, quail_index: Path | None, squad_folds: Path | None,
+    limit: int | None, cold: bool, out: Path | None,
 ) -> None:
     """Answer correctness, refusal rates and their calibration, warm and cold latency."""
     from eval.bench_answers import run_answer_benchmark
@@ -73,10 +76,10 @@ def ask_command(
     questions = squad / "questions_dev.jsonl" if squad is not None and squad_index is not None else None
     quail = squad.parent / "quail-news" / "questions.jsonl" if squad is not None and quail_index is not None else None
     if seeds_dir is not None:  # an existing index of the demo articles is fine here
-        emit(run_answer_benchmark(seeds_dir, squad_index, questions, limit, cold, quail_index, quail), out)
+        emit(run_answer_benchmark(seeds_dir, squad_index, questions, limit, cold, quail_index, quail, squad_folds), out)
         return
     with fresh_data_dir(None) as directory:
-        emit(run_answer_benchmark(directory, squad_index, questions, limit, cold, quail_index, quail), out)
+        emit(run_answer_benchmark(directory, squad_index, questions, limit, cold, quail_index, quail, squad_folds), out)
 
 
 cli.add_command(load_command)

@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -81,6 +82,35 @@ def calibration(curves: Mapping[str, Sequence[Outcome]]) -> list[dict[str, Any]]
     return table
 
 
+def squad_cross_validated(
+    squad_index: Path, questions_file: Path, folds: Path, embedder: rag.Embedder, limit: int | None
+) -> dict[str, Any]:
+    """SQuAD out of sample, end to end: each dev question asked with the model of the fold that
+    held its article out (`python -m eval.fit_answerer --fold-models DIR`), so the whole
+    answer (its extra sentences, the refusal rules) is scored, not only its best sentence.
+    Rates at each fold's own fitted threshold, and the pooled curve over thresholds."""
+    from rag.answer.answer_model import load_answer_model
+
+    files = sorted(folds.glob("fold*.json"))
+    if not files:
+        raise FileNotFoundError(f"no fold*.json in {folds}: write them with `python -m eval.fit_answerer --fold-models {folds}`")
+    pooled: list[Outcome] = []
+    at_own_threshold: list[Outcome] = []
+    for path in files:
+        articles = frozenset(json.loads(path.read_text(encoding="utf-8"))["scored_on"])
+        settings = rag.Settings(data_dir=squad_index, min_evidence=0.0, answer_model=path)
+        outcomes = squad_outcomes(rag.Assistant(settings, embedder=embedder), questions_file, limit, articles)
+        own = load_answer_model(path).min_evidence
+        pooled += outcomes
+        at_own_threshold += [replace(o, refused_anyway=o.refused_at(own)) for o in outcomes]
+    return {
+        "questions": len(pooled),
+        "folds": len(files),
+        **rates(at_own_threshold, 0.0),
+        "curve": [{"threshold": t, **rates(pooled, t)} for t in THRESHOLDS],
+    }
+
+
 def cold_ask_seconds(data_dir: Path) -> dict[str, float]:
     """Wall time of a whole `rag ask` process against an existing index, and of merely
     importing its dependencies in a fresh interpreter (both measured here, twice each)."""
@@ -138,8 +168,10 @@ def run_answer_benchmark(
     cold: bool = True,
     quail_index: Path | None = None,
     quail_questions: Path | None = None,
+    squad_folds: Path | None = None,
 ) -> dict[str, Any]:
-    """Seeds always; SQuAD and QuAIL when their index and questions are given."""
+    """Seeds always; SQuAD and QuAIL when their index and questions are given; SQuAD out of
+    sample too when `squad_folds` holds the fold models (`squad_cross_validated`)."""
     configured = effective_min_evidence(rag.Settings())
     seeds_assistant = rag.Assistant(rag.Settings(data_dir=seeds_dir, min_evidence=0.0))
     seeds_assistant.ask(WARM_UP_QUESTION)
@@ -154,6 +186,10 @@ def run_answer_benchmark(
         squad = rag.Assistant(rag.Settings(data_dir=squad_index, min_evidence=0.0))
         squad.ask(WARM_UP_QUESTION)
         curves["squad2"] = squad_outcomes(squad, squad_questions, limit)
+        if squad_folds is not None:
+            result["squad2_cross_validated"] = squad_cross_validated(
+                squad_index, squad_questions, squad_folds, squad.embedder, limit
+            )
     quail_types: dict[str, list[Outcome]] = {}
     if quail_index is not None and quail_questions is not None:
         quail = rag.Assistant(rag.Settings(data_dir=quail_index, min_evidence=0.0), auto_seed=False)
@@ -177,8 +213,9 @@ def run_answer_benchmark(
         }
     if "squad2" in curves:
         result["squad2"]["note"] = (
-            "in-sample: the answer model was fitted on these questions; the cross-validated figures "
-            "are printed by `python -m eval.fit_answerer` (see rag/answer/answer_model.json)")
+            "in-sample: the answer model was fitted on these questions; out of sample: "
+            "squad2_cross_validated (with --squad-folds), and the best sentence alone in "
+            "`python -m eval.fit_answerer`'s report")
     result["calibration"] = calibration(curves)
     if cold:
         result["cold_rag_ask"] = cold_ask_seconds(seeds_dir)

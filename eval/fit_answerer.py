@@ -11,7 +11,10 @@ A standardised logistic regression (scikit-learn, seed 0) is cross-validated by 
 (5-fold GroupKFold: no article's questions are both trained and scored on); the refusal
 threshold is the one that refuses the most unanswerable dev questions while answering at
 least `--min-answered` of the answerable ones, out of fold. Writes rag/answer/answer_model.json
-and prints the cross-validated trade-off curve as JSON.
+and prints the cross-validated trade-off curve as JSON (of the best sentence alone). With
+`--fold-models DIR` it also writes the five models of an end-to-end cross-validation (each
+fitted without one fold's articles), for `python -m eval.bench ask --squad-folds DIR`, which
+scores the whole answer out of sample.
 """
 
 from __future__ import annotations
@@ -201,6 +204,50 @@ def choose_threshold(rows: list[dict[str, Any]], min_answered: float) -> float:
     return max(allowed, key=lambda r: (r["unanswerable_refused"], -r["threshold"]))["threshold"] if allowed else THRESHOLDS[0]
 
 
+@dataclass(frozen=True)
+class Fit:
+    model: dict[str, Any]  # the JSON of rag/answer/answer_model.json
+    questions: dict[str, np.ndarray]  # per question, out of fold (`per_question`)
+    probability: np.ndarray  # the judge's, out of fold
+    dev_curve: list[dict[str, Any]]  # the trade-off over thresholds on the dev questions, out of fold
+
+
+def fit(data: dict[str, np.ndarray], min_answered: float) -> Fit:
+    """Ranker and judge fitted on every row of `data`, the threshold chosen out of fold."""
+    # Stacked like the answerer: ranker logits out of fold, then the judge out of fold on them.
+    questions = per_question(data, ranker_logits(data))
+    probability = judge_probabilities(questions)
+    dev_curve = curve(questions, probability, questions["dev"])
+    threshold = choose_threshold(dev_curve, min_answered)
+    judged = ~questions["type_refused"]
+    model = {
+        "ranker": fitted(data["x"], data["y"], FEATURES),
+        "judge": fitted(questions["x"][judged], questions["answerable"][judged].astype(int), QUESTION_FEATURES),
+        "min_evidence": threshold,
+        "seed": SEED,
+        "rows": int(len(data["y"])),
+        "cross_validated_at_threshold": next(r for r in dev_curve if r["threshold"] == threshold),
+    }
+    return Fit(model, questions, probability, dev_curve)
+
+
+def models_by_fold(data: dict[str, np.ndarray], min_answered: float) -> list[dict[str, Any]]:
+    """The models of an end-to-end cross-validation: per fold of the fitting's own split (5-fold
+    by article), the model fitted without that fold's articles (ranker, stacked judge and
+    threshold all chosen on the other folds alone), with the articles it is to answer about
+    (`scored_on`). `python -m eval.bench answers --squad-folds DIR` asks each dev question with
+    the model that never saw its article: the whole answerer (its extra sentences and refusal
+    rules included) out of sample, not only its best sentence."""
+    from sklearn.model_selection import GroupKFold
+
+    models = []
+    split = GroupKFold(n_splits=FOLDS).split(data["x"], data["y"], data["group"])
+    for number, (train, test) in enumerate(split):
+        model = fit({name: values[train] for name, values in data.items()}, min_answered).model
+        models.append(model | {"fold": number, "scored_on": sorted(set(data["group"][test].tolist()))})
+    return models
+
+
 def fitted(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> dict[str, Any]:
     standard, mean, scale = standardise(x)
     model = logistic(standard, y)
@@ -221,7 +268,9 @@ def fitted(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> dict[str, An
               help="Choose the threshold that answers at least this share of answerable dev questions.")
 @click.option("--top-k", type=int, default=5, show_default=True)
 @click.option("--write/--no-write", default=True, help="Write rag/answer/answer_model.json.")
-def main(index: Path, rows: Path | None, min_answered: float, top_k: int, write: bool) -> None:
+@click.option("--fold-models", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write the end-to-end cross-validation's models here (fold0.json ...; see models_by_fold).")
+def main(index: Path, rows: Path | None, min_answered: float, top_k: int, write: bool, fold_models: Path | None) -> None:
     squad = benchmark_dir()
     if squad is None:
         raise click.ClickException("../shared/benchmarks/squad2 was not found")
@@ -233,33 +282,26 @@ def main(index: Path, rows: Path | None, min_answered: float, top_k: int, write:
         data = collect(index, squad, top_k)
         if rows is not None:
             np.savez(rows, **data)  # type: ignore[arg-type]
-    # Stacked like the answerer: ranker logits out of fold, then the judge out of fold on them.
-    questions = per_question(data, ranker_logits(data))
-    probability = judge_probabilities(questions)
-    dev_curve = curve(questions, probability, questions["dev"])
-    threshold = choose_threshold(dev_curve, min_answered)
+    fitted_model = fit(data, min_answered)
     # A second held-out view: both stages fitted on the 10 train articles only, scored on dev.
     heldout = per_question(data, ranker_logits(data, train=~data["dev"]))
     heldout_curve = curve(heldout, judge_probabilities(heldout, train=~heldout["dev"]), heldout["dev"])
-    model = {
-        "ranker": fitted(data["x"], data["y"], FEATURES),
-        "judge": fitted(questions["x"][~questions["type_refused"]],
-                        questions["answerable"][~questions["type_refused"]].astype(int), QUESTION_FEATURES),
-        "min_evidence": threshold,
+    model = fitted_model.model | {
         "fitted_on": "SQuAD 2.0: shared dev half (3,008 questions) + first 10 train articles (4,719 questions)",
         "command": "python -m eval.fit_answerer --index DIR",
-        "seed": SEED,
-        "rows": int(len(data["y"])),
-        "cross_validated_at_threshold": next(r for r in dev_curve if r["threshold"] == threshold),
     }
     if write:
         MODEL_FILE.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     report = {
         "model": model,
-        "cv_dev_curve": dev_curve,
-        "cv_all_curve": curve(questions, probability, np.ones_like(questions["dev"])),
+        "cv_dev_curve": fitted_model.dev_curve,
+        "cv_all_curve": curve(fitted_model.questions, fitted_model.probability, np.ones_like(fitted_model.questions["dev"])),
         "train_articles_only_scored_on_dev": heldout_curve,
     }
+    if fold_models is not None:
+        fold_models.mkdir(parents=True, exist_ok=True)
+        for model in models_by_fold(data, min_answered):
+            (fold_models / f"fold{model['fold']}.json").write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     click.echo(json.dumps(report, indent=1))
 
 

@@ -8,7 +8,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 
 import rag
 
@@ -22,6 +22,7 @@ class Outcome:
     refused_anyway: bool  # refused for another reason (instruction, nothing retrieved)
     correct: bool  # key facts (seeds) or a gold answer (SQuAD) in the text
     seconds: float
+    sentences: int = 0  # sentences the answer quotes (its citations)
 
     def refused_at(self, threshold: float) -> bool:
         return self.refused_anyway or self.evidence < threshold
@@ -39,15 +40,20 @@ def outcome_of(answerable: bool, answer: rag.Answer, correct: bool, seconds: flo
     # cause (an instruction, nothing retrieved, no sentence of the asked type); in the SQuAD gate
     # (configured threshold) a refusal is a refusal either way.
     refused_anyway = answer.refused
-    return Outcome(answerable, evidence, refused_anyway, correct and not answer.refused, seconds)
+    return Outcome(answerable, evidence, refused_anyway, correct and not answer.refused, seconds, len(answer.citations))
 
 
-def squad_outcomes(assistant: rag.Assistant, questions_file: Path, limit: int | None) -> list[Outcome]:
+def squad_outcomes(
+    assistant: rag.Assistant, questions_file: Path, limit: int | None, articles: Collection[str] | None = None
+) -> list[Outcome]:
+    """The first `limit` questions, or those of them about `articles` (doc ids) when given."""
     outcomes = []
     for number, line in enumerate(questions_file.read_text(encoding="utf-8").splitlines()):
         if limit is not None and number >= limit:
             break
         row = json.loads(line)
+        if articles is not None and row["doc_id"] not in articles:
+            continue
         answer, seconds = timed_ask(assistant, row["question"])
         lowered = answer.text.lower()
         contains = any(gold["text"].lower() in lowered for gold in row["answers"])
@@ -66,6 +72,8 @@ def rates(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float | No
         "unanswerable_refused": share([o for o in unanswerable if o.refused_at(threshold)], unanswerable),
         "correct_of_answerable": share([o for o in answered if o.correct], answerable),
         "correct_of_answered": share([o for o in answered if o.correct], answered),
+        # how long the answers are: more quoted sentences hold the answer more often
+        "sentences_per_answer": round(sum(o.sentences for o in answered) / len(answered), 2) if answered else None,
     }
 
 
@@ -74,4 +82,4 @@ def effective_min_evidence(settings: rag.Settings) -> float:
     from rag.answer.answer_model import load_answer_model
     from rag.answer.refusal import evidence_threshold
 
-    return evidence_threshold(settings.min_evidence, load_answer_model().min_evidence)
+    return evidence_threshold(settings.min_evidence, load_answer_model(settings.answer_model).min_evidence)

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
         description="Offline answerer: refuse when the probability that its best sentence answers is lower "
         "(default: the threshold fitted with the answer model, rag/answer/answer_model.json).",
     )
+    answer_model: Path | None = Field(
+        default=None,
+        description="Offline answerer: a fitted answer model (JSON written by `python -m eval.fit_answerer`) "
+        "instead of the bundled rag/answer/answer_model.json.",
+    )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
     fusion: str = Field(default="convex", pattern=r"^(convex|rrf)$")
     bm25_weight: float = Field(default=0.5, ge=0.0, le=1.0)

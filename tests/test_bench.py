@@ -164,3 +164,46 @@ def test_retrieval_benchmark__llama_index_baseline_searches_our_chunks(tiny_corp
         assert scores["hit@10"] == 1.0, name
     # The same chunks embedded the same way: llama-index's vector search ranks as our dense one.
     assert results["llamaindex_vector"]["mrr@10"] == results["dense"]["mrr@10"]
+
+
+def test_squad_cross_validated__each_question_asked_with_its_folds_model(tiny_corpus: Path, tmp_path: Path) -> None:
+    import rag
+    from eval.bench_answers import squad_cross_validated
+    from rag.answer.answer_model import MODEL_FILE
+
+    embedder = rag.build_embedder(rag.Settings())
+    index = tmp_path / "index"
+    report = ingest.ingest_paths([tiny_corpus], rag.Settings(data_dir=index), embedder=embedder)
+    assert not report.problems
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        ("floods", "How far did the river rise overnight?", "two metres"),
+        ("budget", "By how many votes did the council approve the budget?", "seven votes to two"),
+        ("match", "When did the captain score the winner?", "112th minute"),
+    ]
+    questions.write_text("".join(
+        json.dumps({"doc_id": doc, "question": q, "answerable": True, "answers": [{"text": a}]}) + "\n" for doc, q, a in rows
+    ), encoding="utf-8")
+    folds = tmp_path / "folds"
+    folds.mkdir()
+    bundled = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    # fold 0 answers whatever the evidence; fold 1's threshold refuses every question it is asked
+    for number, (articles, threshold) in enumerate([(["floods", "budget"], 0.0), (["match"], 1.0)]):
+        model = bundled | {"fold": number, "scored_on": articles, "min_evidence": threshold}
+        (folds / f"fold{number}.json").write_text(json.dumps(model), encoding="utf-8")
+
+    result = squad_cross_validated(index, questions, folds, embedder, limit=None)
+
+    assert result["questions"] == 3 and result["folds"] == 2
+    assert result["answerable_answered"] == pytest.approx(2 / 3, abs=0.001)  # the match question: refused by fold 1
+    assert result["correct_of_answered"] == 1.0
+    assert 1.0 <= result["sentences_per_answer"] <= 3.0
+    assert [row["threshold"] for row in result["curve"]] == sorted(row["threshold"] for row in result["curve"])
+    assert result["curve"][0]["answerable_answered"] == 1.0  # pooled, at a low common threshold: all three answered
+
+
+def test_squad_cross_validated__no_fold_models_is_a_clear_error(tmp_path: Path) -> None:
+    from eval.bench_answers import squad_cross_validated
+
+    with pytest.raises(FileNotFoundError, match="--fold-models"):
+        squad_cross_validated(tmp_path, tmp_path / "q.jsonl", tmp_path, None, limit=None)  # type: ignore[arg-type]

@@ -135,3 +135,43 @@ def test_answer__evidence_is_an_evidence_value_on_every_path():
         assert draft.evidence is None or isinstance(draft.evidence, Evidence)
         assert draft.evidence is None or 0.0 <= draft.evidence.probability <= 1.0
     assert [d.evidence is None for d in drafts[:3]] == [False, False, False]
+
+
+def _ranked_by_passage_score() -> ExtractiveAnswerer:
+    """An answerer whose ranker looks at the passage's retrieval score alone (logit = 2 x score)
+    and whose judge answers everything: which sentences join is then set by the scores."""
+    from rag.answer.answer_model import FEATURES, QUESTION_FEATURES, AnswerModel, Logistic
+
+    def logistic(names: tuple[str, ...], **weights: float) -> Logistic:
+        return Logistic(0.0, {n: weights.get(n, 0.0) for n in names}, dict.fromkeys(names, 0.0), dict.fromkeys(names, 1.0))
+
+    model = AnswerModel(logistic(FEATURES, passage_score=2.0), logistic(QUESTION_FEATURES), min_evidence=0.0)
+    texts = {"a": "Fighting went on in Kursk on Monday.", "b": "Officials counted the damage in the evening."}
+    return ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_text=texts.__getitem__, model=model)
+
+
+def _two_articles(runner_up_score: float) -> list[Passage]:
+    a, b = "Fighting went on in Kursk on Monday.", "Officials counted the damage in the evening."
+    return [
+        Passage("a::v::0", "a", "A", "a.txt", a, 0, len(a), 1.0),
+        Passage("b::v::0", "b", "B", "b.txt", b, 0, len(b), runner_up_score),
+    ]
+
+
+def test_answer__a_runner_up_the_ranker_cannot_tell_apart_is_quoted_too():
+    import math
+
+    from rag.answer.extractive import ADD_IF_WITHIN, TIED_WITHIN
+
+    answering = _ranked_by_passage_score()
+    best = 1 / (1 + math.exp(-2.0))
+
+    def score_for(share: float) -> float:  # the passage score giving the runner-up `share` of the best's probability
+        p = share * best
+        return math.log(p / (1 - p)) / 2.0
+
+    question = "What happened in Kursk?"  # the runner-up holds none of its words: it adds no coverage
+    tied = answering.answer(question, _two_articles(score_for((TIED_WITHIN + 1) / 2)))
+    close = answering.answer(question, _two_articles(score_for((ADD_IF_WITHIN + TIED_WITHIN) / 2)))
+    assert [c.doc_id for c in tied.citations] == ["a", "b"]
+    assert [c.doc_id for c in close.citations] == ["a"]  # within ADD_IF_WITHIN, but it adds nothing asked

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from rag.errors import ConfigurationError
+
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
 
 # The ranker's features, per candidate sentence; question-level ones (best_cosine,
@@ -132,6 +134,17 @@ class AnswerModel:
         )
 
 
+def load_answer_model(path: Path | None = None) -> AnswerModel:
+    """The bundled model, or the one fitted into `path` (RAG_ANSWER_MODEL)."""
+    return _load(path or MODEL_FILE)
+
+
 @functools.cache
-def load_answer_model(path: Path = MODEL_FILE) -> AnswerModel:
-    return AnswerModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+def _load(path: Path) -> AnswerModel:
+    try:
+        return AnswerModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigurationError(
+            f"cannot read the answer model {path}: {exc}. Point RAG_ANSWER_MODEL at a file written by "
+            "`python -m eval.fit_answerer`, or unset it to use the bundled model."
+        ) from exc

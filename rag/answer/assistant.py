@@ -32,6 +32,7 @@ from rag.config import Settings
 from rag.index.embeddings import Embedder, build_embedder, embedder_name
 from rag.index.memory import release_free_memory
 from rag.errors import ConfigurationError, DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError, RagError
+from rag.answer.answer_model import load_answer_model
 from rag.answer.answerer import Answerer, DraftStream, build_answerer, uses_llm
 from rag.answer.extractive import Candidate, ExtractiveAnswerer
 from rag.filters import filter_arguments
@@ -604,6 +605,7 @@ class Assistant:
                     self._bm25_idf,
                     lambda doc_id: self.get_document(doc_id).text,
                     min_evidence=self.settings.min_evidence,
+                    model=load_answer_model(self.settings.answer_model),
                 )
             return self._extractive
 

@@ -9,7 +9,8 @@ Steps: split the retrieved passages into sentences; for every sentence, the clai
 expected answer type, statements that a detail is not known), the lexical coverage and
 the MiniLM similarity; the fitted answer model (`rag.answer.answer_model`) turns them into the
 probability that the sentence answers. The best sentence is quoted with others that add
-what it misses, answer another part of the question, or dispute it; below the evidence
+what it misses, answer another part of the question, dispute it, or that the ranker finds
+nearly as likely (it cannot tell them apart); below the evidence
 threshold the question is refused — saying what the articles do report when they
 discuss the topic but not the asked detail. Those refusal rules, thresholds and words are
 `rag.answer.refusal`'s (rule 5).
@@ -55,6 +56,10 @@ MULTI_PART_WITHIN = 0.25
 # ... and it adds this share of the question's weight to what is covered, answers another
 # part of a multi-part question, or disputes the best sentence.
 MIN_ADDED_COVERAGE = 0.2
+# ... or is at least this share of the best's, whatever it adds: the ranker cannot tell the two
+# apart, so both are quoted, each with its source (chosen on SQuAD 2.0 out of fold: README,
+# "Answering offline"; never on the seed questions).
+TIED_WITHIN = 0.8
 CONTRAST_MIN_COVERAGE = 0.25
 MAX_SENTENCES = 3
 ARTICLE_CACHE = 64  # whole articles kept for the claim check (by chunk version)
@@ -254,7 +259,8 @@ class ExtractiveAnswerer:
                 and _fact_text(other) not in spans
                 and other.features["coverage"] >= best.features["coverage"] - 0.1
             )
-            if other.probability >= ADD_IF_WITHIN * best.probability and (gain >= MIN_ADDED_COVERAGE or contrasts) or other_part:
+            tied = other.probability >= TIED_WITHIN * best.probability
+            if other.probability >= ADD_IF_WITHIN * best.probability and (gain >= MIN_ADDED_COVERAGE or contrasts or tied) or other_part:
                 chosen.append(other)
                 covered |= other.terms
                 spans.add(_fact_text(other))
