@@ -235,7 +235,7 @@ def models_by_fold(data: dict[str, np.ndarray], min_answered: float) -> list[dic
     """The models of an end-to-end cross-validation: per fold of the fitting's own split (5-fold
     by article), the model fitted without that fold's articles (ranker, stacked judge and
     threshold all chosen on the other folds alone), with the articles it is to answer about
-    (`scored_on`). `python -m eval.bench answers --squad-folds DIR` asks each dev question with
+    (`scored_on`). `python -m eval.bench ask --squad-folds DIR` asks each dev question with
     the model that never saw its article: the whole answerer (its extra sentences and refusal
     rules included) out of sample, not only its best sentence."""
     from sklearn.model_selection import GroupKFold
