@@ -89,18 +89,16 @@ def squad_cross_validated(
     held its article out (`python -m eval.fit_answerer --fold-models DIR`), so the whole
     answer (its extra sentences, the refusal rules) is scored, not only its best sentence.
     Rates at each fold's own fitted threshold, and the pooled curve over thresholds."""
-    from rag.answer.answer_model import load_answer_model
-
     files = sorted(folds.glob("fold*.json"))
     if not files:
         raise FileNotFoundError(f"no fold*.json in {folds}: write them with `python -m eval.fit_answerer --fold-models {folds}`")
     pooled: list[Outcome] = []
     at_own_threshold: list[Outcome] = []
     for path in files:
-        articles = frozenset(json.loads(path.read_text(encoding="utf-8"))["scored_on"])
+        fold = json.loads(path.read_text(encoding="utf-8"))
+        articles, own = frozenset(fold["scored_on"]), float(fold["min_evidence"])
         settings = rag.Settings(data_dir=squad_index, min_evidence=0.0, answer_model=path)
         outcomes = squad_outcomes(rag.Assistant(settings, embedder=embedder), questions_file, limit, articles)
-        own = load_answer_model(path).min_evidence
         pooled += outcomes
         at_own_threshold += [replace(o, refused_anyway=o.refused_at(own)) for o in outcomes]
     return {

@@ -20,7 +20,8 @@ from rag.text.unicode import printable
 
 
 class _ProgressBar:
-    """A tqdm bar on stderr, only on a terminal and only when there is something to index."""
+    """A tqdm bar on stderr, only on a terminal and only when there is something to index:
+    characters of new text embedded, so it moves inside one long article too."""
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
@@ -33,7 +34,7 @@ class _ProgressBar:
             from tqdm import tqdm
 
             self._bar = tqdm(
-                total=total, unit="doc", desc="Indexing", file=sys.stderr, leave=False, disable=None
+                total=total, unit="char", unit_scale=True, desc="Indexing", file=sys.stderr, leave=False, disable=None
             )
         self._bar.update(done - self._bar.n)
 
@@ -85,7 +86,7 @@ def ingest_command(
     bar = _ProgressBar(enabled=not quiet and not as_json)
     try:
         report = ingest_paths(
-            list(paths), settings, prune=prune, replace=replace, follow_links=follow_links, progress=bar)
+            list(paths), settings, prune=prune, replace=replace, follow_links=follow_links, text_progress=bar)
     except RagError as exc:
         raise fail_cleanly(exc) from None
     finally:

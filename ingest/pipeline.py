@@ -37,10 +37,16 @@ from rag.types import Chunk, MetadataValue
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]  # (documents done, documents in total)
+# (characters of new article text embedded, characters to embed): moves inside one long
+# article too, which the document count does not (an 850 KB upload is one document).
+TextProgressCallback = Callable[[int, int], None]
 
 # Chunks embedded per model call: large enough to keep the model busy, small enough
 # that a killed run loses little work.
 EMBED_BATCH_CHUNKS = 256
+# A batch bigger than this (one long article is one batch) is embedded in slices of this
+# many passages, text progress reported after each: a batch of the usual size is not cut.
+EMBED_SLICE = 256
 TITLE_WORDS_IN_PASSAGE = 24
 # Up to this many articles, a run reads only the stored records it can match (see
 # `_stored_for_plan`); more, and it lists them all.
@@ -72,6 +78,7 @@ def ingest_paths(
     max_new_chars: int | None = None,
     embedder: Embedder | None = None,
     progress: ProgressCallback | None = None,
+    text_progress: TextProgressCallback | None = None,
     as_demo: bool = False,
 ) -> IngestReport:
     """Index the articles under `paths`; only new or changed ones are embedded.
@@ -83,7 +90,9 @@ def ingest_paths(
     links that lead out of a named folder. `add_only` (uploads) never updates, replaces
     or removes a stored document; `namespace` names files `<namespace>/<file name>`;
     `max_new_chars` refuses, before anything is written, a run that would index more
-    new or changed text than that.
+    new or changed text than that. `progress` is told the documents done (each counted once
+    committed), `text_progress` the characters of new text embedded (it moves within one
+    long article too).
 
     The demo articles, indexed into an empty index only (`as_demo`, by the assistant's
     first-use hook), leave in the run that brings the user's own (`ingest.demo`), unless the
@@ -106,7 +115,8 @@ def ingest_paths(
         plan = plan_changes(identified, stored, _chunker_fingerprint(settings), PlanOptions(add_only, replace))
         problems.extend(plan.problems)
         _check_size(plan, max_new_chars)
-        written = _index_planned(plan, len(identified), store, embedder, settings, progress, access.ensure_held)
+        reporter = _Progress(progress, text_progress, len(identified), plan)
+        written = _index_planned(plan, store, embedder, settings, reporter, access.ensure_held)
         access.ensure_held()
         for relocation in plan.relocations:
             store.relocate_document(relocation.doc_id, {
@@ -164,35 +174,59 @@ def _check_size(plan: Plan, max_new_chars: int | None) -> None:
         )
 
 
+class _Progress:
+    """Both progress reports of one run: documents committed, and characters embedded."""
+
+    def __init__(
+        self, documents: ProgressCallback | None, text: TextProgressCallback | None, total: int, plan: Plan
+    ) -> None:
+        self._documents, self._text = documents, text
+        self._total = total
+        self._done = total - len(plan.to_index)  # unchanged, duplicate or failed: done already
+        self._text_total = sum(len(item.article.text) for item in plan.to_index)
+        self._text_done = 0.0
+
+    def start(self) -> None:
+        self._report_documents()
+        if self._text is not None:
+            self._text(0, self._text_total)
+
+    def embedded(self, characters: float) -> None:
+        """`characters` more of the new text are embedded (a share of an article: a float)."""
+        self._text_done += characters
+        if self._text is not None:
+            self._text(min(self._text_total, round(self._text_done)), self._text_total)
+
+    def committed(self, documents: int) -> None:
+        self._done += documents
+        self._report_documents()
+
+    def _report_documents(self) -> None:
+        if self._documents is not None:
+            self._documents(self._done, self._total)
+
+
 def _index_planned(
     plan: Plan,
-    total: int,
     store: IndexStore,
     embedder: Embedder | None,
     settings: Settings,
-    progress: ProgressCallback | None,
+    progress: _Progress,
     ensure_held: Callable[[], None],
 ) -> int:
     """Chunk, embed and write the planned articles; the number of chunks written.
     `ensure_held` raises when this writer lost its lease: it is checked before each batch."""
-    done = total - len(plan.to_index)
-    _report_progress(progress, done, total)
+    progress.start()
     if not plan.to_index:
         return 0  # nothing to embed: the model is never even loaded
     embedder = embedder or build_embedder(settings)
     written = 0
     for prepared in _prepared_batches(plan.to_index, embedder, settings):
         ensure_held()
-        written += _write_batch(store, embedder, prepared)
+        written += _write_batch(store, embedder, prepared, progress)
         release_free_memory()  # else a long ingest's resident size only grows (rag.index.memory)
-        done += len(prepared)
-        _report_progress(progress, done, total)
+        progress.committed(len(prepared))
     return written
-
-
-def _report_progress(progress: ProgressCallback | None, done: int, total: int) -> None:
-    if progress is not None:
-        progress(done, total)
 
 
 def _chunker_fingerprint(settings: Settings) -> str:
@@ -251,8 +285,17 @@ def _prepare(item: PlannedArticle, embedder: Embedder, settings: Settings) -> _P
     return _Prepared(item, chunks, passages)
 
 
-def _write_batch(store: IndexStore, embedder: Embedder, batch: list[_Prepared]) -> int:
-    vectors = embedder.embed_documents([p for item in batch for p in item.passages])
+def _write_batch(store: IndexStore, embedder: Embedder, batch: list[_Prepared], progress: _Progress) -> int:
+    passages = [p for item in batch for p in item.passages]
+    # Each passage stands for an equal share of its article's text (an article without
+    # passages is all whitespace: its text counts as embedded at once).
+    shares = [len(item.planned.article.text) / len(item.passages) for item in batch for _ in item.passages]
+    progress.embedded(sum(len(item.planned.article.text) for item in batch if not item.passages))
+    slices = []
+    for lo in range(0, len(passages), EMBED_SLICE):
+        slices.append(embedder.embed_documents(passages[lo : lo + EMBED_SLICE]))
+        progress.embedded(sum(shares[lo : lo + EMBED_SLICE]))
+    vectors = np.concatenate(slices) if slices else embedder.embed_documents([])
     ingested_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     writes, offset = [], 0
     for item in batch:

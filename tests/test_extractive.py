@@ -163,6 +163,7 @@ def test_answer__a_runner_up_the_ranker_cannot_tell_apart_is_quoted_too():
 
     from rag.answer.extractive import ADD_IF_WITHIN, TIED_WITHIN
 
+    assert ADD_IF_WITHIN < TIED_WITHIN  # _choose lets a tied sentence through ADD_IF_WITHIN's bar
     answering = _ranked_by_passage_score()
     best = 1 / (1 + math.exp(-2.0))
 

@@ -267,3 +267,44 @@ def test_ingest__same_relative_data_dir_in_two_folders_is_two_indexes(tmp_path, 
     monkeypatch.chdir(tmp_path / "second")
     report = ingest_paths([tmp_path / "articles"], Settings(data_dir="index"), embedder=fake_embedder)
     assert len(report.new) == 2  # not "unchanged": chromadb must not reuse the first folder's client
+
+
+def _long_article(path: Path, sentences: int = 400) -> Path:
+    path.write_text("Long Report\n\n" + " ".join(
+        f"Paragraph {i} of the report says the harbour council met on day {i} to vote." for i in range(sentences)
+    ), encoding="utf-8")
+    return path
+
+
+def test_ingest__text_progress_moves_inside_one_long_article(tmp_path, settings, fake_embedder, monkeypatch):
+    import ingest.pipeline
+
+    monkeypatch.setattr(ingest.pipeline, "EMBED_SLICE", 3)
+    article = _long_article(tmp_path / "report.txt")
+    documents: list[tuple[int, int]] = []
+    text: list[tuple[int, int]] = []
+
+    ingest_paths([article], settings, embedder=fake_embedder,
+                 progress=lambda d, t: documents.append((d, t)), text_progress=lambda d, t: text.append((d, t)))
+
+    assert documents == [(0, 1), (1, 1)]  # one article: the document count only starts and ends
+    (total,) = {t for _, t in text}  # the article's text (its title line is not part of it)
+    assert len(article.read_text(encoding="utf-8")) - 20 < total < len(article.read_text(encoding="utf-8"))
+    inside = [d for d, _ in text if 0 < d < total]
+    assert len(inside) >= 3, text  # it moved while the one article was embedded
+    assert [d for d, _ in text] == sorted(d for d, _ in text) and text[-1] == (total, total)
+
+
+def test_ingest__slices_embedded_apart_stay_with_their_own_chunks(tmp_path, settings, fake_embedder, monkeypatch):
+    import ingest.pipeline
+    from ingest.pipeline import passage_for_embedding
+
+    monkeypatch.setattr(ingest.pipeline, "EMBED_SLICE", 3)
+    ingest_paths([_long_article(tmp_path / "report.txt")], settings, embedder=fake_embedder)
+
+    store = open_store(settings, fake_embedder.name)
+    chunks = store.get_chunks(store.chunk_ids())
+    assert len(chunks) > 6  # more than two slices
+    for chunk in chunks.values():
+        expected = fake_embedder.embed_documents([passage_for_embedding(str(chunk.metadata["title"]), chunk.text)])[0]
+        assert chunk.embedding == pytest.approx(expected, abs=1e-6), chunk.chunk_id

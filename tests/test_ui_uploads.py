@@ -79,3 +79,24 @@ def test_save_upload__does_not_follow_a_planted_symlink(tmp_path):
     source.write_text("new", encoding="utf-8")
     saved = save_upload(source, folder, "a.txt")
     assert saved.name == "a-1.txt" and target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_upload__progress_moves_inside_one_long_article(tmp_path, fake_embedder, monkeypatch):
+    import ingest.pipeline
+    import rag
+    from ui.app import ChatHandlers
+
+    monkeypatch.setattr(ingest.pipeline, "EMBED_SLICE", 3)  # a few passages per step, as a long upload's 256
+    settings = rag.Settings(_env_file=None, data_dir=tmp_path / "index", ui_uploads=True)
+    handlers = ChatHandlers(rag.Assistant(settings, embedder=fake_embedder), settings, reveal_delay=0)
+    upload = tmp_path / "report.txt"
+    upload.write_text(" ".join(f"On day {i} the harbour council met again to vote." for i in range(400)), encoding="utf-8")
+    shown: list[tuple[float, str]] = []
+
+    message, _, _ = handlers.upload([str(upload)], [], progress=lambda fraction, desc: shown.append((fraction, desc)))
+
+    assert "report.txt" in message and "Added" in message, message
+    fractions = [fraction for fraction, _ in shown]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert len([f for f in fractions if 0 < f < 1]) >= 3, shown  # it moved while its one article was embedded
+    assert shown[0][1] == "Indexing: 0 of 1 articles done" and shown[-1][1] == "Indexing: 1 of 1 articles done"

@@ -20,7 +20,7 @@ import gradio as gr  # noqa: E402
 from rag import Answer, Assistant, DocumentInfo, Filters, RagError, Settings, seeds_dir  # noqa: E402
 from ui import render, theme  # noqa: E402
 from ui.manage import remove_articles  # noqa: E402
-from ui.uploads import SUPPORTED_SUFFIXES, add_articles  # noqa: E402
+from ui.uploads import SUPPORTED_SUFFIXES, UploadProgress, add_articles  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -109,13 +109,10 @@ class ChatHandlers:
         """Save and ingest the uploaded files; refresh the article filter."""
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
 
-        def report(done: int, total: int) -> None:
-            if total:
-                progress((done, total), desc="Indexing", unit="articles")
-
         if not self.settings.ui_uploads:  # the panel is not built; refuse a hand-made call too
             return "Adding articles is switched off here (RAG_UI_UPLOADS=false).", gr.update(), None
-        outcome = add_articles(paths, self.assistant, self.settings, progress=report)
+        shown = UploadProgress(lambda fraction, description: progress(fraction, desc=description))
+        outcome = add_articles(paths, self.assistant, self.settings, progress=shown)
         return outcome.message, self.article_filter(selected), None
 
     def remove(self, doc_ids: Sequence[str] | None, selected: Sequence[str] | None, request: gr.Request) -> tuple:

@@ -28,7 +28,33 @@ UPLOADS_NAMESPACE = "uploads"
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 MAX_STEM_CHARS = 100
-Progress = Callable[[int, int], None]
+
+
+class UploadProgress:
+    """What an upload shows while it is indexed: the share of its new text embedded, which
+    moves inside one long article too (ingest's `text_progress`), and how many of its
+    articles are done (`progress`). `show(fraction, description)` draws it (gr.Progress)."""
+
+    def __init__(self, show: Callable[[float, str], None]) -> None:
+        self._show = show
+        self._documents = (0, 0)
+        self._text = (0, 0)
+
+    def documents(self, done: int, total: int) -> None:
+        self._documents = (done, total)
+        self._draw()
+
+    def text(self, done: int, total: int) -> None:
+        self._text = (done, total)
+        self._draw()
+
+    def _draw(self) -> None:
+        done, total = self._documents
+        if not total:
+            return
+        text_done, text_total = self._text
+        fraction = text_done / text_total if text_total else done / total
+        self._show(fraction, f"Indexing: {done} of {total} articles done")
 
 
 def uploads_dir(settings: Settings) -> Path:
@@ -87,7 +113,7 @@ def add_articles(
     files: Sequence[str | Path],
     assistant: Assistant,
     settings: Settings,
-    progress: Progress | None = None,
+    progress: UploadProgress | None = None,
 ) -> UploadOutcome:
     """Save the uploaded files safely, ingest them, and make them searchable at once."""
     if not files:
@@ -102,7 +128,8 @@ def add_articles(
     try:
         report = ingest_paths(
             saved, settings, add_only=True, namespace=UPLOADS_NAMESPACE,
-            max_new_chars=settings.ui_upload_max_chars, embedder=assistant.embedder, progress=progress,
+            max_new_chars=settings.ui_upload_max_chars, embedder=assistant.embedder,
+            progress=progress.documents if progress else None, text_progress=progress.text if progress else None,
         )
     except IndexLockedError:
         _remove(created)

@@ -259,6 +259,8 @@ class ExtractiveAnswerer:
                 and _fact_text(other) not in spans
                 and other.features["coverage"] >= best.features["coverage"] - 0.1
             )
+            # Tied: as likely as the best, so quoted even without new words (TIED_WITHIN is above
+            # ADD_IF_WITHIN, so the bar below lets every tied sentence through).
             tied = other.probability >= TIED_WITHIN * best.probability
             if other.probability >= ADD_IF_WITHIN * best.probability and (gain >= MIN_ADDED_COVERAGE or contrasts or tied) or other_part:
                 chosen.append(other)
