@@ -114,8 +114,9 @@ def ingest_paths(
         stored = _stored_for_plan(store, identified, prune)
         plan = plan_changes(identified, stored, _chunker_fingerprint(settings), PlanOptions(add_only, replace))
         problems.extend(plan.problems)
-        _check_size(plan, max_new_chars)
-        reporter = _Progress(progress, text_progress, len(identified), plan)
+        new_chars = sum(len(item.article.text) for item in plan.to_index)
+        _check_size(new_chars, max_new_chars)
+        reporter = _Progress(progress, text_progress, len(identified), plan, new_chars)
         written = _index_planned(plan, store, embedder, settings, reporter, access.ensure_held)
         access.ensure_held()
         for relocation in plan.relocations:
@@ -164,9 +165,9 @@ def _stored_for_plan(store: IndexStore, identified: list[Identified], prune: boo
     )
 
 
-def _check_size(plan: Plan, max_new_chars: int | None) -> None:
-    """Refuse, before anything is embedded, a run over its size limit (UI uploads)."""
-    size = sum(len(item.article.text) for item in plan.to_index)
+def _check_size(size: int, max_new_chars: int | None) -> None:
+    """Refuse, before anything is embedded, a run of `size` characters of new article text
+    over its size limit (UI uploads)."""
     if max_new_chars is not None and size > max_new_chars:
         raise InputTooLargeError(
             f"This would index {size:,} characters of new article text; the limit is "
@@ -178,12 +179,13 @@ class _Progress:
     """Both progress reports of one run: documents committed, and characters embedded."""
 
     def __init__(
-        self, documents: ProgressCallback | None, text: TextProgressCallback | None, total: int, plan: Plan
+        self, documents: ProgressCallback | None, text: TextProgressCallback | None, total: int, plan: Plan,
+        new_chars: int,
     ) -> None:
         self._documents, self._text = documents, text
         self._total = total
         self._done = total - len(plan.to_index)  # unchanged, duplicate or failed: done already
-        self._text_total = sum(len(item.article.text) for item in plan.to_index)
+        self._text_total = new_chars
         self._text_done = 0.0
 
     def start(self) -> None:
@@ -193,6 +195,8 @@ class _Progress:
 
     def embedded(self, characters: float) -> None:
         """`characters` more of the new text are embedded (a share of an article: a float)."""
+        if characters <= 0:
+            return  # nothing moved: no report
         self._text_done += characters
         if self._text is not None:
             self._text(min(self._text_total, round(self._text_done)), self._text_total)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,33 +52,57 @@ def _data_dir_origin(settings: Settings, option: Path | None) -> str:
     return "RAG_DATA_DIR"
 
 
-def index_info(settings: Settings, *, origin: str = "RAG_DATA_DIR") -> dict[str, Any]:
-    """What `rag info --json` prints. Reads Chroma directly (its collections' counts and the
-    model they were built with); creates nothing."""
+@dataclass(frozen=True)
+class IndexInfo:
+    """What `rag info` reports; `rag info --json` prints its fields."""
+
+    data_dir: str
+    data_dir_from: str  # "default", "--data-dir" or "RAG_DATA_DIR"
+    mode: str  # "embedded" or "server"
+    server: str | None
+    collection: str
+    exists: bool
+    documents: int
+    chunks: int
+    demo_documents: int
+    embed_model: str | None  # the model the index was built with (None: no index yet)
+    configured_embed_model: str
+    size_bytes: int | None  # embedded: the whole data dir; server mode: None (the server keeps it)
+    local_bytes: int | None  # server mode: the BM25 cache and the lock file in the local data dir
+    server_version: str | None
+    notes: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "notes": list(self.notes)}
+
+
+def index_info(settings: Settings, *, origin: str = "RAG_DATA_DIR") -> IndexInfo:
+    """What `rag info` reports. Reads Chroma directly (its collections' counts and the model
+    they were built with); creates nothing."""
     data_dir = settings.data_dir.resolve()
-    info: dict[str, Any] = {
-        "data_dir": str(data_dir),
-        "data_dir_from": origin,
-        "mode": "server" if settings.server_mode else "embedded",
-        "server": server_address(settings) if settings.server_mode else None,
-        "collection": settings.collection,
-        "exists": False,
-        "documents": 0,
-        "chunks": 0,
-        "demo_documents": 0,
-        "embed_model": None,
-        "configured_embed_model": embedder_name(settings),
-        "size_bytes": None if settings.server_mode else disk_bytes(data_dir),
-        "notes": [],
-    }
-    if settings.server_mode:
-        info["local_bytes"] = disk_bytes(data_dir)  # the BM25 cache and the lock file
-    elif not (data_dir / "chroma" / "chroma.sqlite3").is_file():
+    info = IndexInfo(
+        data_dir=str(data_dir),
+        data_dir_from=origin,
+        mode="server" if settings.server_mode else "embedded",
+        server=server_address(settings) if settings.server_mode else None,
+        collection=settings.collection,
+        exists=False,
+        documents=0,
+        chunks=0,
+        demo_documents=0,
+        embed_model=None,
+        configured_embed_model=embedder_name(settings),
+        size_bytes=None if settings.server_mode else disk_bytes(data_dir),
+        local_bytes=disk_bytes(data_dir) if settings.server_mode else None,
+        server_version=None,
+        notes=(),
+    )
+    if not settings.server_mode and not (data_dir / "chroma" / "chroma.sqlite3").is_file():
         return _with_notes(info, settings)
     client = make_chroma_client(settings)
     with chroma_errors(settings, "read the index"):
         if settings.server_mode:
-            info["server_version"] = str(client.get_version())
+            info = replace(info, server_version=str(client.get_version()))
         names = {getattr(c, "name", c) for c in client.list_collections()}
         wanted = CollectionNames.of(settings.collection)
         if wanted.chunks in names and wanted.documents in names:
@@ -85,53 +110,54 @@ def index_info(settings: Settings, *, origin: str = "RAG_DATA_DIR") -> dict[str,
             docs = client.get_collection(wanted.documents, embedding_function=None)
             listed = sorted(demo_ids_from(docs.metadata))
             demo = len(docs.get(ids=listed, include=[])["ids"]) if listed else 0
-            info.update(exists=True, documents=int(docs.count()), chunks=int(chunks.count()), demo_documents=demo,
-                        embed_model=(chunks.metadata or {}).get(EMBED_MODEL_KEY))
+            built_with = (chunks.metadata or {}).get(EMBED_MODEL_KEY)
+            info = replace(info, exists=True, documents=int(docs.count()), chunks=int(chunks.count()),
+                           demo_documents=demo, embed_model=None if built_with is None else str(built_with))
     return _with_notes(info, settings)
 
 
-def _with_notes(info: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    notes: list[str] = info["notes"]
-    if info["embed_model"] is not None and info["embed_model"] != info["configured_embed_model"]:
-        notes.append(f"Built with {info['embed_model']!r}, but RAG_EMBED_MODEL is {info['configured_embed_model']!r}: "
+def _with_notes(info: IndexInfo, settings: Settings) -> IndexInfo:
+    notes: list[str] = []
+    if info.embed_model is not None and info.embed_model != info.configured_embed_model:
+        notes.append(f"Built with {info.embed_model!r}, but RAG_EMBED_MODEL is {info.configured_embed_model!r}: "
                      "searching it fails until they match.")
-    if info["demo_documents"]:
-        notes.append(f"{info['demo_documents']} of the documents are the demo articles, indexed because the index was "
+    if info.demo_documents:
+        notes.append(f"{info.demo_documents} of the documents are the demo articles, indexed because the index was "
                      "empty: they leave when you `rag ingest` your own (`rag demo --remove` removes them now, "
                      "`rag demo` keeps them).")
-    if info["exists"] and info["documents"] == 0:
+    if info.exists and info.documents == 0:
         notes.append("The index is empty: `rag ask` indexes the demo articles first; `rag ingest PATH` adds yours.")
     legacy = legacy_index_note(settings)
     if legacy is not None:
         notes.append(legacy)
-    return info
+    return replace(info, notes=tuple(notes))
 
 
-def render_info(info: dict[str, Any]) -> str:
+def render_info(info: IndexInfo) -> str:
     """`rag info` for a terminal."""
     origin = {"default": "the per-user default; RAG_DATA_DIR or --data-dir changes it",
-              "--data-dir": "from --data-dir", "RAG_DATA_DIR": "from RAG_DATA_DIR"}[info["data_dir_from"]]
-    where = f"{info['data_dir']} ({origin})"
-    store = (f"Chroma server at {info['server']}, collection {info['collection']!r}" if info["mode"] == "server"
-             else f"embedded Chroma, collection {info['collection']!r}")
-    if not info["exists"]:
-        if info["mode"] == "server":
+              "--data-dir": "from --data-dir", "RAG_DATA_DIR": "from RAG_DATA_DIR"}[info.data_dir_from]
+    where = f"{info.data_dir} ({origin})"
+    store = (f"Chroma server at {info.server}, collection {info.collection!r}" if info.mode == "server"
+             else f"embedded Chroma, collection {info.collection!r}")
+    if not info.exists:
+        if info.mode == "server":
             lines = [f"No index yet on the {store}; its data dir would be {where}."]
         else:
             lines = [f"No index yet. It will be created in {where}",
                      "by `rag ingest PATH` (your articles) or the first `rag ask` (the demo articles)."]
     else:
-        size = (f"{human_size(info['size_bytes'])} on disk" if info["size_bytes"] is not None
-                else f"kept by the server (not reported); {human_size(info['local_bytes'])} in the local data dir")
+        size = (f"{human_size(info.size_bytes)} on disk" if info.size_bytes is not None
+                else f"kept by the server (not reported); {human_size(info.local_bytes or 0)} in the local data dir")
         lines = [
             f"Index:      {where}",
-            f"Store:      {store}" + (f" (Chroma {info['server_version']})" if info.get("server_version") else ""),
-            f"Documents:  {info['documents']:,}",
-            f"Chunks:     {info['chunks']:,}",
-            f"Model:      {info['embed_model']}",
+            f"Store:      {store}" + (f" (Chroma {info.server_version})" if info.server_version else ""),
+            f"Documents:  {info.documents:,}",
+            f"Chunks:     {info.chunks:,}",
+            f"Model:      {info.embed_model}",
             f"Size:       {size}",
         ]
-    lines += [f"Note: {note}" for note in info["notes"]]
+    lines += [f"Note: {note}" for note in info.notes]
     return "\n".join(printable(line) for line in lines)
 
 
@@ -150,4 +176,4 @@ def info_command(as_json: bool, data_dir: Path | None) -> None:
         info = index_info(settings, origin=_data_dir_origin(settings, data_dir))
     except RagError as exc:
         raise fail_cleanly(exc) from None
-    click.echo(json.dumps(info, indent=2, ensure_ascii=False) if as_json else render_info(info))
+    click.echo(json.dumps(info.as_json(), indent=2, ensure_ascii=False) if as_json else render_info(info))

@@ -142,7 +142,7 @@ def test_load__maps_the_segment_arrays_and_a_removed_segment_still_searches(tmp_
     loaded.updated(["z::v::00000"], ["zebra"], ids).save(cache)  # compacts: the old segment is removed
     assert not (cache / "segments" / loaded._segments[0].name).exists()
     fresh = Bm25Index.load(cache)
-    assert fresh is not None and fresh.search("zebra", 1)[0][0] == "z::v::00000"
+    assert fresh is not None and fresh.search("zebra", 1)[0].chunk_id == "z::v::00000"
     loaded._postings_cache.clear()
     assert loaded.search("captured soldiers Kursk", 3) == before  # still mapped (POSIX)
 
@@ -190,7 +190,7 @@ def test_synced_bm25__reads_and_tokenizes_only_the_chunks_that_arrived(tmp_path,
     assert len(read) == 1 and all(c.startswith("more/harbour.txt::") for c in read[0]) and read[0]
     after = Bm25Index.load(settings.data_dir / "bm25")
     assert after is not None and set(after.chunk_ids) == before | set(read[0])
-    assert after.search("Port Ellis harbour", 1)[0][0].startswith("more/harbour.txt::")
+    assert after.search("Port Ellis harbour", 1)[0].chunk_id.startswith("more/harbour.txt::")
 
 
 def test_updated__a_chunk_removed_then_indexed_again_is_live() -> None:

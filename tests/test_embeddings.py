@@ -59,3 +59,20 @@ def test_real_embedder__unit_vectors_that_rank_paraphrases_first(real_embedder):
 def test_real_embedder__counts_tokens_without_special_tokens(real_embedder):
     assert real_embedder.count_tokens(["", "hello world", "Pyongyang"]) == [0, 2, 4]
     assert real_embedder.count_tokens([]) == []
+
+
+def test_real_embedder__a_question_is_read_once_for_its_vector_and_its_pieces(real_embedder, monkeypatch):
+    question = "How old were the two soldiers captured in Kursk?"
+    expected = real_embedder.embed_documents([question])[0]
+    calls: list[list[str]] = []
+    encode = real_embedder._model.encode
+    monkeypatch.setattr(real_embedder._model, "encode", lambda texts, **kw: calls.append(list(texts)) or encode(texts, **kw))
+
+    vector = real_embedder.embed_query(question)  # retrieval
+    pieces = real_embedder.embed_pieces(["The soldiers are aged 20 and 26.", question])  # the answerer
+
+    assert calls == [[question], ["The soldiers are aged 20 and 26."]]  # the question once, not twice
+    assert np.allclose(vector, expected, atol=1e-5) and np.allclose(pieces[1].vector, expected, atol=1e-5)
+    assert pieces[1].pieces[:3] == ("how", "old", "were") and pieces[1].tokens.shape == (len(pieces[1].pieces), 384)
+    assert real_embedder.embed_query(question) is vector  # asked again: no pass at all
+    assert len(calls) == 2

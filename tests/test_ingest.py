@@ -209,7 +209,7 @@ def test_ingest__bm25_index_matches_chroma(articles, settings, fake_embedder):
     store = open_store(settings, fake_embedder.name)
     bm25 = Bm25Index.load(settings.data_dir / "bm25")
     assert bm25.stamp == stamp_of(store.chunk_ids())
-    best_id, _ = bm25.search("soldiers aged 20 and 26", k=1)[0]
+    best_id = bm25.search("soldiers aged 20 and 26", k=1)[0].chunk_id
     assert best_id.startswith(UKRAINE)
 
 
@@ -292,7 +292,8 @@ def test_ingest__text_progress_moves_inside_one_long_article(tmp_path, settings,
     assert len(article.read_text(encoding="utf-8")) - 20 < total < len(article.read_text(encoding="utf-8"))
     inside = [d for d, _ in text if 0 < d < total]
     assert len(inside) >= 3, text  # it moved while the one article was embedded
-    assert [d for d, _ in text] == sorted(d for d, _ in text) and text[-1] == (total, total)
+    reported = [d for d, _ in text]
+    assert reported == sorted(set(reported)) and text[-1] == (total, total)  # each report moves it on
 
 
 def test_ingest__slices_embedded_apart_stay_with_their_own_chunks(tmp_path, settings, fake_embedder, monkeypatch):

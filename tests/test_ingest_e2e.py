@@ -38,7 +38,7 @@ def test_rag_ingest__seeds_with_the_real_model_are_searchable(tmp_path, real_emb
     assert rodong[0].similarity >= rodong[1].similarity
 
     bm25 = synced_bm25(store, data_dir / "bm25")
-    assert bm25.search("South Korean intelligence interrogations", k=1)[0][0].startswith(UKRAINE)
+    assert bm25.search("South Korean intelligence interrogations", k=1)[0].chunk_id.startswith(UKRAINE)
 
     again = CliRunner().invoke(main, ["ingest", str(SEEDS), "--data-dir", str(data_dir)])
     assert "0 new, 0 updated, 2 unchanged, 0 failed; 0 chunks embedded" in again.stdout

@@ -142,7 +142,7 @@ def test_ingest_after_a_clean_one__neither_repairs_nor_lists_the_index(seeded, t
     assert sum(scans.values()) == 0, scans  # no repair, no BM25 comparison, no listing for the plan
     scans.clear()
     cached = assert_bm25_is_the_committed_chunks(seeded, store)
-    assert cached.search("Port Ellis harbour", 1)[0][0].startswith("harbour.txt::")
+    assert cached.search("Port Ellis harbour", 1)[0].chunk_id.startswith("harbour.txt::")
 
 
 def test_reader_refresh_after_a_clean_write__lists_nothing_and_finds_the_new_article(
@@ -156,7 +156,7 @@ def test_reader_refresh_after_a_clean_write__lists_nothing_and_finds_the_new_art
     assistant.refresh()
     assert sum(scans.values()) == 0, scans
     assert assistant._bm25 is not None
-    assert assistant._bm25.search("Port Ellis harbour", 1)[0][0].startswith("harbour.txt::")
+    assert assistant._bm25.search("Port Ellis harbour", 1)[0].chunk_id.startswith("harbour.txt::")
     assert assistant.retrieve("Port Ellis harbour storm", k=1)[0].doc_id == "harbour.txt"
 
 
@@ -330,7 +330,7 @@ def test_bm25_cache_at_a_stale_generation__is_fully_resynced(seeded, tmp_path, f
     reader.refresh()
     assert scans["committed_chunk_ids"] == 1, scans
     assert reader._bm25 is not None and behind in reader._bm25.chunk_ids
-    assert reader._bm25.search("Ormsby volcano Tallow", 1)[0][0] == behind
+    assert reader._bm25.search("Ormsby volcano Tallow", 1)[0].chunk_id == behind
 
     # This data dir's next writer must not take its stale cache for the committed chunks either.
     ingest([write_article(tmp_path / "more", "harbour.txt", HARBOUR)], seeded, fake_embedder)
@@ -379,7 +379,7 @@ def test_server_mode__a_reader_sees_another_instances_ingest_and_its_own_writer_
     passages = reader.retrieve("Port Ellis harbour storm", k=1)  # notices the new generation
     assert passages[0].doc_id == "harbour.txt"
     assert reader._bm25 is not None
-    assert reader._bm25.search("Port Ellis harbour", 1)[0][0].startswith("harbour.txt::")
+    assert reader._bm25.search("Port Ellis harbour", 1)[0].chunk_id.startswith("harbour.txt::")
 
     # This instance's next ingest: its cache never saw that generation, so it compares in full.
     ingest([write_article(tmp_path / "mine", "glacier.txt", GLACIER)], mine, embedder)

@@ -131,7 +131,7 @@ class HybridRetriever:
         full_match = self._bm25.full_match_score(query)
         keyword = self._bm25.search(query, limit, allowed, scores=bm25_scores)
         dense_rank = {match.chunk_id: rank for rank, match in enumerate(dense)}
-        bm25_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(keyword)}
+        bm25_rank = {match.chunk_id: rank for rank, match in enumerate(keyword)}
         records = self._store.get_chunks(list(dict.fromkeys([*dense_rank, *bm25_rank])))
         return [
             Candidate(

@@ -93,6 +93,14 @@ BUILD_SLICE = 4096
 
 
 @dataclass(frozen=True)
+class KeywordMatch:
+    """A chunk found by `Bm25Index.search`, with its BM25 score (positive)."""
+
+    chunk_id: str
+    score: float
+
+
+@dataclass(frozen=True)
 class _Segment:
     """Chunks indexed together: their ids, lengths in words and a chunk × word count matrix
     (CSC: one column per word of the vocabulary when the segment was made; ids are global)."""
@@ -334,7 +342,7 @@ class Bm25Index:
 
     def search(
         self, query: str, k: int, allowed_docs: set[str] | None = None, scores: np.ndarray | None = None
-    ) -> list[tuple[str, float]]:
+    ) -> list[KeywordMatch]:
         """The `k` best-scoring chunks with a positive score, in `allowed_docs` if given."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
@@ -342,7 +350,7 @@ class Bm25Index:
         if allowed_docs is not None and len(scores):
             scores = np.where(np.isin(self._doc_of, list(allowed_docs)), scores, 0.0)
         top = np.argsort(-scores, kind="stable")[:k]
-        return [(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [KeywordMatch(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
     # -- the cache on disk ---------------------------------------------------------------
 

@@ -122,7 +122,7 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         # Torch inference is thread-safe, but interleaved calls would only fight for the cores.
         self._lock = threading.Lock()
-        self._recent_queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_queries: OrderedDict[str, PieceVectors] = OrderedDict()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -141,9 +141,32 @@ class SentenceTransformerEmbedder:
         if not texts:
             return []
         with self._lock:
+            known = {text: self._recent_queries[text] for text in texts if text in self._recent_queries}
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        known.update(zip(missing, self._pieces(missing)))
+        return [known[text] for text in texts]
+
+    def embed_query(self, text: str) -> np.ndarray:
+        # Retrieval needs the question's vector and the answerer its word pieces too: one pass
+        # of the model gives both, kept for the answerer's `embed_pieces` of the same question.
+        with self._lock:
+            cached = self._recent_queries.get(text)
+        if cached is not None:
+            return cached.vector
+        (embedded,) = self._pieces([text])
+        with self._lock:
+            self._recent_queries[text] = embedded
+            if len(self._recent_queries) > _RECENT_QUERIES:
+                self._recent_queries.popitem(last=False)
+        return embedded.vector
+
+    def _pieces(self, texts: list[str]) -> list[PieceVectors]:
+        if not texts:
+            return []
+        with self._lock:
             # With output_value=None, one dict of tensors per text (the stubs do not say so).
             outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
-                list(texts),
+                texts,
                 batch_size=min(self._batch_size, PIECE_BATCH),
                 output_value=None,  # every output: the pooled vector and the token vectors
                 normalize_embeddings=True,
@@ -163,19 +186,6 @@ class SentenceTransformerEmbedder:
                 tokens=(tokens / np.maximum(norms, 1e-12)).astype(np.float16),
             ))
         return result
-
-    def embed_query(self, text: str) -> np.ndarray:
-        # Retrieval and answering both need the question's vector: compute it once.
-        with self._lock:
-            cached = self._recent_queries.get(text)
-        if cached is not None:
-            return cached
-        vector = self.embed_documents([text])[0]
-        with self._lock:
-            self._recent_queries[text] = vector
-            if len(self._recent_queries) > _RECENT_QUERIES:
-                self._recent_queries.popitem(last=False)
-        return vector
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         counts: list[int] = []
