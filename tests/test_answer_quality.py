@@ -163,6 +163,28 @@ def test_a_quote_skips_the_dateline_and_keeps_exact_offsets(assistant):
     assert_exact(assistant, answer)
 
 
+def test_a_count_question_quotes_no_further_sentence_without_a_count_of_it(assistant):
+    # The ranker likes "did not say how many sailors ..." (it shares "how many"), but it holds
+    # no count of people: it must not join the answer the typed sentence gives.
+    answer = assistant.ask("How many people were evacuated?")
+    assert not answer.refused
+    assert [c.doc_id for c in answer.citations] == ["answers/harbor-fire.txt"]
+    assert answer.fact is not None and "2,700" in answer.fact.text
+    assert_exact(assistant, answer)
+
+
+def test_a_money_question_is_not_answered_by_counts_or_a_missing_count(assistant):
+    # The articles hold counts ("three Northland fishermen", "did not say how many sailors")
+    # but no sum: neither is what "how much did ... pay" asks for.
+    for question in ("How much did Northland pay to get its fishermen back?",
+                     "How much did Estria pay for the return of the sailors?"):
+        answer = assistant.ask(question)
+        assert answer.refused, (question, answer.text)
+        assert "how many sailors" not in answer.text and "three Northland fishermen" not in answer.text.split("What they report")[0]
+    answer = assistant.ask("How many sailors had been aboard the boat?")  # the missing count answers the count
+    assert not answer.refused and "did not say how many sailors" in answer.citations[0].text
+
+
 # The honest partial answer: the topic is there, the asked detail is not.
 
 def test_a_missing_detail_gets_a_partial_answer_citing_what_is_reported(assistant):

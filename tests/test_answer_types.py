@@ -134,7 +134,9 @@ def test_type_fit__measurement_questions_want_their_unit():
         ("money", "How much did the bridge cost?", "The bridge cost $4.5 million to build.", 1.0),
         ("money", "How much did the bridge cost?", "The bridge cost 4.5 million euros.", 1.0),
         ("money", "How much did the bridge cost?", "The bridge took 4 years to build.", 0.0),
-        ("money", "How much did the bridge cost?", "Some 300 workers built the bridge.", 0.5),
+        ("money", "How much did the bridge cost?", "Some 300 workers built the bridge.", 0.0),  # counts workers
+        ("money", "How much did the bridge cost?", "The council paid 4.5 million for it.", 0.5),
+        ("money", "How much did the bridge cost?", "The council paid 4.5 million annually.", 0.5),
         ("date", "When did the strike begin?", "Workers walked out on Tuesday.", 1.0),
         ("date", "When did the strike begin?", "The strike began on March 3, 2021.", 1.0),
         ("date", "When did the strike begin?", "The strike began in 2021.", 0.5),
@@ -197,6 +199,8 @@ def test_type_fit__yes_no_about_a_detail_wants_the_detail_or_its_absence():
         ("How much did the stadium cost?", "The club has not confirmed the cost of the stadium."),
         ("Where is the suspect being held?", "Police would not reveal where the suspect is being held."),
         ("What did the ministry say about the talks?", "The ministry refused to comment on the talks."),
+        ("How much did the club pay for the striker?", "The club did not say how many dollars it paid for the striker."),
+        ("How long did the miners stay underground?", "Officials did not say how many days the miners stayed underground."),
     ],
 )
 def test_states_absence__the_asked_detail_is_not_known_or_not_given(question, sentence):
@@ -216,6 +220,9 @@ def test_states_absence__the_asked_detail_is_not_known_or_not_given(question, se
         ("Did the company give up?", "The company did not give up its claim."),  # not about telling
         ("How many people attended?", "If the number is not known, organisers estimate it."),  # a condition
         ("Who built the tower?", "The tower was not known to tourists until 1990."),
+        # A missing count of something named answers that count only, not a sum or an age.
+        ("How much did the club pay for the striker?", "The club did not disclose how many players it signed."),
+        ("How old were the victims?", "Police did not say how many victims were children."),
     ],
 )
 def test_states_absence__negatives(question, sentence):

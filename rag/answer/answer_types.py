@@ -78,6 +78,8 @@ _MONEY_VERBS = _words(
     "value valued fee fees compensation damages settlement ransom grant grants subsidy subsidies endowment capital "
     "aid"
 )
+# Words after a bare amount that leave it a possible sum ("12 million won", "5 million each").
+_MONEY_AFTER = _words("won each apiece a an per last this next that more less")
 _MONEY_NOUNS = _words(
     "money cash funding funds dollars euros pounds capital investment endowment budget grants revenue profit "
     "salary wage price cost fee"
@@ -404,13 +406,13 @@ _ABSENCE_SUBJECT_KIND = {
 }
 # Which asked kinds an absence about each detail answers.
 _ABSENCE_ANSWERS = {
-    "number": {"number", "money", "age", "duration"},
-    "money": {"money", "number"},
-    "date": {"date", "duration"},
-    "duration": {"duration", "date", "number"},
-    "place": {"place"},
-    "person": {"person", "organization"},
-    "yesno": {"yesno"},
+    "number": frozenset({"number", "money", "age", "duration"}),  # "how much", "the total": any amount
+    "money": frozenset({"money", "number"}),
+    "date": frozenset({"date", "duration"}),
+    "duration": frozenset({"duration", "date", "number"}),
+    "place": frozenset({"place"}),
+    "person": frozenset({"person", "organization"}),
+    "yesno": frozenset({"yesno"}),
 }
 
 # ============================================================================================
@@ -1050,9 +1052,18 @@ def _money_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
         pounds = sentence.lower[quantity.last + 1 : quantity.last + 2] in (["pound"], ["pounds"])
         if unit == "money" or (unit == "weight" and pounds):
             out.append(_Candidate(_money_start(sentence.text, quantity.start), quantity.unit_end, STRONG))
-        elif unit is None:
+        elif unit is None and not (quantity.noun_follows and _counts_things(sentence, quantity)):
             out.append(_Candidate(quantity.start, quantity.end, WEAK))
     return out
+
+
+def _counts_things(sentence: _Sentence, quantity: _Quantity) -> bool:
+    """The number counts something other than money: "12,000 troops" is no sum paid, while
+    "12 million won" or "40 million annually" may be one."""
+    after = sentence.lower[quantity.last + 1]
+    return after not in _MONEY_NOUNS and after not in _UNIT_CLASSES["money"] and not after.endswith("ly") \
+        and after not in _MONEY_AFTER
+
 
 
 def _money_start(text: str, start: int) -> int:
@@ -1446,7 +1457,7 @@ def states_absence(sentence: str, question: str) -> bool:
     if detail is None:  # "The exact number of fatalities is not known."
         head = _ABSENCE_SUBJECT.search(sentence, max(0, match.start() - 60), match.end())
         detail = _ABSENCE_SUBJECT_KIND[head.group(1).lower()[:4]] if head else None
-    if detail is not None and asked is not None and asked != "yesno" and asked not in _ABSENCE_ANSWERS[detail]:
+    if detail is not None and asked is not None and asked != "yesno" and asked not in _absence_answers(detail, tail):
         return False
     stems = {s for token_stems in parsed.stems() for s in token_stems}
     shared = len(stems & q.content_stems) + (1 if stems & q.related_stems - q.content_stems else 0)
@@ -1457,6 +1468,25 @@ def states_absence(sentence: str, question: str) -> bool:
     # do NK cells protect?".
     wanted = len(q.content_stems)
     return wanted > 0 and shared >= max(min(2, wanted), wanted - (1 if wanted >= 4 else 0))
+
+
+def _absence_answers(detail: str, tail: str) -> frozenset[str]:
+    """The asked kinds an absence of `detail` answers. A missing count of something named
+    answers a count only: "did not disclose how many troops" does not answer "How much did
+    Russia pay?" nor "How old were they?"; a count of a currency ("how many dollars") answers
+    money, one of time units an age or a duration."""
+    counted = _COUNTED.match(tail) if detail == "number" else None
+    if counted is None:
+        return _ABSENCE_ANSWERS[detail]
+    noun = counted.group(1).lower()
+    if noun in _UNIT_CLASSES["money"] or noun in ("pound", "pounds"):
+        return frozenset({"money", "number"})
+    if noun in _TIME_UNITS:
+        return frozenset({"number", "age", "duration"})
+    return frozenset({"number"})
+
+
+_COUNTED = re.compile(r"\W*(?:\w+\W+){0,6}?how many\s+(?:more\s+|of\s+(?:the|its|their|his|her)\s+)?([a-z][a-z-]*)", re.I)
 
 
 def _conditional(sentence: str, offset: int) -> bool:

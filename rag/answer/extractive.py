@@ -40,6 +40,7 @@ from rag.answer.quotes import is_caption, quote_span
 from rag.answer.refusal import (
     NO_SENTENCE_REASON,
     evidence_threshold,
+    may_join,
     no_typed_sentence_reason,
     offline_refusal,
     pick_answer,
@@ -262,7 +263,9 @@ class ExtractiveAnswerer:
             # Tied: as likely as the best, so quoted even without new words (TIED_WITHIN is above
             # ADD_IF_WITHIN, so the bar below lets every tied sentence through).
             tied = other.probability >= TIED_WITHIN * best.probability
-            if other.probability >= ADD_IF_WITHIN * best.probability and (gain >= MIN_ADDED_COVERAGE or contrasts or tied) or other_part:
+            typed = may_join(other.features)  # a dispute joins whatever it holds
+            if other.probability >= ADD_IF_WITHIN * best.probability and (
+                    (typed and (gain >= MIN_ADDED_COVERAGE or tied)) or contrasts) or other_part:
                 chosen.append(other)
                 covered |= other.terms
                 spans.add(_fact_text(other))

@@ -145,6 +145,13 @@ def pick_answer(features: Sequence[Mapping[str, float]], probabilities: Sequence
     return None
 
 
+def may_join(features: Mapping[str, float]) -> bool:
+    """Rule 5b for the further sentences of an answer: one holding nothing of the asked type
+    (`type_fit` -1) does not join it, however likely the ranker finds it ("How many people
+    were evacuated?" is not answered by "... did not say how many sailors were aboard")."""
+    return features["type_fit"] > -1
+
+
 def no_typed_sentence_reason(kind: str | None) -> str:
     """Rule 5b's reason: `pick_answer` found no likely sentence of the asked type."""
     return f"no likely sentence holds the asked {kind}"
