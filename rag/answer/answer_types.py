@@ -1060,10 +1060,9 @@ def _money_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
 def _counts_things(sentence: _Sentence, quantity: _Quantity) -> bool:
     """The number counts something other than money: "12,000 troops" is no sum paid, while
     "12 million won" or "40 million annually" may be one."""
-    after = sentence.lower[quantity.last + 1]
+    after = "".join(sentence.lower[quantity.last + 1 : quantity.last + 2])
     return after not in _MONEY_NOUNS and after not in _UNIT_CLASSES["money"] and not after.endswith("ly") \
         and after not in _MONEY_AFTER
-
 
 
 def _money_start(text: str, start: int) -> int:
