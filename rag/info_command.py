@@ -73,7 +73,7 @@ class IndexInfo:
     notes: tuple[str, ...]
 
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "notes": list(self.notes)}
+        return asdict(self)  # the notes tuple prints as a JSON list
 
 
 def index_info(settings: Settings, *, origin: str = "RAG_DATA_DIR") -> IndexInfo:

@@ -385,16 +385,18 @@ _ABSENCE_TRIGGERS = _words(
     "not no never cannot nobody unclear unknown uncertain undisclosed unconfirmed declined refused declining "
     "refusing failed unable"
 )
+# The asked detail opens the words after an absence, within a few words ("did not say exactly how many").
+_DETAIL_AHEAD = r"^\W*(?:\w+\W+){0,6}?"
 _ABSENCE_DETAIL: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^\W*(?:\w+\W+){0,6}?(?:how long|duration)", re.I), "duration"),
-    (re.compile(r"^\W*(?:\w+\W+){0,6}?(?:how much (?:money|it|they|he|she|the)\b.{0,30}(?:cost|paid|pay|spen)"
+    (re.compile(_DETAIL_AHEAD + r"(?:how long|duration)", re.I), "duration"),
+    (re.compile(_DETAIL_AHEAD + r"(?:how much (?:money|it|they|he|she|the)\b.{0,30}(?:cost|paid|pay|spen)"
                 r"|cost|price|sum\b|value|paid|spent|funding)", re.I), "money"),
-    (re.compile(r"^\W*(?:\w+\W+){0,6}?(?:how many|how much|the number|numbers?\b|figures?\b|(?:death )?toll|"
+    (re.compile(_DETAIL_AHEAD + r"(?:how many|how much|the number|numbers?\b|figures?\b|(?:death )?toll|"
                 r"count\b|total\b|tally|casualt|size\b|scale\b|strength\b|amount\b)", re.I), "number"),
-    (re.compile(r"^\W*(?:\w+\W+){0,6}?(?:when\b|date\b|timing|timeline|timetable|time\b)", re.I), "date"),
-    (re.compile(r"^\W*(?:\w+\W+){0,6}?(?:where\b|location|whereabouts)", re.I), "place"),
-    (re.compile(r"^\W*(?:\w+\W+){0,6}?(?:who\b|whom\b|whose\b|identit|names?\b|identify|name\b)", re.I), "person"),
-    (re.compile(r"^\W*(?:\w+\W+){0,6}?(?:whether|if\b)", re.I), "yesno"),
+    (re.compile(_DETAIL_AHEAD + r"(?:when\b|date\b|timing|timeline|timetable|time\b)", re.I), "date"),
+    (re.compile(_DETAIL_AHEAD + r"(?:where\b|location|whereabouts)", re.I), "place"),
+    (re.compile(_DETAIL_AHEAD + r"(?:who\b|whom\b|whose\b|identit|names?\b|identify|name\b)", re.I), "person"),
+    (re.compile(_DETAIL_AHEAD + r"(?:whether|if\b)", re.I), "yesno"),
 )
 _ABSENCE_SUBJECT = re.compile(
     r"\b(number|figures?|toll|count|total|tally|cost|price|date|timing|location|whereabouts|identity|identities|"
@@ -1485,7 +1487,7 @@ def _absence_answers(detail: str, tail: str) -> frozenset[str]:
     return frozenset({"number"})
 
 
-_COUNTED = re.compile(r"\W*(?:\w+\W+){0,6}?how many\s+(?:more\s+|of\s+(?:the|its|their|his|her)\s+)?([a-z][a-z-]*)", re.I)
+_COUNTED = re.compile(_DETAIL_AHEAD + r"how many\s+(?:more\s+|of\s+(?:the|its|their|his|her)\s+)?([a-z][a-z-]*)", re.I)
 
 
 def _conditional(sentence: str, offset: int) -> bool:
