@@ -110,6 +110,15 @@ def test_a_statement_that_a_number_was_not_given_answers_the_question(assistant)
     assert "did not say how many sailors" in answer.citations[0].text
 
 
+def test_a_missing_count_answers_a_count_of_the_same_things_only(assistant):
+    # "did not say how many sailors had been aboard": a count of people aboard, not of boats.
+    answer = assistant.ask("How many people were aboard the boat?")
+    assert not answer.refused
+    assert "did not say how many sailors" in answer.citations[0].text
+    other = assistant.ask("How many boats did Estria send near Kell?")
+    assert other.refused
+
+
 def test_how_much_it_cost_is_answered_by_did_not_disclose(assistant):
     answer = assistant.ask("How much did fighting the fire cost the county?")
     assert not answer.refused

@@ -201,6 +201,8 @@ def test_type_fit__yes_no_about_a_detail_wants_the_detail_or_its_absence():
         ("What did the ministry say about the talks?", "The ministry refused to comment on the talks."),
         ("How much did the club pay for the striker?", "The club did not say how many dollars it paid for the striker."),
         ("How long did the miners stay underground?", "Officials did not say how many days the miners stayed underground."),
+        # A missing count of anyone answers a count of people.
+        ("How many people were aboard the ferry?", "Officials did not say how many passengers were aboard the ferry."),
     ],
 )
 def test_states_absence__the_asked_detail_is_not_known_or_not_given(question, sentence):
@@ -223,6 +225,9 @@ def test_states_absence__the_asked_detail_is_not_known_or_not_given(question, se
         # A missing count of something named answers that count only, not a sum or an age.
         ("How much did the club pay for the striker?", "The club did not disclose how many players it signed."),
         ("How old were the victims?", "Police did not say how many victims were children."),
+        # ... and a count of that thing, not of another one.
+        ("How many drones did the troops shoot down?", "The ministry did not disclose how many troops were sent."),
+        ("How many boats did the navy send?", "The navy did not say how many sailors were aboard the boat."),
     ],
 )
 def test_states_absence__negatives(question, sentence):

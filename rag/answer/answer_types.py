@@ -1460,6 +1460,8 @@ def states_absence(sentence: str, question: str) -> bool:
         detail = _ABSENCE_SUBJECT_KIND[head.group(1).lower()[:4]] if head else None
     if detail is not None and asked is not None and asked != "yesno" and asked not in _absence_answers(detail, tail):
         return False
+    if not _counts_what_is_asked(detail, tail, q):
+        return False
     stems = {s for token_stems in parsed.stems() for s in token_stems}
     shared = len(stems & q.content_stems) + (1 if stems & q.related_stems - q.content_stems else 0)
     if detail is not None and asked is not None:
@@ -1487,6 +1489,22 @@ def _absence_answers(detail: str, tail: str) -> frozenset[str]:
     return frozenset({"number"})
 
 
+def _counts_what_is_asked(detail: str | None, tail: str, q: _Question) -> bool:
+    """A missing count of one thing is no answer to a count of another: "did not disclose how
+    many troops" answers "How many soldiers ...?" (near synonyms) and "How many people ...?"
+    (a count of anyone), not "How many drones ...?"."""
+    counted = _COUNTED.match(tail) if detail == "number" and q.count_stems else None
+    if counted is None or q.count_stems & _GENERIC_COUNT_STEMS:
+        return True
+    noun = counted.group(1).lower()
+    return bool(set(_stems_of(noun) + _synonym_stems(noun)) & q.count_stems)
+
+
+# Counts of anyone: a missing count of sailors or troops is a missing count of these.
+_GENERIC_COUNT_STEMS = frozenset(
+    stem for word in ("people", "persons", "individuals", "victims", "casualties", "deaths", "fatalities", "lives")
+    for stem in _stems_of(word)
+)
 _COUNTED = re.compile(_DETAIL_AHEAD + r"how many\s+(?:more\s+|of\s+(?:the|its|their|his|her)\s+)?([a-z][a-z-]*)", re.I)
 
 
