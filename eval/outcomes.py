@@ -36,6 +36,8 @@ def timed_ask(assistant: rag.Assistant, question: str, history: Sequence = ()) -
 
 def outcome_of(answerable: bool, answer: rag.Answer, correct: bool, seconds: float) -> Outcome:
     evidence = answer.evidence.probability if answer.evidence is not None else 0.0
+    if answer.evidence is not None and answer.evidence.decided_by != "judge" and not answer.refused:
+        evidence = 1.0  # answered by a rule that no threshold on the judge's probability overrides
     # Asked with refusal by evidence off (min_evidence 0) in the benchmark, a refusal has another
     # cause (an instruction, nothing retrieved, no sentence of the asked type); in the SQuAD gate
     # (configured threshold) a refusal is a refusal either way.

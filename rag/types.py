@@ -217,6 +217,9 @@ class Evidence:
     absence: bool = False  # the sentence says the asked detail is not known or not given
     features: Mapping[str, float] = field(default_factory=dict)  # every feature the model saw
     contributions: Mapping[str, float] = field(default_factory=dict)  # each feature's share of the logit
+    # What decided to answer or refuse: "judge" (the probability against the threshold) or
+    # "description" ("Who is Mick Ryan?": a statement naming them, `rag.answer.refusal` rule 5d).
+    decided_by: str = "judge"
 
 
 @dataclass(frozen=True)

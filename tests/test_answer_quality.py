@@ -102,6 +102,25 @@ def test_a_question_about_something_never_mentioned_is_refused(assistant, questi
     assert answer.refused and answer.citations == ()
 
 
+# 3b. "Who is ...?": what the articles say of someone they name, or a refusal when none does.
+
+@pytest.mark.parametrize(("question", "introduction"), [
+    ("Who is Ruth Almqvist?", "Northland's prime minister, Ruth Almqvist,"),
+    ("Who is Linda Marsh?", "Fire Chief Linda Marsh"),
+])
+def test_who_is_a_named_person_quotes_the_statement_naming_them(assistant, question, introduction):
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert introduction in answer.citations[0].text and len(answer.citations) == 1
+    assert answer.evidence is not None and answer.evidence.decided_by == "description"
+    assert_exact(assistant, answer)
+
+
+def test_who_is_someone_no_article_names_is_refused(assistant):
+    answer = assistant.ask("Who is Joan Smith?")
+    assert answer.refused and answer.citations == ()
+
+
 # 4. The articles say a detail is not given: that is the answer.
 
 def test_a_statement_that_a_number_was_not_given_answers_the_question(assistant):

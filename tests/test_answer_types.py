@@ -14,8 +14,10 @@ from rag.answer.answer_types import (
     answer_span,
     answer_type_terms,
     count_noun,
+    described_name,
     expected_answer_type,
     has_answer_type,
+    introduces,
     states_absence,
     type_fit,
 )
@@ -182,6 +184,38 @@ def test_type_fit__yes_no_about_a_detail_wants_the_detail_or_its_absence():
     assert type_fit("The ministry said 3,000 soldiers were deployed.", "yesno", question) == 1.0
     assert type_fit("The ministry did not disclose how many troops were sent.", "yesno", question) == 1.0
     assert type_fit("The ministry confirmed the deployment.", "yesno", question) == 0.5
+
+
+# --- "Who is ...?" --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("Who is Mick Ryan?", "Mick Ryan"),
+    ("who were the Semuren?", "Semuren"),
+    ("Who was Kim Jong Un", "Kim Jong Un"),
+    ("Who is the President?", None),  # a role: a name is asked
+    ("Who is the president of France?", None),
+    ("Who was Guy's rival?", None),
+    ("Who is he?", None),
+    ("Who wrote the report?", None),
+])
+def test_described_name__who_is_a_name_asks_for_a_description(question, name):
+    assert described_name(question) == name
+    assert (expected_answer_type(question) is None) == (name is not None)
+
+
+@pytest.mark.parametrize(("sentence", "name", "expected"), [
+    ("Kremlin spokesperson Dmitry Peskov dismissed the claims.", "Dmitry Peskov", True),
+    ("Northland's prime minister, Ruth Almqvist, offered a swap.", "Ruth Almqvist", True),
+    ("\u201cIt is slow,\u201d said Mick Ryan, a retired Australian major general.", "Mick Ryan", True),
+    ("Kim Jong Un, North Korea's leader, hailed the fighters.", "Kim Jong Un", True),
+    ("Warsz was a 12th-century nobleman.", "Warsz", True),
+    ("Zelensky, however, disputed the claim.", "Zelensky", False),
+    ("The bill gives Aung San Suu Kyi more leverage.", "Aung San Suu Kyi", False),
+    ("The minister met reporters.", "Ruth Almqvist", False),
+])
+def test_introduces__a_role_or_a_description_next_to_the_name(sentence, name, expected):
+    assert introduces(sentence, name) is expected
 
 
 # --- states_absence -------------------------------------------------------------------------

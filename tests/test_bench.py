@@ -207,3 +207,16 @@ def test_squad_cross_validated__no_fold_models_is_a_clear_error(tmp_path: Path) 
 
     with pytest.raises(FileNotFoundError, match="--fold-models"):
         squad_cross_validated(tmp_path, tmp_path / "q.jsonl", tmp_path, None, limit=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("decided_by", "answered_at_0_9"), [("judge", False), ("description", True)])
+def test_an_answer_a_rule_decided_is_answered_at_every_threshold(decided_by: str, answered_at_0_9: bool) -> None:
+    from eval.outcomes import outcome_of
+    from rag import Answer
+    from rag.types import Evidence
+
+    evidence = Evidence(0.4, 0.5, 0.5, 0.5, 1.0, decided_by=decided_by)
+    answer = Answer("Who is X?", "Who is X?", "X, a general, spoke [1].", False, (), (), "extractive", evidence=evidence)
+    outcome = outcome_of(True, answer, True, 0.01)
+    assert not outcome.refused_at(0.3)
+    assert outcome.refused_at(0.9) is not answered_at_0_9

@@ -240,3 +240,13 @@ def test_build_answerer__builds_only_the_chosen_one():
 def test_uses_llm__by_settings(tmp_path, mode, given, key, expected):
     settings = Settings(data_dir=tmp_path, answerer=mode, openai_api_key=key)
     assert uses_llm(settings, chat_model_given=given) is expected
+
+
+@pytest.mark.parametrize(("names_them", "introduces_them", "expected"), [
+    ([True, True], [False, True], 1),  # the statement saying who they are, though ranked second
+    ([False, True, True], [True, False, False], 1),  # a role next to another name does not count
+    ([False, False], [False, False], None),  # no statement names them: refused
+    ([True, True], [False, False], 0),
+])
+def test_pick_description__a_statement_saying_who_they_are_else_any_naming_them(names_them, introduces_them, expected):
+    assert refusal.pick_description(names_them, introduces_them) == expected

@@ -38,6 +38,8 @@ __all__ = [
     "answer_span",
     "answer_type_terms",
     "count_noun",
+    "described_name",
+    "introduces",
     "expected_answer_type",
     "has_answer_type",
     "states_absence",
@@ -457,6 +459,7 @@ _TYPE_NOUNS: tuple[tuple[str, frozenset[str]], ...] = (
         "broadcaster")),
 )
 _TYPE_NOUN_KIND = {noun: kind for kind, nouns in _TYPE_NOUNS for noun in nouns}
+_TYPE_NOUNS_OF_PERSON = frozenset(noun for noun, kind in _TYPE_NOUN_KIND.items() if kind == "person")
 _NOT_PERSON_ENDINGS = _words("list exist assist consist insist resist persist twist wrist mist fist gist")
 _PHRASE_STOP = _AUX | _words("of in on at by for to from with that who which whose when where as and or the a an "
                              "than")
@@ -652,6 +655,8 @@ def _classify_from_first_wh(text: str, words: list[str]) -> tuple[str | None, st
     if not positions:
         return None, ""
     first = positions[0]
+    if first == 0 and described_name(text) is not None:
+        return None, ""
     if words[first] in ("when", "where", "if") and first == 0 and "," in text and len(positions) > 1:
         after_comma = text.split(",", 1)[1]
         later = [w.lower() for w in _QUESTION_WORD.findall(after_comma)]
@@ -659,6 +664,46 @@ def _classify_from_first_wh(text: str, words: list[str]) -> tuple[str | None, st
             if word in _WH_WORDS:
                 return _classify_from(later, i)
     return _classify_from(words, first)
+
+
+def described_name(question: str) -> str | None:
+    """The name a "Who is ...?" question asks to describe: "Who is Mick Ryan?" -> "Mick Ryan",
+    "Who were the Semuren?" -> "Semuren". The answer is what the articles say of them (a retired
+    general, allied groups from Central Asia), not a name, which the question already gives; so
+    the question expects no answer type. None for other questions, "Who is the President?" (a
+    role: it asks for a name) and "Who is he?"."""
+    match = _WHO_IS_NAME.match(_normalise(question))
+    if match is None:
+        return None
+    name = " ".join(match.group("name").split())
+    return None if name.split()[-1].lower() in _ROLE_NOUNS | _TYPE_NOUNS_OF_PERSON else name
+
+
+def introduces(sentence: str, name: str) -> bool:
+    """The sentence says who `name` is: a role just before the name ("Kremlin spokesperson Dmitry
+    Peskov", "Northland's prime minister, Ruth Almqvist"), or a description right after it
+    ("Mick Ryan, a retired Australian major general", "Kim Jong Un, North Korea's leader,",
+    "Warsz was a 12th-century nobleman")."""
+    at = sentence.lower().find(name.lower())
+    if at < 0:
+        return False
+    before = [w.lower() for w in _TOKEN.findall(sentence[:at])][-4:]
+    if any(_stem1(w) in _role_stems() for w in before):
+        return True
+    after = sentence[at + len(name) :]
+    if re.match(r"\s*(?:,\s*(?:a|an|the)\b|(?:is|was|are|were)\s+(?:a|an|the)\b)", after, re.I):
+        return True
+    if re.match(r"\s*,", after):
+        return any(_stem1(w.lower()) in _role_stems() for w in _TOKEN.findall(after)[:4])
+    return False
+
+
+@functools.cache
+def _role_stems() -> frozenset[str]:
+    return frozenset(_stem1(word) for word in _ROLE_NOUNS | _TYPE_NOUNS_OF_PERSON) - {""}
+
+
+_WHO_IS_NAME = re.compile(r"^[Ww]ho\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<name>(?:[A-Z][\w.-]*\s*)+)\?*\s*$")
 
 
 def _words_after_wh(words: list[str]) -> set[str]:

@@ -18,7 +18,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from rag.answer.answer_types import answer_span, expected_answer_type, states_absence, type_fit
+from rag.answer.answer_types import answer_span, described_name, expected_answer_type, states_absence, type_fit
 from rag.text.tokenize import tokenize_one
 
 # Words that open or scaffold questions; capitalised only because they start one.
@@ -44,6 +44,7 @@ class QuestionFacts:
     kind: str | None  # expected answer type (rag.answer.answer_types)
     negated: bool
     head: str | None = None  # stem of the noun a "which/what <noun>" question asks for ("hospital")
+    described: str | None = None  # whom "Who is Mick Ryan?" asks about, lower-cased ("mick ryan")
 
     @classmethod
     def parse(cls, question: str) -> "QuestionFacts":
@@ -54,6 +55,7 @@ class QuestionFacts:
             kind=expected_answer_type(question),
             negated=bool(_NEGATION.search(question)),
             head=_head_noun(question),
+            described=(described_name(question) or "").lower() or None,
         )
 
     @property

@@ -33,7 +33,7 @@ from rag.text.tokenize import tokenize
 from rag.answer.citations import ANSWER_MARKER, place_markers
 from rag.answer.claims import ArticleWords, ClaimCheck, QuestionFacts, check_claim
 from rag.index.embeddings import Embedder, PieceVectors
-from rag.answer.answer_types import answer_type_terms
+from rag.answer.answer_types import answer_type_terms, introduces
 from rag.text.lexical import TermWeights, focus_terms, question_terms
 from rag.answer.piece_match import PieceMatch, piece_match, question_rows
 from rag.answer.quotes import is_caption, quote_span
@@ -44,6 +44,8 @@ from rag.answer.refusal import (
     no_typed_sentence_reason,
     offline_refusal,
     pick_answer,
+    pick_description,
+    undescribed_reason,
     weak_evidence_reason,
 )
 from rag.text.sentences import sentence_spans
@@ -136,6 +138,8 @@ class ExtractiveAnswerer:
         ranked = self._rank(question, passages, weights, facts)
         if not ranked:
             return Draft("", (), True, NO_SENTENCE_REASON)
+        if facts.described is not None:
+            return self._describe(ranked, facts, facts.described)
         pick = pick_answer([c.features for c in ranked], [c.probability for c in ranked])
         if pick is None:  # asks for a type (how many, who, when) that no likely sentence holds
             evidence = _evidence(ranked[0], ranked[1] if len(ranked) > 1 else None, self.model)
@@ -148,6 +152,17 @@ class ExtractiveAnswerer:
             return replace(_refusal(best, ranked, facts, reason), evidence=evidence)
         chosen = _with_claims_they_contrast(self._choose(best, ranked, weights, facts), self._document_text)
         return replace(_draft_from(chosen, best), evidence=evidence)
+
+    def _describe(self, ranked: list[Candidate], facts: QuestionFacts, name: str) -> Draft:
+        """Rule 5d ("Who is Mick Ryan?"): the best-ranked statement naming them, alone."""
+        named = [c.statement and ArticleWords.of(c.text).mentions(name) for c in ranked]
+        pick = pick_description(named, [introduces(c.text, name) for c in ranked])
+        best = ranked[0] if pick is None else ranked[pick]
+        rest = [c for c in ranked if c is not best]
+        evidence = replace(_evidence(best, rest[0] if rest else None, self.model), decided_by="description")
+        if pick is None:
+            return replace(_refusal(best, ranked, facts, undescribed_reason(name)), evidence=evidence)
+        return replace(_draft_from([best], best), evidence=evidence)
 
     def stream(self, question: str, passages: Sequence[Passage], asked: str | None = None) -> None:
         """None: the quoted answer is whole only once every sentence is ranked, so there is

@@ -20,7 +20,9 @@ applies it):
       `pick_answer` with `TYPED_WITHIN`, reason `no_typed_sentence_reason`;
    c. the judge's probability that the best sentence answers is below the threshold:
       `evidence_threshold` (RAG_MIN_EVIDENCE, else the one fitted with the answer model,
-      `rag/answer/answer_model.json`) and `weak_evidence_reason`.
+      `rag/answer/answer_model.json`) and `weak_evidence_reason`;
+   d. instead of b and c for "Who is Mick Ryan?": no statement names whom it asks about,
+      `pick_description`, reason `undescribed_reason`.
    Either way `offline_refusal` decides between a plain refusal and a partial answer
    (`PARTIAL_MIN_COVERAGE`, worded `PARTIAL_ANSWER` with `MISSING_DETAIL`).
 6. The LLM answerer (`rag.answer.llm_answer`) refuses when the model replies
@@ -143,6 +145,23 @@ def pick_answer(features: Sequence[Mapping[str, float]], probabilities: Sequence
         if candidate["type_fit"] == 1 and probabilities[i] >= TYPED_WITHIN * probabilities[0]:
             return i
     return None
+
+
+def pick_description(names_them: Sequence[bool], introduces_them: Sequence[bool]) -> int | None:
+    """Rule 5d: "Who is Mick Ryan?" asks what the articles say of someone they name. It is
+    answered by the best-ranked statement naming them with a role or a description
+    (`introduces_them`: "said Mick Ryan, a retired Australian major general"), else by the
+    best-ranked one naming them at all (`names_them`; both ranked best first), and refused when
+    none does, whatever the judge says: the judge is fitted on SQuAD, which has 7
+    such questions among 7,727, and finds "said Mick Ryan, a retired Australian major general"
+    unlikely to answer a question sharing no word with it but the name."""
+    introduced = (i for i, (named, told) in enumerate(zip(names_them, introduces_them)) if named and told)
+    return next(introduced, next((i for i, named in enumerate(names_them) if named), None))
+
+
+def undescribed_reason(name: str) -> str:
+    """Rule 5d's reason: no retrieved statement names whom the question asks about."""
+    return f"no retrieved statement names {name}"
 
 
 def may_join(features: Mapping[str, float]) -> bool:
