@@ -39,9 +39,9 @@ __all__ = [
     "answer_type_terms",
     "count_noun",
     "described_name",
-    "introduces",
     "expected_answer_type",
     "has_answer_type",
+    "introduces",
     "states_absence",
     "type_fit",
 ]
@@ -655,7 +655,7 @@ def _classify_from_first_wh(text: str, words: list[str]) -> tuple[str | None, st
     if not positions:
         return None, ""
     first = positions[0]
-    if first == 0 and described_name(text) is not None:
+    if first == 0 and _described(text) is not None:
         return None, ""
     if words[first] in ("when", "where", "if") and first == 0 and "," in text and len(positions) > 1:
         after_comma = text.split(",", 1)[1]
@@ -672,7 +672,12 @@ def described_name(question: str) -> str | None:
     general, allied groups from Central Asia), not a name, which the question already gives; so
     the question expects no answer type. None for other questions, "Who is the President?" (a
     role: it asks for a name) and "Who is he?"."""
-    match = _WHO_IS_NAME.match(_normalise(question))
+    return _described(_normalise(question))
+
+
+def _described(text: str) -> str | None:
+    """`described_name` of a question already normalised (`_normalise`)."""
+    match = _WHO_IS_NAME.match(text)
     if match is None:
         return None
     name = " ".join(match.group("name").split())
