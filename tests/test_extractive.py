@@ -50,6 +50,11 @@ def test_answer__a_name_the_article_never_mentions_is_reported_missing():
     assert draft.evidence.missing == ("china",)
 
 
+def test_answer__a_name_spelt_another_way_is_not_missing():
+    draft = answerer().answer("What did Zelenskyy dispute about Kursk?", [passage()])
+    assert draft.evidence.missing == ()
+
+
 def test_answer__a_name_never_mentioned_is_in_the_refusal_reason():
     draft = answerer(min_evidence=1.0).answer("What did China's foreign ministry say about Kursk?", [passage()])
     assert draft.refused and draft.citations == () and "china" in draft.reason

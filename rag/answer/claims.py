@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from rag.answer.answer_types import answer_span, described_name, expected_answer_type, states_absence, type_fit
@@ -111,19 +112,29 @@ def check_claim(facts: QuestionFacts, sentence: str, article: "ArticleWords") ->
 @dataclass(frozen=True)
 class ArticleWords:
     """The words of a text, for "does it mention X" with light stemming: a word matches
-    any word sharing its first letters ("China" ~ "Chinese", "Russia" ~ "Russian")."""
+    any word sharing its first letters ("China" ~ "Chinese", "Russia" ~ "Russian"), with
+    accents folded ("Beyonce" ~ "Beyoncé"), an acronym matches the initials of a run of
+    capitalised words ("NYC" ~ "New York City", "US" ~ "U.S."), and a long word one typing
+    slip away from a word of the text matches it ("Masstricht" ~ "Maastricht")."""
 
     prefixes: frozenset[str]
     numbers: frozenset[str]
+    acronyms: frozenset[str] = frozenset()
+    long_words: frozenset[str] = frozenset()  # for the one-slip match
 
     @classmethod
     def of(cls, text: str) -> "ArticleWords":
         prefixes: set[str] = set()
+        long_words: set[str] = set()
         for word in {w.lower() for w in _WORD.findall(text)}:
-            word = _POSSESSIVE.sub("", word)
+            word = _POSSESSIVE.sub("", fold_accents(word))
             prefixes.update(word[:n] for n in range(_PREFIX_MIN, len(word) + 1))
             prefixes.add(word)
-        return cls(frozenset(prefixes), frozenset(_numbers(text)))
+            if "." in word:
+                prefixes.add(word.replace(".", ""))  # "u.s" -> "us"
+            if len(word) >= _SLIP_MIN - 1:
+                long_words.add(word)
+        return cls(frozenset(prefixes), frozenset(_numbers(text)), frozenset(_acronyms(text)), frozenset(long_words))
 
     @classmethod
     def of_article(cls, text: str) -> "ArticleWords":
@@ -133,7 +144,73 @@ class ArticleWords:
     def mentions(self, mention: str) -> bool:
         if mention[:1].isdigit():
             return mention in self.numbers
-        return all(_prefix(word) in self.prefixes for word in mention.split())
+        return all(self._has(word) for word in fold_accents(mention).split())
+
+    def _has(self, word: str) -> bool:
+        if _prefix(word) in self.prefixes:
+            return True
+        letters = word.replace(".", "")
+        if len(letters) <= _ACRONYM_MAX and letters in self.acronyms:
+            return True
+        return len(word) >= _SLIP_MIN and self._slips.near(word)
+
+    @functools.cached_property
+    def _slips(self) -> "_Slips":
+        """Built on the first word the text lacks (most checks find every word at once)."""
+        return _Slips.of(self.long_words)
+
+
+@dataclass(frozen=True)
+class _Slips:
+    """The long words of a text, indexed by their one-letter deletions, to find a word one
+    typing slip away (a letter added, dropped or changed; never the first) without comparing
+    it with every word."""
+
+    words: frozenset[str]
+    deleted: frozenset[str]  # every word with one letter (not the first) deleted
+    deleted_at: frozenset[tuple[int, str]]  # ... with where
+
+    @classmethod
+    def of(cls, words: frozenset[str]) -> "_Slips":
+        at = {(i, w[:i] + w[i + 1 :]) for w in words for i in range(1, len(w))}
+        return cls(frozenset(words), frozenset(v for _, v in at), frozenset(at))
+
+    def near(self, word: str) -> bool:
+        if word in self.deleted:  # a letter dropped
+            return True
+        for i in range(1, len(word)):
+            shorter = word[:i] + word[i + 1 :]
+            if shorter in self.words or (i, shorter) in self.deleted_at:  # added / changed
+                return True
+        return False
+
+
+def fold_accents(text: str) -> str:
+    """The text without its accents ("Beyoncé" -> "Beyonce"); other characters unchanged."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Runs of capitalised words ("New York City", "Federal Bureau of Investigation"): their
+# initials spell the acronyms a question may use for them.
+_CAPITALISED_RUN = re.compile(r"[A-ZÀ-Þ][\w'’-]*(?:\s+(?:(?:of|and|for|the|de|&)\s+)*[A-ZÀ-Þ][\w'’-]*)+")
+_RUN_CONNECTORS = frozenset("of and for the de &".split())
+
+
+def _acronyms(text: str) -> set[str]:
+    found: set[str] = set()
+    for run in _CAPITALISED_RUN.finditer(text):
+        initials = [fold_accents(w[0]).lower() for w in run.group().split() if w not in _RUN_CONNECTORS]
+        for i in range(len(initials)):
+            for j in range(i + 2, min(len(initials), i + _ACRONYM_MAX) + 1):
+                found.add("".join(initials[i:j]))
+    return found
+
+
+_ACRONYM_MAX = 5
+_SLIP_MIN = 7  # shorter words differ by one letter too often to be slips ("Hunan" / "Henan")
 
 
 @functools.lru_cache(maxsize=128)

@@ -1,0 +1,49 @@
+"""The claim check's "does the article mention it": the strongest refusal signal, so a name
+written differently (accents, an acronym, a typing slip) must still be found, and a different
+name must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.claims import ArticleWords, fold_accents
+
+ARTICLE = ArticleWords.of(
+    "Beyoncé performed in New York City on Tuesday. The U.S. Census Bureau and the Federal Bureau of "
+    "Investigation were asked about the Maastricht Treaty, said President Volodymyr Zelenskyy. José Mourinho agreed. "
+    "Hunan province reported floods; Chinese officials declined to comment."
+)
+
+
+@pytest.mark.parametrize("mention", [
+    "beyonce", "jose",  # accents folded
+    "nyc", "new york",  # the initials of a run of capitalised words
+    "fbi",  # ... skipping "of"
+    "us",  # a dotted abbreviation without its dots
+    "masstricht",  # one letter changed
+    "zelensky", "zelenskyyy",  # one letter dropped, one added
+    "china",  # the shared stem of a demonym, as before
+])
+def test_a_name_written_differently_is_found(mention):
+    assert ARTICLE.mentions(mention)
+
+
+@pytest.mark.parametrize("mention", [
+    "helsinki",  # not in the text at all
+    "henan",  # one letter from "Hunan", but short words differ by one letter too often
+    "volodimir",  # two letters from "Volodymyr"
+    "zaastricht",  # a slip never changes the first letter
+    "nyt",  # initials that no run of capitalised words has
+    "new jersey",  # every word of a mention must be there
+])
+def test_a_different_name_is_not_found(mention):
+    assert not ARTICLE.mentions(mention)
+
+
+def test_numbers_still_match_exactly():
+    words = ArticleWords.of("About 12,000 troops were sent in 2024.")
+    assert words.mentions("12000") and words.mentions("2024") and not words.mentions("1200")
+
+
+def test_fold_accents_keeps_everything_else():
+    assert fold_accents("Céloron’s “Deréon” 2024") == "Celoron’s “Dereon” 2024"
