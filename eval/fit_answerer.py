@@ -264,7 +264,10 @@ def fitted(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> dict[str, An
               help="Index of the fitting corpus (built here when missing).")
 @click.option("--rows", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Cache of the collected rows (.npz): reuse it instead of asking every question again.")
-@click.option("--min-answered", type=float, default=0.85, show_default=True,
+# 0.86, not the 0.85 the issue asks of the whole answer: its type rules refuse a few questions
+# the best sentence alone would answer (at a threshold answering 0.850 of the answerable dev
+# questions by the best sentence, the whole answer answered 0.847 out of fold).
+@click.option("--min-answered", type=float, default=0.86, show_default=True,
               help="Choose the threshold that answers at least this share of answerable dev questions.")
 @click.option("--top-k", type=int, default=5, show_default=True)
 @click.option("--write/--no-write", default=True, help="Write rag/answer/answer_model.json.")

@@ -102,6 +102,22 @@ def test_a_question_about_something_never_mentioned_is_refused(assistant, questi
     assert answer.refused and answer.citations == ()
 
 
+# 3a. A name spelt another way is the same name; a sentence saying the opposite is no answer.
+
+def test_a_misspelt_name_is_still_the_name_in_the_article(assistant):
+    answer = assistant.ask("What did Northland's prime minister Ruth Almquist offer in exchange?")
+    assert not answer.refused and "Ruth Almqvist, offered to return both men" in answer.citations[0].text
+    assert answer.evidence is not None and answer.evidence.missing == ()
+
+
+def test_a_sentence_saying_the_opposite_does_not_answer(assistant):
+    # "A wildfire that began on Tuesday afternoon ..." says when it started, not when it ended.
+    ended = assistant.ask("When did the wildfire end?")
+    assert ended.refused or "began on Tuesday" not in ended.citations[0].text
+    began = assistant.ask("When did the wildfire begin?")
+    assert not began.refused and "began on Tuesday" in began.citations[0].text
+
+
 # 3b. "Who is ...?": what the articles say of someone they name, or a refusal when none does.
 
 @pytest.mark.parametrize(("question", "introduction"), [

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.claims import ArticleWords, fold_accents
+from rag.answer.claims import ArticleWords
+from rag.text.tokenize import fold_accents
 
 ARTICLE = ArticleWords.of(
     "Beyoncé performed in New York City on Tuesday. The U.S. Census Bureau and the Federal Bureau of "

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from rag.answer.answer_types import answer_span, described_name, expected_answer_type, states_absence, type_fit
-from rag.text.tokenize import tokenize_one
+from rag.answer.opposites import opposes
+from rag.text.tokenize import fold_accents, tokenize_one
 
 # Words that open or scaffold questions; capitalised only because they start one.
 _NOT_NAMES = frozenset(
@@ -77,6 +77,7 @@ class ClaimCheck:
     negation_mismatch: bool  # one of question and sentence is negated, the other not
     span: tuple[int, int] | None  # the short answer inside the sentence, when one is found
     head_found: bool | None = None  # the sentence names the asked noun ("... General Hospital"); None: none asked
+    opposite: bool = False  # has the opposite of a question's word and not the word ("majority" / "minority")
 
     @property
     def share_missing_in_sentence(self) -> float:
@@ -106,6 +107,7 @@ def check_claim(facts: QuestionFacts, sentence: str, article: "ArticleWords") ->
         negation_mismatch=not absence and facts.negated != bool(_NEGATION.search(sentence)),
         span=None if absence else span,
         head_found=None if facts.head is None else facts.head in set(tokenize_one(sentence)),
+        opposite=opposes(facts.question, sentence),
     )
 
 
@@ -183,14 +185,6 @@ class _Slips:
             if shorter in self.words or (i, shorter) in self.deleted_at:  # added / changed
                 return True
         return False
-
-
-def fold_accents(text: str) -> str:
-    """The text without its accents ("Beyoncé" -> "Beyonce"); other characters unchanged."""
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 # Runs of capitalised words ("New York City", "Federal Bureau of Investigation"): their

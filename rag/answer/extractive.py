@@ -218,6 +218,7 @@ class ExtractiveAnswerer:
                 "missing_article": check.share_missing_in_article,
                 "absence": float(check.absence),
                 "negation_mismatch": float(check.negation_mismatch),
+                "opposite": float(check.opposite),
                 "question_negated": negated,
                 **shared,
             }

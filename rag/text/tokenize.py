@@ -43,7 +43,14 @@ def stop_words() -> frozenset[str]:
 
 def _fold(text: str) -> str:
     """Lower case without accents: "Genève" and "geneve" are one word."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return fold_accents(text.lower())
+
+
+def fold_accents(text: str) -> str:
+    """The text without its accents ("Beyoncé" -> "Beyonce"); case and everything else kept."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
