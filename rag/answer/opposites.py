@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from rag.text.tokenize import stem
 
@@ -72,20 +73,24 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def _question_words(question: str) -> list[str]:
-    """The words a sentence could contradict: not the measure after "how" ("How long",
-    "How old") nor a closing verb ("How long did the meeting last?")."""
+@functools.lru_cache(maxsize=1024)
+def _question_words(question: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The words a sentence could contradict, and their stems (once per question, not per
+    sentence): not the measure after "how" ("How long", "How old") nor a closing verb ("How
+    long did the meeting last?")."""
     words = _words(question)
-    return [w for i, w in enumerate(words) if not (i and words[i - 1] == "how") and not (w == "last" and i == len(words) - 1)]
+    kept = tuple(
+        w for i, w in enumerate(words) if not (i and words[i - 1] == "how") and not (w == "last" and i == len(words) - 1)
+    )
+    return kept, frozenset(stem(w) for w in kept)
 
 
 def opposes(question: str, sentence: str) -> bool:
     """The sentence has the opposite of one of the question's words and not the word itself:
-    "few" / "all", "minority" / "majority", "successful" / "unsuccessful"."""
-    asked = _question_words(question)
+    "many" / "few", "minority" / "majority", "successful" / "unsuccessful"."""
+    asked, asked_stems = _question_words(question)
     said = _words(sentence)
-    asked_stems = {stem(w) for w in asked}
-    said_stems = {stem(w) for w in said}
+    said_stems = frozenset(stem(w) for w in said)
     table = _opposites()
     for word in asked_stems - said_stems:
         if table.get(word, frozenset()) & said_stems:
@@ -93,7 +98,7 @@ def opposes(question: str, sentence: str) -> bool:
     return _negated_form(asked, said_stems, asked_stems) or _negated_form(said, asked_stems, said_stems)
 
 
-def _negated_form(words: list[str], other_stems: set[str], own_stems: set[str]) -> bool:
+def _negated_form(words: Sequence[str], other_stems: frozenset[str], own_stems: frozenset[str]) -> bool:
     """One text has "unX" / "non-X" where the other has X (and the first lacks X itself)."""
     for word in words:
         for prefix in _NEGATING_PREFIXES:
