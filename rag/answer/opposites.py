@@ -48,7 +48,7 @@ advantages disadvantages|strength weakness|strengths weaknesses|confirm deny|con
 always never|often rarely|moderate radical|moderate extreme|dependent independent|
 visible invisible|natural artificial|ally enemy|allies enemies|friend enemy|attack defend|
 attacked defended|offensive defensive|full empty|wet dry|hot cold|high low|long short|
-large small|strong weak|fast slow|minimum maximum|lowest highest
+large small|strong weak|fast slow
 """
 
 
