@@ -118,6 +118,20 @@ def test_a_sentence_saying_the_opposite_does_not_answer(assistant):
     assert not began.refused and "began on Tuesday" in began.citations[0].text
 
 
+def test_a_sentence_with_another_word_in_the_asked_slot_counts_against_it(assistant):
+    # "... 3,100 acres of dry brush": the asked "green brush" is not what the article says.
+    swapped = assistant.ask("How many acres of green brush did the blaze burn?")
+    same = assistant.ask("How many acres of dry brush did the blaze burn?")
+    assert not same.refused and "3,100 acres of dry brush" in same.citations[0].text
+    assert same.evidence is not None and same.evidence.features["substituted"] == 0.0
+    assert swapped.evidence is not None
+    if not swapped.refused:
+        assert "acres of dry brush" in swapped.citations[0].text
+        assert swapped.evidence.features["substituted"] == 1.0
+    assert swapped.evidence.contributions["substituted"] < 0
+    assert swapped.evidence.probability < same.evidence.probability
+
+
 # 3b. "Who is ...?": what the articles say of someone they name, or a refusal when none does.
 
 @pytest.mark.parametrize(("question", "introduction"), [

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from rag.answer.answer_types import answer_span, described_name, expected_answer_type, states_absence, type_fit
 from rag.answer.opposites import opposes
+from rag.answer.substitutions import Substitution, substitutions
 from rag.text.tokenize import fold_accents, tokenize_one
 
 # Words that open or scaffold questions; capitalised only because they start one.
@@ -78,6 +79,8 @@ class ClaimCheck:
     span: tuple[int, int] | None  # the short answer inside the sentence, when one is found
     head_found: bool | None = None  # the sentence names the asked noun ("... General Hospital"); None: none asked
     opposite: bool = False  # has the opposite of a question's word and not the word ("majority" / "minority")
+    # another word in the slot of a question's word ("a horizontal force" for "a vertical force")
+    substituted: tuple[Substitution, ...] = ()
 
     @property
     def share_missing_in_sentence(self) -> float:
@@ -108,6 +111,7 @@ def check_claim(facts: QuestionFacts, sentence: str, article: "ArticleWords") ->
         span=None if absence else span,
         head_found=None if facts.head is None else facts.head in set(tokenize_one(sentence)),
         opposite=opposes(facts.question, sentence),
+        substituted=tuple(substitutions(facts.question, sentence)),
     )
 
 

@@ -219,6 +219,7 @@ class ExtractiveAnswerer:
                 "absence": float(check.absence),
                 "negation_mismatch": float(check.negation_mismatch),
                 "opposite": float(check.opposite),
+                "substituted": float(bool(check.substituted)),
                 "question_negated": negated,
                 **shared,
             }
