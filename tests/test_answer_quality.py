@@ -123,11 +123,12 @@ def test_a_sentence_with_another_word_in_the_asked_slot_counts_against_it(assist
     swapped = assistant.ask("How many acres of green brush did the blaze burn?")
     same = assistant.ask("How many acres of dry brush did the blaze burn?")
     assert not same.refused and "3,100 acres of dry brush" in same.citations[0].text
-    assert same.evidence is not None and same.evidence.features["substituted"] == 0.0
+    assert same.evidence is not None and same.evidence.features["substituted"] == 0.0 and same.warnings == ()
     assert swapped.evidence is not None
     if not swapped.refused:
         assert "acres of dry brush" in swapped.citations[0].text
         assert swapped.evidence.features["substituted"] == 1.0
+        assert swapped.warnings == ('source [1] says "dry" where the question says "green"',)
     assert swapped.evidence.contributions["substituted"] < 0
     assert swapped.evidence.probability < same.evidence.probability
 

@@ -12,7 +12,7 @@ from rag.answer.substitutions import Substitution, substitutions
     ("A vertical force pointing north can be split into how many forces?",
      "A horizontal force pointing north can be split into two forces.", "vertical", "horizontal"),
     ("Where did two of Oppman's daughters travel?",
-     "Legend says two of Triton's daughters travelled through the seas.", "oppman", "triton"),
+     "Legend says two of Triton's daughters travelled through the seas.", "Oppman", "Triton"),
     ("What was the cost of the harbour bridge?", "The cost of the railway bridge was $4 million.", "harbour", "railway"),
     ("Who treated the injured firefighters at the clinic?",
      "Doctors treated the injured hikers at the clinic on Sunday.", "firefighters", "hikers"),

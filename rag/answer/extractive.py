@@ -447,7 +447,20 @@ def _draft_from(chosen: Sequence[Candidate], best: Candidate | None) -> Draft:
         span = sentence.check.span
         if sentence is best and span is not None:
             fact = Fact(sentence.text[span[0] : span[1]], n, sentence.start + span[0], sentence.start + span[1])
-    return Draft(" ".join(parts), tuple(citations), False, fact=fact)
+    return Draft(" ".join(parts), tuple(citations), False, fact=fact, warnings=_swap_notes(chosen, best))
+
+
+def _swap_notes(chosen: Sequence[Candidate], best: Candidate | None) -> tuple[str, ...]:
+    """An answer whose main quote has another word where the question has one says so, so the
+    reader can judge whether the two mean the same ("earliest" / "first") or not ("dry" /
+    "green"); the answer model has already weighed it."""
+    if best is None or best not in chosen:
+        return ()
+    n = list(chosen).index(best) + 1
+    return tuple(
+        f'source [{n}] says "{swap.said}" where the question says "{swap.asked}"'
+        for swap in dict.fromkeys(best.check.substituted)
+    )
 
 
 def _without_marker_lookalikes(quote: str) -> str:
