@@ -13,8 +13,8 @@ soldiers") is not counted: on SQuAD, swapped names with one shared neighbour wer
 
 A paraphrase swaps words too ("the final emperor" / "the last emperor", "try" / "attempted"),
 so a swap is evidence, not a verdict: the answer model weighs it. Among the sentences the
-answerer picked for SQuAD's dev questions, one with a swap was the pick for 7.6% of the
-unanswerable questions and 2.4% of the answerable. Words naming one thing are no swap: forms of
+answerer picked for SQuAD's dev questions, one with a swap was the pick for 7.3% of the
+unanswerable questions and 2.0% of the answerable. Words naming one thing are no swap: forms of
 one word (by stem, the irregular verbs below: "hold" / "held", a shared beginning: "Scottish" /
 "Scotland", spellings a letter or two apart: "scrutinize" / "scrutinise", typing slips), a
 general noun for it ("the sailors" / "the men", how news refers back to people) and a count
