@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import rag
 from eval.evalset import EvalItem, load_eval_set
@@ -23,6 +23,8 @@ from eval.outcomes import Outcome, effective_min_evidence, outcome_of, rates, sq
 
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 WARM_UP_QUESTION = "What is this collection of articles about?"
+# Questions asked without the answerer's sentence cache (`new_content_latency_ms`), per set.
+NEW_CONTENT_QUESTIONS = 100
 COLD_QUESTION = "How old were the captured soldiers?"
 
 
@@ -158,6 +160,25 @@ def sentence_vector_cost(assistant: rag.Assistant) -> dict[str, Any]:
     }
 
 
+def _unread_sets(
+    seeds_dir: Path, squad_index: Path | None, squad_questions: Path | None, quail_index: Path | None,
+    quail_questions: Path | None, limit: int,
+) -> list[tuple[str, Path, Callable[[rag.Assistant], list[Outcome]]]]:
+    """(set, index, ask its questions) for the new-content latency: every set being measured,
+    SQuAD's and QuAIL's first `limit` questions only."""
+    sets: list[tuple[str, Path, Callable[[rag.Assistant], list[Outcome]]]] = [
+        ("seeds", seeds_dir, lambda assistant: seed_outcomes(assistant, load_eval_set())),
+    ]
+    if squad_index is not None and squad_questions is not None:
+        squad = squad_questions
+        sets.append(("squad2", squad_index, lambda assistant: squad_outcomes(assistant, squad, limit)))
+    if quail_index is not None and quail_questions is not None:
+        quail = quail_questions
+        sets.append(("quail_news", quail_index, lambda assistant: [
+            outcome for outcomes in quail_outcomes(assistant, quail, limit).values() for outcome in outcomes]))
+    return sets
+
+
 def run_answer_benchmark(
     seeds_dir: Path,
     squad_index: Path | None,
@@ -200,6 +221,16 @@ def run_answer_benchmark(
             **rates(outcomes, configured),
             "warm_latency_ms": latency_ms(outcomes),
         }
+    # The warm figures reuse the sentences earlier questions read (most questions revisit the
+    # passages of a few articles); a question about passages not read yet costs the reading too.
+    unread = _unread_sets(seeds_dir, squad_index, squad_questions, quail_index, quail_questions,
+                          min(limit or NEW_CONTENT_QUESTIONS, NEW_CONTENT_QUESTIONS))
+    for name, index, ask_all in unread:
+        assistant = rag.Assistant(rag.Settings(data_dir=index, min_evidence=0.0, sentence_cache=0),
+                                  embedder=seeds_assistant.embedder, auto_seed=False)
+        assistant.ask(WARM_UP_QUESTION)
+        outcomes = ask_all(assistant)
+        result[name]["new_content_latency_ms"] = latency_ms(outcomes) | {"questions": len(outcomes)}
     if quail_types:
         result["quail_news"]["by_type"] = {
             kind: {

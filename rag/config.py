@@ -106,6 +106,11 @@ class Settings(BaseSettings):
         description="Offline answerer: a fitted answer model (JSON written by `python -m eval.fit_answerer`) "
         "instead of the bundled rag/answer/answer_model.json.",
     )
+    sentence_cache: int = Field(
+        default=5_000, ge=0, le=1_000_000,
+        description="Offline answerer: how many sentences' MiniLM readings (vector and word pieces, ~25 KB each) "
+        "to keep for later questions; 0 keeps none (every question reads its passages again).",
+    )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
     fusion: str = Field(default="convex", pattern=r"^(convex|rrf)$")
     bm25_weight: float = Field(default=0.5, ge=0.0, le=1.0)

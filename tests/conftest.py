@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,6 +18,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The default index is the per-user data dir (platformdirs, under $XDG_DATA_HOME): never the
 # real one, not even from a session-scoped fixture (each test gets its own below).
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="newsrag-tests-user-data-")
+atexit.register(shutil.rmtree, os.environ["XDG_DATA_HOME"], ignore_errors=True)  # not left behind in /tmp
 
 
 @pytest.fixture(autouse=True)

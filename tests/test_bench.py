@@ -128,6 +128,9 @@ def test_ask_benchmark_on_the_seed_questions(tmp_path: Path, monkeypatch) -> Non
     assert seeds["questions"] == len(load_eval_set())
     assert 0 <= seeds["unanswerable_refused"] <= 1 and seeds["answerable_answered"] >= 0.5
     assert seeds["warm_latency_ms"]["p50"] > 0
+    # Asked again without the answerer's sentence cache: every question reads its passages.
+    assert seeds["new_content_latency_ms"]["questions"] == len(load_eval_set())
+    assert seeds["new_content_latency_ms"]["p50"] > seeds["warm_latency_ms"]["p50"]
     thresholds = [row["threshold"] for row in payload["calibration"]]
     answered = [row["seeds"]["answerable_answered"] for row in payload["calibration"]]
     assert thresholds == sorted(thresholds) and answered == sorted(answered, reverse=True)

@@ -181,3 +181,51 @@ def test_answer__a_runner_up_the_ranker_cannot_tell_apart_is_quoted_too():
     close = answering.answer(question, _two_articles(score_for((ADD_IF_WITHIN + TIED_WITHIN) / 2)))
     assert [c.doc_id for c in tied.citations] == ["a", "b"]
     assert [c.doc_id for c in close.citations] == ["a"]  # within ADD_IF_WITHIN, but it adds nothing asked
+
+
+class _CountingEmbedder(FakeEmbedder):
+    """Counts the texts read for word pieces."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: list[str] = []
+
+    def embed_pieces(self, texts):
+        self.read.extend(texts)
+        return super().embed_pieces(texts)
+
+
+def _sentences_read(cache_size: int) -> tuple[int, int]:
+    embedder = _CountingEmbedder()
+    extractive = ExtractiveAnswerer(embedder, idf=lambda term: 1.0, document_text=lambda doc_id: ARTICLE,
+                                    cache_size=cache_size)
+    counts = []
+    for _ in range(2):
+        before = len(embedder.read)
+        extractive.answer("How old were the soldiers?", [passage()])
+        counts.append(len([t for t in embedder.read[before:] if t != "How old were the soldiers?"]))
+    return counts[0], counts[1]
+
+
+def test_answer__sentences_read_once_are_kept_up_to_the_cache_size():
+    first, again = _sentences_read(cache_size=5_000)
+    assert first == 3 and again == 0  # the article's three sentences, read once
+    first, again = _sentences_read(cache_size=0)  # RAG_SENTENCE_CACHE=0: nothing kept
+    assert first == 3 and again == 3
+
+
+def test_the_sentence_cache_size_is_a_setting(monkeypatch, tmp_path_factory):
+    from rag import Assistant, Settings
+    from tests.helpers import seeded_settings
+
+    settings = seeded_settings(tmp_path_factory, "sentence-cache")
+    monkeypatch.setenv("RAG_SENTENCE_CACHE", "0")
+    assert Settings().sentence_cache == 0 and settings.sentence_cache == 5_000
+    for size, read_again in ((5_000, False), (0, True)):
+        embedder = _CountingEmbedder()
+        assistant = Assistant(settings.model_copy(update={"sentence_cache": size}), embedder=embedder)
+        question = "How old were the captured soldiers?"
+        assistant.ask(question)
+        before = len(embedder.read)
+        assistant.ask(question)
+        assert bool([t for t in embedder.read[before:] if t != question]) == read_again, size

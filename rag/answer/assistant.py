@@ -604,6 +604,7 @@ class Assistant:
                     self._get_embedder(),
                     self._bm25_idf,
                     lambda doc_id: self.get_document(doc_id).text,
+                    cache_size=self.settings.sentence_cache,
                     min_evidence=self.settings.min_evidence,
                     model=load_answer_model(self.settings.answer_model),
                 )
