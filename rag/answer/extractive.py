@@ -125,7 +125,8 @@ class ExtractiveAnswerer:
         # Sentence and word-piece vectors, computed when first needed and reused across
         # questions (most questions revisit the same passages). Measured against embedding
         # every sentence at ingest: see the README ("Answering offline"). A news sentence's
-        # pieces take about 25 KB (float16), so 5,000 sentences about 125 MB.
+        # pieces take about 25 KB (float16), so 5,000 sentences about 125 MB; the Assistant
+        # passes RAG_SENTENCE_CACHE (Settings.sentence_cache, whose default this one mirrors).
         self._vectors: OrderedDict[str, PieceVectors] = OrderedDict()
         self._cache_size = cache_size
         self._articles: OrderedDict[str, str] = OrderedDict()
