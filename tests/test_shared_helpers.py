@@ -14,7 +14,7 @@ from rag.answer.citations import ANSWER_MARKER, answer_sentences, check_citation
 from rag.answer.extractive import _without_marker_lookalikes
 from rag.answer.verify import OfflineVerifier, _stem
 from rag.text.sentences import sentence_spans
-from rag.text.tokenize import stem, tokenize
+from rag.text.tokenize import stem, tokenize, without_possessive
 from rag.types import Passage
 from tests.fakes import FakeEmbedder, make_answer
 from ui import render
@@ -121,3 +121,14 @@ def test_squad_benchmark_and_eval_score_ranks_alike():
         assert benchmark[f"hit@{k}"] == pytest.approx(sum(m[f"retrieval_hit@{k}"] for m in per_question) / len(ranks))
     assert benchmark["mrr@10"] == pytest.approx(sum(m["retrieval_mrr"] for m in per_question) / len(ranks), abs=1e-4)
     assert squad.score([11])["mrr@10"] == 0.0 and retrieval_metrics(11)["retrieval_mrr"] == pytest.approx(1 / 11)
+
+
+# -- a trailing possessive, dropped the same way by the claim check, the swap check and condensing --
+
+
+@pytest.mark.parametrize(
+    ("word", "bare"),
+    [("Oppman's", "Oppman"), ("Zelensky’s", "Zelensky"), ("soldiers'", "soldiers"), ("Kim", "Kim"), ("it's", "it")],
+)
+def test_without_possessive(word, bare):
+    assert without_possessive(word) == bare

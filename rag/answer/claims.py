@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rag.answer.answer_types import answer_span, described_name, expected_answer_type, states_absence, type_fit
 from rag.answer.opposites import opposes
 from rag.answer.substitutions import Substitution, substitutions
-from rag.text.tokenize import fold_accents, tokenize_one
+from rag.text.tokenize import fold_accents, tokenize_one, without_possessive
 
 # Words that open or scaffold questions; capitalised only because they start one.
 _NOT_NAMES = frozenset(
@@ -33,7 +33,6 @@ _NOT_NAMES = frozenset(
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|n't|cannot)\b|n[’']t\b", re.I)
-_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ class ArticleWords:
         prefixes: set[str] = set()
         long_words: set[str] = set()
         for word in {w.lower() for w in _WORD.findall(text)}:
-            word = _POSSESSIVE.sub("", fold_accents(word))
+            word = without_possessive(fold_accents(word))
             prefixes.update(word[:n] for n in range(_PREFIX_MIN, len(word) + 1))
             prefixes.add(word)
             if "." in word:
@@ -221,7 +220,7 @@ _PREFIX_MIN = 4
 
 def _prefix(word: str) -> str:
     """The part of a word that its inflections and demonyms share."""
-    word = _POSSESSIVE.sub("", word.lower())
+    word = without_possessive(word.lower())
     return word if len(word) <= _PREFIX_MIN else word[: max(_PREFIX_MIN, len(word) - 2)]
 
 
@@ -256,11 +255,11 @@ def _entities(question: str) -> list[str]:
     run: list[str] = []
     words = list(_WORD.finditer(question))
     for i, match in enumerate(words):
-        bare = _POSSESSIVE.sub("", match.group())
+        bare = without_possessive(match.group())
         opens = _opens_sentence(question, match.start())
         capitalised = bare[:1].isupper() and bare.lower() not in _NOT_NAMES and not bare.isdigit()
         if capitalised and opens and not run:
-            following = _POSSESSIVE.sub("", words[i + 1].group()) if i + 1 < len(words) else ""
+            following = without_possessive(words[i + 1].group()) if i + 1 < len(words) else ""
             capitalised = following[:1].isupper() and following.lower() not in _NOT_NAMES
         if capitalised:
             run.append(bare.lower())

@@ -13,6 +13,7 @@ from rag.errors import LLMError
 from rag.answer.refusal import reads_as_refusal
 from rag.answer.answer_types import answer_type_terms, expected_answer_type
 from rag.text.lexical import question_terms
+from rag.text.tokenize import without_possessive
 from rag.answer.prompts import CONDENSE_SYSTEM_PROMPT, CONDENSE_USER_TEMPLATE
 from rag.types import Turn
 
@@ -53,7 +54,6 @@ _QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_](?:[\w’'-]*[^\W_])?")
-_POSSESSIVE = re.compile(r"[’']s?$")
 _SENTENCE_BREAK = re.compile(r"[.!?…:;\"“”()\n]")
 
 # Capitalised, but dates and sentence openers, not names.
@@ -182,7 +182,7 @@ class _Carried:
 
     def add(self, words: Iterable[str]) -> None:
         for raw in words:
-            word = _POSSESSIVE.sub("", raw)
+            word = without_possessive(raw)
             terms = set(question_terms(word))
             if not terms or terms <= self.present or len(word) > _MAX_WORD_CHARS:
                 continue
@@ -208,7 +208,7 @@ class _Word:
 
     @property
     def lower(self) -> str:
-        return _POSSESSIVE.sub("", self.text).lower()
+        return without_possessive(self.text).lower()
 
 
 def _words(text: str) -> list[_Word]:

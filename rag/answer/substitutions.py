@@ -28,7 +28,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from rag.text.tokenize import fold_accents, stem, stop_words
+from rag.text.tokenize import fold_accents, stem, stop_words, without_possessive
 
 __all__ = ["Substitution", "substitutions"]
 
@@ -43,7 +43,6 @@ class Substitution:
 
 
 _WORD = re.compile(r"[\w'’-]+")
-_POSSESSIVE = re.compile(r"['’]s?$")
 # Question scaffolding that is no content of its own.
 _SCAFFOLD = frozenset("how what which who whom whose when where why name many much".split())
 _MIN_LENGTH = 3
@@ -110,7 +109,7 @@ def _base_forms() -> dict[str, str]:
 
 
 def _written(text: str) -> list[str]:
-    return [_POSSESSIVE.sub("", w) for w in _WORD.findall(text)]
+    return [without_possessive(w) for w in _WORD.findall(text)]
 
 
 def _is_content(word: str) -> bool:

@@ -54,6 +54,14 @@ def fold_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def without_possessive(word: str) -> str:
+    """The word without a trailing possessive ("Oppman's" -> "Oppman", "soldiers'" -> "soldiers")."""
+    return _POSSESSIVE.sub("", word)
+
+
 def stem(word: str) -> str:
     """The stem `tokenize` gives one word (accent-folded, lower-cased, Snowball):
     "Captured", "capture" and "capturing" are all "captur"."""
