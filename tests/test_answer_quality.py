@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from rag import Answer, Assistant, Settings
+from rag.answer.citations import marker_numbers, strip_markers
+from rag.answer.verify import OfflineVerifier
 
 ARTICLES = Path(__file__).parent / "data" / "answers"
 
@@ -200,6 +202,41 @@ def test_each_part_of_a_question_gets_its_sentence(assistant):
     assert "stay in Northland" in text and "go home to his family in Estria" in text
     assert len(answer.citations) >= 2
     assert_exact(assistant, answer)
+
+
+def test_a_question_asking_two_things_answers_each_part_from_its_article(assistant):
+    # Searched as one, the fishermen's sentence is not even among the passages found, and the
+    # question is refused; asked part by part, each part gets its own search and quote.
+    answer = assistant.ask("How many homes did the wildfire destroy, and how many fishermen are held in Estria?")
+    assert not answer.refused and not answer.partial
+    assert "46 homes" in answer.citations[0].text and "three Northland fishermen" in answer.citations[1].text
+    assert [c.doc_id for c in answer.citations] == ["answers/harbor-fire.txt", "answers/border-detainees.txt"]
+    assert marker_numbers(answer.text) == [1, 2]
+    assert answer.fact is not None and "46" in answer.fact.text and answer.fact.citation == 1
+    assert_exact(assistant, answer)
+
+
+def test_a_later_part_of_a_question_refers_to_an_earlier_one(assistant):
+    # "they" are the firefighters (aged 34 and 51), not the sailors (aged 22 and 29)
+    answer = assistant.ask("Where were the firefighters treated, and how old were they?")
+    assert not answer.refused
+    assert "Mercy General Hospital" in quoted(answer) and "aged 34" in quoted(answer)
+    assert "aged 22" not in quoted(answer)
+    assert_exact(assistant, answer)
+
+
+def test_a_part_the_articles_do_not_answer_is_said_so_and_the_rest_answered(assistant):
+    question = "How many acres burned, and what is the capital of France?"
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert "3,100 acres" in answer.citations[0].text and len(answer.citations) == 1
+    assert answer.text.endswith("The articles don't answer “What is the capital of France?”")
+    stream = assistant.ask_stream(question)
+    assert "".join(stream) == answer.text and stream.answer.text == answer.text
+    # saying what the articles lack is no claim to check against them
+    faithfulness = OfflineVerifier(assistant.embedder).verify(answer)
+    assert [v.claim for v in faithfulness.verdicts] == [strip_markers(answer.text.split(" The articles")[0])]
+    assert faithfulness.score == 1.0
 
 
 # 7. Follow-ups carry what the previous answer said.

@@ -57,6 +57,17 @@ def test_llm__streaming_yields_pieces_then_the_checked_answer(index_settings, se
     assert server.chat_requests()[0].body["stream"] is True
 
 
+def test_llm__a_question_asking_two_things_is_sent_whole(index_settings, server):
+    # The offline answerer asks the parts one by one (rag.answer.question_parts); a model
+    # reads both parts of one question and answers each.
+    server.enqueue("They were aged 20 and 26 [1] and are treated in Kyiv [1].")
+    question = "How old are the captured soldiers, and where are they being treated?"
+    answer = make_assistant(index_settings, server).ask(question)
+    assert not answer.refused and answer.standalone_question == question
+    assert len(server.chat_requests()) == 1
+    assert server.chat_requests()[0].body["messages"][-1]["content"].endswith(f"Question: {question}\nAnswer:")
+
+
 def test_llm__hallucinated_marker_is_removed_and_reported(index_settings, server):
     server.enqueue("The soldiers were aged 20 and 26 [1][7].")
     answer = make_assistant(index_settings, server).ask("How old were the captured soldiers?")

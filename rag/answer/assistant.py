@@ -48,6 +48,7 @@ from rag.answer.refusal import (
     refuse_nothing_retrieved,
     refuse_weak_coverage,
 )
+from rag.answer.question_parts import combine_answers, split_question
 from rag.answer.retrieval import FusionConfig, HybridRetriever
 from rag.index.store import IndexState, IndexStore
 from rag.text.unicode import require_unicode
@@ -65,6 +66,7 @@ class _Prepared:
     standalone: str
     passages: tuple[Passage, ...]
     early: Answer | None  # a refusal decided before generation
+    parts: tuple[str, ...] = ()  # a question asking several things, answered offline part by part
 
 
 class AnswerStream:
@@ -240,6 +242,8 @@ class Assistant:
         prepared = self._prepare(question, history, k, filters)
         if prepared.early is not None:
             return prepared.early
+        if prepared.parts:
+            return self._ask_in_parts(prepared, history, k, filters)
         return self._finish(prepared, self._generate(prepared))
 
     def ask_stream(
@@ -248,8 +252,11 @@ class Assistant:
         """Like `ask`, but the text arrives in pieces; the checked `Answer` comes at the end."""
         prepared = self._prepare(question, history, k, filters)
         early = prepared.early
+        if early is None and prepared.parts:  # quoted offline: nothing to show before the whole
+            early = self._ask_in_parts(prepared, history, k, filters)
         if early is not None:
-            return AnswerStream(iter([early.text]), lambda _: early)
+            whole = early
+            return AnswerStream(iter([whole.text]), lambda _: whole)
         reply = self._get_answerer().stream(prepared.standalone, prepared.passages, asked=prepared.question)
         if reply is None:  # nothing to show before the whole draft: the finished answer, in one piece
             answer = self._finish(prepared, self._generate(prepared))
@@ -365,6 +372,9 @@ class Assistant:
         refusal = refuse_before_search(asked)  # as sent: the check reads invisible characters both ways
         if refusal is not None:
             return _Prepared(question, question, (), self._refused(question, question, (), refusal))
+        parts = () if self._uses_llm() else split_question(question)
+        if len(parts) > 1:  # each part is searched and answered on its own: `_ask_in_parts`
+            return _Prepared(question, question, (), None, parts)
         standalone = self._condense(question, turns)
         passages = tuple(self._get_retriever().retrieve(standalone, k, filters))
         if not passages:
@@ -380,6 +390,17 @@ class Assistant:
             if refusal is not None:
                 return _Prepared(question, standalone, passages, self._refused(question, standalone, passages, refusal))
         return _Prepared(question, standalone, passages, None)
+
+    def _ask_in_parts(self, prepared: _Prepared, history: HistoryLike, k: int | None, filters: FiltersLike) -> Answer:
+        """A question asking several things (`rag.answer.question_parts`), asked part by part
+        as a conversation, so a later part can refer to an earlier one; one answer of all."""
+        turns = to_turns(history)
+        answers = []
+        for part in prepared.parts:
+            answer = self.ask(part, turns, k, filters)
+            answers.append(answer)
+            turns.append(Turn(part, answer.text))
+        return combine_answers(prepared.question, answers)
 
     def _generate(self, prepared: _Prepared) -> Draft:
         try:

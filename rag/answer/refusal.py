@@ -33,6 +33,10 @@ applies it):
    `NOTHING_SUPPORTED_REASON`. `Assistant._verified`.
 8. The words shown: every refused draft that is not a partial answer is worded
    `NOT_FOUND_REFUSAL`, naming what was searched: `refusal_for_draft`. `Assistant._finish`.
+9. A question asking two things, answered offline part by part
+   (`rag.answer.question_parts`): a part the articles do not answer is said so in the
+   answer, worded `PART_NOT_ANSWERED` (`part_not_answered`); the whole is refused only when
+   every part is.
 
 A reason (the log line, `Answer.refusal_reason`) is a plain string; the text a reader sees
 is a `Refusal`'s, decided by rules 1, 2, 4 and 8 (and a partial answer's own wording).
@@ -57,6 +61,7 @@ INSTRUCTION_REFUSAL = (
 NOT_FOUND_REFUSAL = "The indexed articles don't say. I searched {searched}, but none of it answers this question."
 EMPTY_FILTER_REFUSAL = "No indexed article matches the filters, so there is nothing to answer from."
 PARTIAL_ANSWER = "The articles don't say {detail}. What they report: {quote}"
+PART_NOT_ANSWERED = "The articles don't answer “{part}”"
 # What a partial answer says the articles do not give, by expected answer type.
 MISSING_DETAIL: Mapping[str, str] = {
     "age": "how old",
@@ -254,6 +259,17 @@ def refusal_for_draft(draft: Draft, titles: Sequence[str]) -> Refusal | None:
     if draft.refused and not draft.partial:
         return not_found(draft.reason, titles)
     return None
+
+
+def part_not_answered(part: str) -> str:
+    """Rule 9: what an answer to a question of several parts says of a part it cannot answer."""
+    return PART_NOT_ANSWERED.format(part=part.strip())
+
+
+def says_part_not_answered(sentence: str) -> bool:
+    """True for rule 9's sentence: it is about the articles, not a claim taken from them, so the
+    claim check (`rag.answer.verify`) does not ask for its source."""
+    return sentence.strip().startswith(PART_NOT_ANSWERED.split("{", 1)[0])
 
 
 def describe_search(titles: Sequence[str]) -> str:

@@ -31,6 +31,7 @@ from typing import Iterable, Protocol, Sequence
 import numpy as np
 
 from rag.answer.citations import ANSWER_MARKER, answer_sentences, marker_numbers, strip_markers
+from rag.answer.refusal import says_part_not_answered
 from rag.index.embeddings import Embedder
 from rag.text.tokenize import stem
 from rag.types import Answer, Citation, Support, Verdict
@@ -274,7 +275,8 @@ class OfflineVerifier:
     def verify_text(self, text: str, citations: Sequence[Citation]) -> Faithfulness:
         """Each sentence of `text` (with its [n] markers) against `citations`."""
         by_n = {c.n: c for c in citations}
-        sentences = answer_sentences(text)
+        # "The articles don't answer “...”" (one part of a question of several) is no claim
+        sentences = [s for s in answer_sentences(text) if not says_part_not_answered(s)]
         # Embed the claims and the cited sentences in one batch up front.
         self._vectors(
             [strip_markers(s) for s in sentences]
