@@ -36,6 +36,8 @@ def test_a_second_question_is_split_off(question, parts):
         "Who helped interrogate the prisoners, and why?",  # "why" asks about the first part
         "Where did each of the two sailors want to go?",
         "How old were the sailors and the firefighters?",
+        # "and" joins two clauses of one question
+        "What is the difference between what Russia said and what Ukraine said?",
         # SQuAD 2.0 dev questions: "and" + a question word that opens no question of its own
         "Closing speakers are given between 5 and how many minutes?",
         "Imperialism extends a country's power and what?",

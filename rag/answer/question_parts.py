@@ -10,9 +10,10 @@ searched and answered on its own. A language model reads both parts of one quest
 answers each with its own citations, so it gets the question whole.
 
 Only a clear second question is split off: a part opening with a question word (or an
-auxiliary after a question mark) that asks about something (`MIN_PART_TERMS` content words).
-"Who helped, and why?" and "Closing speakers are given between 5 and how many minutes?"
-stay whole.
+auxiliary after a question mark) that asks about something (`MIN_PART_TERMS` content words),
+with no question word inside any part. "Who helped, and why?", "Closing speakers are given
+between 5 and how many minutes?" and "What is the difference between what Russia said and
+what Ukraine said?" stay whole.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should
 _OPENS_QUESTION = re.compile(rf"^(?:{_WH}|{_AUX})\b", re.IGNORECASE)
 # Where a second question starts: ", and how ..." / " and which ...", or a new question after "?".
 _JOIN = re.compile(rf"(?:\s*,\s*|\s+)and\s+(?={_WH}\b)|\?\s+(?=(?:{_WH}|{_AUX})\b)", re.IGNORECASE)
+# A question word inside a part: the "and" may join two clauses of one question.
+_EMBEDDED_WH = re.compile(rf"(?<!^)\b{_WH}\b", re.IGNORECASE)
 # A part must ask about something: "..., and why?" is one question about the first part.
 MIN_PART_TERMS = 1
 MAX_PARTS = 3
@@ -43,6 +46,8 @@ def split_question(question: str) -> tuple[str, ...]:
     if not 1 < len(parts) <= MAX_PARTS:
         return (question,)
     if not all(_OPENS_QUESTION.match(p) and len(question_terms(p)) >= MIN_PART_TERMS for p in parts):
+        return (question,)
+    if any(_EMBEDDED_WH.search(p) for p in parts):  # "between what Russia said and what Ukraine said"
         return (question,)
     return parts
 
