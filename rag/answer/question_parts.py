@@ -1,9 +1,9 @@
 """Questions that ask two things ("How many soldiers did Ukraine capture, and how many troops
 were deployed?"): split into their parts, and the parts' answers joined into one `Answer`.
 
-The offline answerer quotes the sentences most likely to answer *one* question, and
-retrieval searches for the words of the whole: the second part's sentence is often not even
-among the passages found for both. So `Assistant` asks the parts in turn, as a short
+The offline answerer scores every sentence against the whole question, which neither part's
+sentence answers alone, and retrieval searches for the words of the whole, so one part's
+passage can be missing. So `Assistant` asks the parts in turn, as a short
 conversation: each later part is condensed with the earlier ones (`rag.answer.condense`),
 so "..., and which programs could that help?" still knows what "that" is, and each part is
 searched and answered on its own. A language model reads both parts of one question and
