@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,7 @@ from rag.cli import main
 from rag.errors import LLMError
 from rag.llm.openai_chat import OpenAIChatModel
 from rag.answer.prompts import NOT_IN_SOURCES
+from rag.answer.question_parts import searched_parts, split_question
 from tests.fakes import FakeEmbedder
 from tests.helpers import llm_assistant, seeded_settings
 from tests.openai_server import Delay, Error, FakeOpenAIServer, Reply
@@ -57,15 +59,34 @@ def test_llm__streaming_yields_pieces_then_the_checked_answer(index_settings, se
     assert server.chat_requests()[0].body["stream"] is True
 
 
-def test_llm__a_question_asking_two_things_is_sent_whole(index_settings, server):
+def test_llm__a_question_asking_two_things_is_sent_whole_with_each_parts_best_passages(tmp_path, server):
     # The offline answerer asks the parts one by one (rag.answer.question_parts); a model
-    # reads both parts of one question and answers each.
-    server.enqueue("They were aged 20 and 26 [1] and are treated in Kyiv [1].")
-    question = "How old are the captured soldiers, and where are they being treated?"
-    answer = make_assistant(index_settings, server).ask(question)
+    # reads both parts of one question and answers each, from passages found for each part.
+    settings = Settings(data_dir=tmp_path / "index")
+    assert not ingest_paths([Path(__file__).parent / "data" / "answers"], settings, embedder=FakeEmbedder()).failed
+    server.enqueue("The fire destroyed 46 homes [1]; Estria holds three fishermen [2].")
+    assistant = make_assistant(settings, server)
+    question = "How many homes did the wildfire destroy, and how many fishermen are held in Estria?"
+    best = [assistant.retrieve(part, k=1)[0] for part in searched_parts(split_question(question))]
+    assert "46 homes" in best[0].text and "fishermen" in best[1].text
+    assert len(assistant.retrieve(question, k=1)) == 1  # searched whole, one part would go without
+    answer = assistant.ask(question, k=1)
     assert not answer.refused and answer.standalone_question == question
+    assert [p.chunk_id for p in answer.passages] == [p.chunk_id for p in best]
     assert len(server.chat_requests()) == 1
     assert server.chat_requests()[0].body["messages"][-1]["content"].endswith(f"Question: {question}\nAnswer:")
+
+
+def test_llm__a_question_asking_two_things_is_asked_when_one_part_is_covered(tmp_path, server):
+    # The coverage gate (refusal rule 4) measures each part: the second part's many words that
+    # no article has do not hide that the first is covered.
+    settings = Settings(data_dir=tmp_path / "index")
+    assert not ingest_paths([Path(__file__).parent / "data" / "answers"], settings, embedder=FakeEmbedder()).failed
+    server.enqueue("The fire destroyed 46 homes [1].")
+    question = ("How many homes burned, and what did the governor of the central bank announce about "
+                "interest rates, inflation forecasts and mortgage lending during yesterday's Frankfurt conference?")
+    answer = make_assistant(settings, server).ask(question)
+    assert len(server.chat_requests()) == 1 and not answer.refused
 
 
 def test_llm__hallucinated_marker_is_removed_and_reported(index_settings, server):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from rag import Answer, Citation, Evidence, Fact, Passage
-from rag.answer.question_parts import combine_answers, split_question
+from rag.answer.question_parts import combine_answers, searched_parts, split_question, take_in_turn
 from rag.answer.refusal import NOT_FOUND_REFUSAL
 
 
@@ -122,3 +122,21 @@ def test_a_partial_part_keeps_what_it_cites():
     assert answer.text.startswith("The articles don't say how many. What they report: Volunteers handed out food [1].")
     assert answer.text.endswith("The articles don't answer “Who?”")
     assert [c.text for c in answer.citations] == ["Volunteers handed out food."]
+
+
+def _passage(chunk_id: str) -> Passage:
+    return Passage(chunk_id, "d", "Title", "s", f"text of {chunk_id}", 0, 10, 1.0)
+
+
+def test_each_parts_passages_are_taken_in_turn_once_each_up_to_k():
+    first = [_passage("a"), _passage("b"), _passage("c")]
+    second = [_passage("x"), _passage("a"), _passage("y")]
+    assert [p.chunk_id for p in take_in_turn([first, second], 4)] == ["a", "x", "b", "c"]
+    assert [p.chunk_id for p in take_in_turn([first, second], 2)] == ["a", "x"]
+    assert [p.chunk_id for p in take_in_turn([first, []], 5)] == ["a", "b", "c"]
+
+
+def test_a_later_part_is_searched_with_the_words_it_leans_on():
+    searched = searched_parts(("What might North Korea receive from Russia?", "Which programs could that help?"))
+    assert searched[0] == "What might North Korea receive from Russia?"
+    assert searched[1].startswith("Which programs could that help?") and "North Korea" in searched[1]

@@ -48,7 +48,7 @@ from rag.answer.refusal import (
     refuse_nothing_retrieved,
     refuse_weak_coverage,
 )
-from rag.answer.question_parts import combine_answers, split_question
+from rag.answer.question_parts import combine_answers, searched_parts, split_question, take_in_turn
 from rag.answer.retrieval import FusionConfig, HybridRetriever
 from rag.index.store import IndexState, IndexStore
 from rag.text.unicode import require_unicode
@@ -376,7 +376,8 @@ class Assistant:
         if len(parts) > 1:  # each part is searched and answered on its own: `_ask_in_parts`
             return _Prepared(question, question, (), None, parts)
         standalone = self._condense(question, turns)
-        passages = tuple(self._get_retriever().retrieve(standalone, k, filters))
+        standalone_parts = split_question(standalone)  # (standalone,) unless it asks several things
+        passages = tuple(self._search(standalone_parts, k, filters))
         if not passages:
             refusal = refuse_nothing_retrieved(filtered=filters is not None and not filters.is_empty)
             return _Prepared(question, standalone, (), self._refused(question, standalone, (), refusal))
@@ -385,11 +386,21 @@ class Assistant:
             prepared = _Prepared(question, standalone, passages, None)
             return replace(prepared, early=self._finish(prepared, replace(about_article, answerer="metadata")))
         if self._uses_llm():
-            coverage = best_sentence_coverage(standalone, (p.text for p in passages), self._bm25_idf)
+            # asking several things: refused only when no part is covered
+            texts = [p.text for p in passages]
+            coverage = max(best_sentence_coverage(part, texts, self._bm25_idf) for part in standalone_parts)
             refusal = refuse_weak_coverage(coverage, [p.title for p in passages])
             if refusal is not None:
                 return _Prepared(question, standalone, passages, self._refused(question, standalone, passages, refusal))
         return _Prepared(question, standalone, passages, None)
+
+    def _search(self, asked: Sequence[str], k: int, filters: Filters | None) -> list[Passage]:
+        """The passages for the standalone question (`asked`, its parts when it asks several
+        things: an LLM answers it whole, so it gets every part's best passages in turn)."""
+        retriever = self._get_retriever()
+        if len(asked) == 1:
+            return retriever.retrieve(asked[0], k, filters)
+        return take_in_turn([retriever.retrieve(part, k, filters) for part in searched_parts(asked)], max(k, len(asked)))
 
     def _ask_in_parts(self, prepared: _Prepared, history: HistoryLike, k: int | None, filters: FiltersLike) -> Answer:
         """A question asking several things (`rag.answer.question_parts`), asked part by part

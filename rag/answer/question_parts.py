@@ -7,7 +7,8 @@ passage can be missing. So `Assistant` asks the parts in turn, as a short
 conversation: each later part is condensed with the earlier ones (`rag.answer.condense`),
 so "..., and which programs could that help?" still knows what "that" is, and each part is
 searched and answered on its own. A language model reads both parts of one question and
-answers each with its own citations, so it gets the question whole.
+answers each with its own citations, so it gets the question whole, with passages found for
+each part in turn (`searched_parts`, `take_in_turn`): every part's best passage among them.
 
 Only a clear second question is split off: a part opening with a question word (or an
 auxiliary after a question mark) that asks about something (`MIN_PART_TERMS` content words),
@@ -23,9 +24,10 @@ from dataclasses import replace
 from typing import Iterable, Sequence
 
 from rag.answer.citations import ANSWER_MARKER, answer_sentences
+from rag.answer.condense import condense_offline
 from rag.answer.refusal import not_found, part_not_answered
 from rag.text.lexical import question_terms
-from rag.types import Answer, Citation, Fact, Passage
+from rag.types import Answer, Citation, Fact, Passage, Turn
 
 _WH = r"(?:what|which|who|whom|whose|where|when|why|how)"
 _AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|may|might|must)"
@@ -50,6 +52,29 @@ def split_question(question: str) -> tuple[str, ...]:
     if any(_EMBEDDED_WH.search(p) for p in parts):  # "between what Russia said and what Ukraine said"
         return (question,)
     return parts
+
+
+def searched_parts(parts: Sequence[str]) -> list[str]:
+    """What to search for each part: a later part with the words of the earlier ones it
+    leans on ("Which programs could that help? (North Korea receive Russia)"), condensed
+    offline as a follow-up is."""
+    searched: list[str] = []
+    turns: list[Turn] = []
+    for part in parts:
+        searched.append(condense_offline(part, turns))
+        turns.append(Turn(part))
+    return searched
+
+
+def take_in_turn(found: Sequence[Sequence[Passage]], k: int) -> list[Passage]:
+    """Up to `k` passages from each part's search results (`found`), taking each part's best
+    first, then each part's second, and so on; a passage found twice is taken once."""
+    taken: dict[str, Passage] = {}
+    for rank in range(max((len(f) for f in found), default=0)):
+        for passages in found:
+            if rank < len(passages) and len(taken) < k:
+                taken.setdefault(passages[rank].chunk_id, passages[rank])
+    return list(taken.values())
 
 
 def _as_question(part: str) -> str:

@@ -12,8 +12,8 @@ applies it):
    state: `METADATA_NO_ARTICLE_REASON`, `metadata_unstated`.
    `rag.answer.metadata_answer.metadata_draft`.
 4. Lexical coverage gate, LLM answerers only: no retrieved sentence covers at least
-   `LLM_MIN_COVERAGE` of the question's weighted words, so the model is not asked:
-   `refuse_weak_coverage`. `Assistant._prepare`.
+   `LLM_MIN_COVERAGE` of the question's weighted words (of any part's, for a question asking
+   several things), so the model is not asked: `refuse_weak_coverage`. `Assistant._prepare`.
 5. The offline answerer (`ExtractiveAnswerer.answer`) refuses when
    a. no sentence could be ranked: `NO_SENTENCE_REASON`;
    b. the question asks for a type (how many, who, when) that no likely sentence holds:
