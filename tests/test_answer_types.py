@@ -156,6 +156,8 @@ def test_type_fit__measurement_questions_want_their_unit():
         ("place", "Where was the summit held?", "Leaders met near Lake Tana.", 1.0),
         ("place", "Where was the summit held?", "Leaders thanked Ortega for the summit.", 0.5),
         ("place", "Where was the summit held?", "The summit ended without a deal.", 0.0),
+        ("place", "Where was the summit held?", "Coast guard officers guarded the summit.", 0.5),  # no place cue
+        ("place", "Where was the summit held?", "Leaders met on the Gold Coast.", 1.0),
         ("organization", "Which company built the dam?", "The dam was built by Norbridge Ltd.", 1.0),
         ("organization", "Which company built the dam?", "The dam was built by Norbridge.", 0.5),
         ("organization", "Which company built the dam?", "The dam was built in a year.", 0.0),
@@ -292,6 +294,9 @@ def test_states_absence__negatives(question, sentence):
         ("Who leads the agency?", "The agency is led by director Jane Smith, who took over in 2020.",
          "Jane Smith", (30, 40)),
         ("Where was the summit held?", "Leaders met for the summit in Helsinki on Monday.", "Helsinki", (30, 38)),
+        # "Coast" opens the sentence and names no place: the place is the island's
+        ("Where were the sailors detained?", "Coast guard officers detained the sailors near the island of Kell.",
+         "Kell", (61, 65)),
         ("Which company built the dam?", "The dam was built by Norbridge Construction Ltd in the 1990s.",
          "Norbridge Construction Ltd", (21, 47)),
     ],

@@ -59,6 +59,8 @@ AUTHOR_QUESTIONS = [
     "Who actually wrote the news report?",
     "Who wrote about the wildfire?",
     "Who wrote the article and when was it published?",  # the first fact asked wins
+    "Who wrote the Ukraine Captures Two North Korean Soldiers article?",  # named by its title
+    "Who wrote the “North Korea confirms sending troops to Russia” story?",
 ]
 PUBLISHED_QUESTIONS = [
     "When was the article about the wildfire published?",
@@ -70,6 +72,7 @@ PUBLISHED_QUESTIONS = [
     "How old is this article?",
     "What's the article’s date?",
     "When was the Kursk story published and who wrote it?",
+    "When was the Wildfire Sweeps Through Hills Above Harbor Town article published?",
 ]
 OUTLET_QUESTIONS = [
     "Which newspaper published the story on the wildfire?",
@@ -106,6 +109,8 @@ CONTENT_QUESTIONS = [
     "Who wrote the piece of legislation?",
     "Which newspaper did the article mention on Monday?",
     "When was the NIS report released?",
+    "Who wrote the Minsk Agreement?",
+    "Who published the Kim Jong Un video?",
 ]
 
 
@@ -236,6 +241,18 @@ def test_metadata_draft__uses_the_best_passage_document():
     draft = metadata_draft("Which agency published the report about the captured soldiers?", passages, documents.__getitem__)
     assert draft is not None and "was published by The Associated Press [1]." in draft.text
     assert draft.citations[0].doc_id == "soldiers.txt"
+
+
+def test_metadata_draft__the_article_whose_title_the_question_gives():
+    documents = {d.doc_id: d for d in (WILDFIRE_DOC, SOLDIERS_DOC)}
+    passages = [_passage(WILDFIRE_DOC, 0.9), _passage(SOLDIERS_DOC, 0.5)]
+    for question in ("Who wrote the “Ukraine captures two soldiers near Kursk” article?",
+                     "Who wrote the Ukraine Captures Two Soldiers Near Kursk story?"):
+        draft = metadata_draft(question, passages, documents.__getitem__)
+        assert draft is not None and draft.text.startswith("The article “Ukraine captures two soldiers near Kursk”")
+        assert "Ann Lee" in draft.text, question
+    draft = metadata_draft("Who wrote the Harbor Fire article?", passages, documents.__getitem__)
+    assert draft is not None and "Jane Doe" in draft.text  # no title given: the best passage's
 
 
 def test_metadata_draft__date_answer():

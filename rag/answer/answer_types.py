@@ -1349,7 +1349,9 @@ def _name_cues(sentence: _Sentence, name: _Name) -> _NameCues:
     org = any(w in _ORG_MARKERS for w in words) or (
         len(words) == 1 and words[0].isupper() and 2 <= len(words[0]) <= 6 and words[0] not in _ACRONYM_PLACES
     )
-    place = words[-1] in _PLACE_MARKERS or (words[0] in _PLACE_FIRST and len(words) > 1) or words[0] in _ACRONYM_PLACES
+    # A marker needs a name before it: "Coast guard officers ..." or "State said" name no place.
+    place = (words[-1] in _PLACE_MARKERS and len(words) > 1) or (words[0] in _PLACE_FIRST and len(words) > 1) \
+        or words[0] in _ACRONYM_PLACES
     prev = lower[name.first - 1] if name.first > 0 else ""
     if prev == "the" and name.first > 1:
         prev = lower[name.first - 2]

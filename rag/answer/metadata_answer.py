@@ -33,7 +33,13 @@ MetadataKind = Literal["author", "published", "outlet"]
 _DET = r"(?:the|this|that|these|those|its|an?|today['’]s|your)"
 _MOD = r"(?:(?!(?:in|of|on|about|and|or|the|an?|to|from|by|for|with|at|that|which|who|this)\b)[\w'’-]+\s+)"
 _NOUN = r"(?:articles?|stor(?:y|ies)|pieces?(?!\s+of\b)|op-?eds?|columns?|editorials?|write-?ups?|news\s+items?)"
-_ART_P = rf"\b(?:{_DET}\s+{_MOD}{{0,3}}{_NOUN}|{_DET}\s+(?:news\s+)?reports?)"  # may be possessive
+# An article named by its title: quoted ("the “Storm closes harbor” story") or in title case
+# ("the Ukraine Captures Two North Korean Soldiers article"; small words lower case between).
+_TITLE_WORD = r"(?-i:[A-Z0-9][\w'’.:-]*)"
+_SMALL = r"(?-i:of|the|and|to|in|on|for|with|at|a|an|by|from|as|after|over|into|amid|vs\.?)"
+_TITLE = rf"(?:[\"“‘][^\"“”‘’?]{{2,200}}[\"”’]|{_TITLE_WORD}(?:\s+(?:{_SMALL}\s+){{0,3}}{_TITLE_WORD}){{0,15}})"
+_ART_P = (rf"\b(?:{_DET}\s+{_MOD}{{0,3}}{_NOUN}|{_DET}\s+{_TITLE}\s+{_NOUN}"
+          rf"|{_DET}\s+(?:news\s+)?reports?)")  # may be possessive
 _ART = rf"{_ART_P}(?![\w-]|['’]s)"
 _OBJ = rf"(?:{_ART}|(?:this|it)(?=\s*(?:[?.!,;]|$|\s+(?:about|on|regarding)\b)))"
 _SUBJ = rf"(?:{_ART}|this|it|that)"
@@ -212,14 +218,16 @@ _UNSTATED = {"author": "lists {} as its author (from the article's metadata; no 
 def metadata_draft(question: str, passages: Sequence[Passage], document_of: Callable[[str], Document]) -> Draft | None:
     """The answer to a question about the article itself, or None for any other question.
 
-    The best passage's document is the article asked about: the retriever ranked by the topic
-    the question names ("the report about the captured soldiers")."""
+    The article asked about is the one whose title the question quotes, else the best passage's
+    document: the retriever ranked by the topic the question names ("the report about the
+    captured soldiers")."""
     kind = metadata_question(question)
     if kind is None:
         return None
     if not passages:
         return Draft("", (), True, METADATA_NO_ARTICLE_REASON)
-    best = passages[0]
+    asked = _folded(question)
+    best = next((p for p in passages if p.title and _folded(p.title) in asked), passages[0])
     document = document_of(best.doc_id)
     title = document.title or best.title or document.doc_id
     fact = metadata_fact(kind, document)
@@ -233,3 +241,8 @@ def metadata_draft(question: str, passages: Sequence[Passage], document_of: Call
     text = document.text[fact.start:fact.end]
     citation = Citation(1, best, text, fact.start, fact.end, best.score)
     return Draft(place_markers(f"The article “{title}” {_STATED[kind].format(fact.value)}.", [1]), (citation,), False)
+
+
+def _folded(text: str) -> str:
+    """Lower case, curly quotes straight, white space single: for finding a title in a question."""
+    return " ".join(text.replace("’", "'").casefold().split())
