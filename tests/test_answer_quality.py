@@ -193,6 +193,14 @@ def test_when_the_story_was_published_cites_its_date_line(assistant):
     assert_exact(assistant, answer)
 
 
+def test_who_is_a_byline_author_says_what_they_wrote(assistant):
+    answer = assistant.ask("Who is Maria Okafor?")
+    assert not answer.refused and answer.answerer == "metadata"
+    assert answer.text.startswith("Maria Okafor wrote the article “Wildfire Sweeps Through Hills Above Harbor Town” [1]")
+    assert answer.citations[0].text == "By Maria Okafor and Tom Reyes"
+    assert_exact(assistant, answer)
+
+
 # 6. Multi-part questions: one cited sentence per part.
 
 def test_each_part_of_a_question_gets_its_sentence(assistant):

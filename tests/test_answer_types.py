@@ -294,6 +294,7 @@ def test_states_absence__negatives(question, sentence):
         ("Who leads the agency?", "The agency is led by director Jane Smith, who took over in 2020.",
          "Jane Smith", (30, 40)),
         ("Where was the summit held?", "Leaders met for the summit in Helsinki on Monday.", "Helsinki", (30, 38)),
+        ("Where did the ship dock?", "The ship docked in St. Petersburg in May.", "St. Petersburg", (19, 33)),  # "St." is the place's
         # "Coast" opens the sentence and names no place: the place is the island's
         ("Where were the sailors detained?", "Coast guard officers detained the sailors near the island of Kell.",
          "Kell", (61, 65)),

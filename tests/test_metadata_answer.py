@@ -255,6 +255,22 @@ def test_metadata_draft__the_article_whose_title_the_question_gives():
     assert draft is not None and "Jane Doe" in draft.text  # no title given: the best passage's
 
 
+def test_who_is_an_author_the_articles_name_only_in_the_byline():
+    documents = {d.doc_id: d for d in (WILDFIRE_DOC, SOLDIERS_DOC)}
+    passages = [_passage(SOLDIERS_DOC, 0.9), _passage(WILDFIRE_DOC, 0.5)]
+    for question, name in (("Who is Jane Doe?", "Jane Doe"), ("Who is Roe?", "Roe")):
+        draft = metadata_draft(question, passages, documents.__getitem__)
+        assert draft is not None and not draft.refused
+        assert draft.text == (f"{name} wrote the article “Wildfire forces thousands to flee hillside towns” [1], "
+                              f"which says nothing else about {name}.")
+        assert draft.citations[0].text == "By Jane Doe and Bob Roe" and draft.citations[0].doc_id == "wildfire.txt"
+    # someone the text itself names (what it says is the answer), or who wrote nothing here
+    named = _doc(WILDFIRE + "Jane Doe, who grew up nearby, saw the flames.\n", authors="Jane Doe; Bob Roe")
+    assert metadata_draft("Who is Jane Doe?", [_passage(named)], {"wildfire.txt": named}.__getitem__) is None
+    assert metadata_draft("Who is Mick Ryan?", passages, documents.__getitem__) is None
+    assert metadata_draft("Who is the author of the article on the wildfire?", passages, documents.__getitem__) is not None
+
+
 def test_metadata_draft__date_answer():
     draft = metadata_draft("When was this article published?", [_passage(WILDFIRE_DOC)], lambda _: WILDFIRE_DOC)
     assert draft is not None and draft.text.endswith("was published on June 11, 2025 [1].")

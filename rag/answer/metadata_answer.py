@@ -14,6 +14,10 @@ So "Who wrote the agreement ...?", "Who published the video?", "When was the sta
 published?" and "Which newspaper did Zelensky speak to?" are content questions (None). Decided:
 "Who wrote about X?" asks for the byline, "Where was the story written?" for a place (None),
 "Who published this?" for the outlet; "byline" always means author.
+
+"Who is Maria Okafor?" about someone the retrieved articles name only in their byline is
+answered the same way: she wrote them, citing each byline (`_byline_draft`); when an article
+names her elsewhere, what it says of her is the answer, so the question is left to the answerer.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from datetime import date
 from typing import Callable, Iterator, Literal, Sequence
 from urllib.parse import urlsplit
 
+from rag.answer.answer_types import described_name
 from rag.answer.citations import place_markers
 from rag.answer.refusal import METADATA_NO_ARTICLE_REASON, metadata_unstated
 from rag.types import Citation, Document, Draft, Passage
@@ -223,7 +228,7 @@ def metadata_draft(question: str, passages: Sequence[Passage], document_of: Call
     captured soldiers")."""
     kind = metadata_question(question)
     if kind is None:
-        return None
+        return _byline_draft(question, passages, document_of)
     if not passages:
         return Draft("", (), True, METADATA_NO_ARTICLE_REASON)
     asked = _folded(question)
@@ -246,3 +251,41 @@ def metadata_draft(question: str, passages: Sequence[Passage], document_of: Call
 def _folded(text: str) -> str:
     """Lower case, curly quotes straight, white space single: for finding a title in a question."""
     return " ".join(text.replace("’", "'").casefold().split())
+
+
+def _byline_draft(question: str, passages: Sequence[Passage], document_of: Callable[[str], Document]) -> Draft | None:
+    """"Who is Maria Okafor?" when she wrote retrieved articles and no text of theirs says more
+    of her than the byline: she wrote them, citing each byline. None for any other question,
+    or when an article also names her elsewhere (what it says of her is the answer then)."""
+    name = described_name(question)
+    if name is None or not passages:
+        return None
+    wanted = _folded(name).split()
+    written: dict[str, tuple[Passage, Document, MetadataFact]] = {}
+    for passage in passages:
+        if passage.doc_id in written:
+            continue
+        document = document_of(passage.doc_id)
+        fact = _author(document)
+        authors = [_folded(n).split() for n in str(document.metadata.get("authors", "")).split(";")]
+        if fact is None or not any(set(wanted) <= set(author) for author in authors if author):
+            continue
+        byline = document.text[fact.start:fact.end] if fact.start is not None and fact.end is not None else ""
+        if _folded(document.text).count(" ".join(wanted)) > _folded(byline).count(" ".join(wanted)):
+            return None  # the article names them beyond its byline
+        written[passage.doc_id] = (passage, document, fact)
+    if not written:
+        return None
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for passage, document, fact in written.values():
+        title = f"“{document.title or passage.title or document.doc_id}”"
+        if fact.start is None or fact.end is None:
+            parts.append(f"{title} (its metadata; no byline in its text)")
+            continue
+        citations.append(Citation(len(citations) + 1, passage, document.text[fact.start:fact.end], fact.start,
+                                  fact.end, passage.score))
+        parts.append(f"{title} [{len(citations)}]")
+    if len(parts) == 1:
+        return Draft(f"{name} wrote the article {parts[0]}, which says nothing else about {name}.", tuple(citations), False)
+    return Draft(f"{name} wrote the articles {_join(parts)}, which say nothing else about {name}.", tuple(citations), False)
