@@ -268,6 +268,11 @@ def test_who_is_an_author_the_articles_name_only_in_the_byline():
     named = _doc(WILDFIRE + "Jane Doe, who grew up nearby, saw the flames.\n", authors="Jane Doe; Bob Roe")
     assert metadata_draft("Who is Jane Doe?", [_passage(named)], {"wildfire.txt": named}.__getitem__) is None
     assert metadata_draft("Who is Mick Ryan?", passages, documents.__getitem__) is None
+    # no byline in the text: from the stored metadata, said so, nothing cited
+    unsigned = _doc(NO_BYLINE, "storm.txt", "Storm closes harbor", "storm.txt", authors="Jane Doe")
+    draft = metadata_draft("Who is Jane Doe?", [_passage(unsigned)], {"storm.txt": unsigned}.__getitem__)
+    assert draft is not None and draft.citations == () and "no byline in its text" in draft.text
+    assert draft.warnings and "stored metadata" in draft.warnings[0]
     assert metadata_draft("Who is the author of the article on the wildfire?", passages, documents.__getitem__) is not None
 
 

@@ -278,14 +278,19 @@ def _byline_draft(question: str, passages: Sequence[Passage], document_of: Calla
         return None
     parts: list[str] = []
     citations: list[Citation] = []
+    warnings: list[str] = []
     for passage, document, fact in written.values():
         title = f"“{document.title or passage.title or document.doc_id}”"
         if fact.start is None or fact.end is None:
             parts.append(f"{title} (its metadata; no byline in its text)")
+            warnings.append(f"The author of {title} comes from the article's stored metadata; no line of its text "
+                            "states it, so there is nothing to cite.")
             continue
         citations.append(Citation(len(citations) + 1, passage, document.text[fact.start:fact.end], fact.start,
                                   fact.end, passage.score))
         parts.append(f"{title} [{len(citations)}]")
     if len(parts) == 1:
-        return Draft(f"{name} wrote the article {parts[0]}, which says nothing else about {name}.", tuple(citations), False)
-    return Draft(f"{name} wrote the articles {_join(parts)}, which say nothing else about {name}.", tuple(citations), False)
+        text = f"{name} wrote the article {parts[0]}, which says nothing else about {name}."
+    else:
+        text = f"{name} wrote the articles {_join(parts)}, which say nothing else about {name}."
+    return Draft(text, tuple(citations), False, warnings=tuple(warnings))

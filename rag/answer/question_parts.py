@@ -67,7 +67,7 @@ def searched_parts(parts: Sequence[str]) -> list[str]:
 
 
 def take_in_turn(found: Sequence[Sequence[Passage]], k: int) -> list[Passage]:
-    """Up to `k` passages from each part's search results (`found`), taking each part's best
+    """Up to `k` passages in all from the parts' search results (`found`): each part's best
     first, then each part's second, and so on; a passage found twice is taken once."""
     taken: dict[str, Passage] = {}
     for rank in range(max((len(f) for f in found), default=0)):
