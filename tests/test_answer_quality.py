@@ -201,6 +201,15 @@ def test_who_is_a_byline_author_says_what_they_wrote(assistant):
     assert_exact(assistant, answer)
 
 
+def test_a_place_question_gets_where_it_happened_as_its_short_answer(assistant):
+    # "Coast guard officers of Northland detained two sailors from the neighbouring republic of
+    # Estria ... near the island of Kell": neither "Coast" nor where the sailors come from
+    answer = assistant.ask("Where were the sailors detained?")
+    assert not answer.refused
+    assert answer.fact is not None and answer.fact.text == "Kell"
+    assert_exact(assistant, answer)
+
+
 # 6. Multi-part questions: one cited sentence per part.
 
 def test_each_part_of_a_question_gets_its_sentence(assistant):

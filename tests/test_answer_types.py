@@ -295,6 +295,9 @@ def test_states_absence__negatives(question, sentence):
          "Jane Smith", (30, 40)),
         ("Where was the summit held?", "Leaders met for the summit in Helsinki on Monday.", "Helsinki", (30, 38)),
         ("Where did the ship dock?", "The ship docked in St. Petersburg in May.", "St. Petersburg", (19, 33)),  # "St." is the place's
+        # where they come from is not where it happened (unless the question asks "from")
+        ("Where were the sailors detained?", "Officers detained two sailors from the republic of Estria near the island of Kell.", "Kell", (77, 81)),
+        ("Where were the sailors from?", "Officers detained two sailors from the republic of Estria near the island of Kell.", "Estria", (51, 57)),
         # "Coast" opens the sentence and names no place: the place is the island's
         ("Where were the sailors detained?", "Coast guard officers detained the sailors near the island of Kell.",
          "Kell", (61, 65)),

@@ -1613,7 +1613,25 @@ def _window_score(sentence: _Sentence, candidate: _Candidate, q: _Question) -> f
                 if distance < nearest.get(stem, 1 << 30):
                     nearest[stem] = distance
     closeness = sum(1.0 / d for d in nearest.values())
-    return candidate.strength * 4.0 + candidate.bonus * 2.0 + closeness
+    return candidate.strength * 4.0 + candidate.bonus * 2.0 + closeness - _origin_penalty(sentence, first, q)
+
+
+# "Where were the sailors detained?": "near the island of Kell", not "sailors from ... Estria".
+_LOCATING = frozenset("in at near on into inside outside off across".split())
+
+
+def _origin_penalty(sentence: _Sentence, first: int, q: _Question) -> float:
+    """1 for a place named as where someone or something comes from ("from the republic of
+    Estria") when the question does not ask "from" where: such a place is rarely the answer."""
+    if q.kind != "place" or "from" in q.words:
+        return 0.0
+    for k in range(first - 1, max(-1, first - 7), -1):
+        word = sentence.lower[k]
+        if word == "from":
+            return 1.0
+        if word in _LOCATING or sentence.gap(k) != " ":
+            return 0.0
+    return 0.0
 
 
 # The words that ask for an answer type; a sentence holding that type answers them.
