@@ -251,8 +251,6 @@ _PERSON_TITLES = _words(
     "Dame Pharaoh Consul Apostle Prophet Doctor Detective Inspector Constable Landgrave Elector Margrave Abbot "
     "Viscount Marquis Marquess Emir Khagan"
 )
-# "St. Petersburg", "Saint Helena": the title belongs to a place's name too.
-_SAINTS = _words("Saint St Ste Sainte San Santa")
 # Titles kept in the answer ("King Ethelred II", "Queen Elizabeth II"); others are dropped ("Mr").
 _NOBLE_TITLES = _words(
     "King Queen Prince Princess Emperor Empress Pope Saint St Sir Lord Lady Duke Duchess Count Countess Earl "
@@ -1409,8 +1407,9 @@ def _name_candidates(sentence: _Sentence, q: _Question, kind: str) -> list[_Cand
             strength = STRONG
         if novelty < 1.0:
             strength = min(strength, WEAK)
-        # "St." is part of a place's name ("St. Lawrence River"), as a noble title is of a person's
-        keeps_title = name.title in _NOBLE_TITLES if kind == "person" else kind == "place" and name.title in _SAINTS
+        # A title that opens place names ("St. Lawrence River") is part of a place's, as a noble
+        # title is of a person's
+        keeps_title = name.title in _NOBLE_TITLES if kind == "person" else kind == "place" and name.title in _PLACE_FIRST
         start = name.title_start if keeps_title else name.start
         end = _list_end(sentence, names, index) if q.plural else name.end
         out.append(_Candidate(start, end, strength, 1.0 if echo else 0.0))

@@ -163,8 +163,13 @@ def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def _author_names(document: Document) -> list[str]:
+    """The names in the document's "authors" metadata ("Jane Doe; Bob Roe")."""
+    return [n.strip() for n in str(document.metadata.get("authors", "")).split(";") if n.strip()]
+
+
 def _author(document: Document) -> MetadataFact | None:
-    names = [n.strip() for n in str(document.metadata.get("authors", "")).split(";") if n.strip()]
+    names = _author_names(document)
     if not names:
         return None
     lines = [(s, e, line) for s, e, line in _lines(document.text)
@@ -260,18 +265,18 @@ def _byline_draft(question: str, passages: Sequence[Passage], document_of: Calla
     name = described_name(question)
     if name is None or not passages:
         return None
-    wanted = _folded(name).split()
+    needle = _folded(name)
+    wanted = set(needle.split())
     written: dict[str, tuple[Passage, Document, MetadataFact]] = {}
     for passage in passages:
         if passage.doc_id in written:
             continue
         document = document_of(passage.doc_id)
         fact = _author(document)
-        authors = [_folded(n).split() for n in str(document.metadata.get("authors", "")).split(";")]
-        if fact is None or not any(set(wanted) <= set(author) for author in authors if author):
+        if fact is None or not any(wanted <= set(_folded(author).split()) for author in _author_names(document)):
             continue
         byline = document.text[fact.start:fact.end] if fact.start is not None and fact.end is not None else ""
-        if _folded(document.text).count(" ".join(wanted)) > _folded(byline).count(" ".join(wanted)):
+        if _folded(document.text).count(needle) > _folded(byline).count(needle):
             return None  # the article names them beyond its byline
         written[passage.doc_id] = (passage, document, fact)
     if not written:
