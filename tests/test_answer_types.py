@@ -116,6 +116,32 @@ def test_type_fit__counted_noun_is_strong_a_measurement_is_none():
     assert type_fit("Nobody knows who lit the fire.", "number", question) == 0.0
 
 
+def test_type_fit__a_number_counts_the_noun_phrase_it_opens():
+    question = "How many hostages were freed?"
+    # "the 3 rebels for hostages" counts rebels: the noun phrase ends at "for".
+    assert type_fit("The army offered to swap the 3 rebels for hostages held in the hills.", "number",
+                    question) == 0.5
+    assert type_fit("The army freed 3 of the hostages held in the hills.", "number", question) == 1.0
+    assert span_text(question, "The army freed 12 rebels and 3 hostages held in the hills.") == "3 hostages"
+
+
+def test_type_fit__a_population_is_a_count_of_people():
+    question = "What is the population of Lyon?"
+    assert type_fit("About 4,000 firefighters were deployed in Lyon on Monday.", "number", question) == 0.5
+    assert type_fit("Lyon, a city of 500,000 people, hosted the summit.", "number", question) == 1.0
+    assert type_fit("Lyon has 500,000 inhabitants.", "number", question) == 1.0
+    # The counted noun right before the number, whatever follows it.
+    assert type_fit("Lyon had a population of 522,250 spread over 48 square kilometres.", "number",
+                    question) == 1.0
+    assert span_text(question, "Lyon had a population of 522,250 spread over 48 square kilometres.") == "522,250"
+    # Another count right after the counted noun is not it.
+    assert span_text("How many tents were flown in?", "The agency flew 557 tents and 2,500 quilts.") == "557 tents"
+    assert type_fit("The agency runs five nursing homes, six clinics and a school.", "number",
+                    "How many clinics does the agency run?") == 1.0
+    assert span_text("How many nursing homes does the agency run?",
+                     "The agency runs five nursing homes, six clinics and a school.") == "five nursing homes"
+
+
 def test_type_fit__measurement_questions_want_their_unit():
     question = "How far is the village from the dam?"
     assert type_fit("The village lies 12 kilometres below the dam.", "number", question) == 1.0
@@ -173,6 +199,24 @@ def test_type_fit__a_name_the_question_already_uses_is_not_an_answer():
     question = "Who did Okafor appoint to the inquiry?"
     assert type_fit("Okafor spoke about the inquiry.", "person", question) == 0.0
     assert type_fit("Okafor appointed Judge Helen Marsh to the inquiry.", "person", question) == 1.0
+
+
+def test_type_fit__a_common_noun_opening_the_sentence_is_no_name():
+    question = "Who delayed the convoy?"
+    # Capitalised only because they open the sentence or a clause.
+    for sentence in ("Reports from local officials suggest the convoy was delayed.",
+                     "Interrogations, led by army officers, showed the convoy was delayed.",
+                     "Officials said: Permission for the convoy was withheld, so it was delayed."):
+        assert type_fit(sentence, "person", question) == 0.0, sentence
+        assert answer_span(question, sentence) is None, sentence
+    # Names opening a sentence stay names.
+    for sentence, name in (("Olsen delayed the convoy on Monday.", "Olsen"),
+                           ("Jones of the transport agency delayed the convoy.", "Jones"),
+                           ("Florence Adu on Monday delayed the convoy.", "Florence Adu"),
+                           ("Reports from Oslo say Olsen delayed the convoy.", "Olsen"),
+                           ("Lawrence delayed the convoy.", "Lawrence"),
+                           ("GameTrailers for its part blamed the convoy's delay on the army.", "GameTrailers")):
+        assert span_text(question, sentence) == name, sentence
 
 
 def test_type_fit__no_type_and_plain_yes_no_fit_everything():

@@ -339,7 +339,7 @@ _COUNT_SYNONYMS: tuple[frozenset[str], ...] = (
     _words("home homes house houses dwelling dwellings residence residences building buildings property "
            "properties structure structures household households apartment apartments"),
     _words("people person persons individual individuals resident residents civilian civilians inhabitant "
-           "inhabitants citizen citizens victim victims"),
+           "inhabitants citizen citizens victim victims population populations"),
     _words("soldier soldiers troop troops servicemen serviceman personnel fighter fighters militant militants"),
     _words("death deaths dead fatality fatalities killed died casualty casualties"),
     _words("child children kid kids minor minors"),
@@ -617,6 +617,8 @@ def _parse(question: str) -> _Question:
     else:
         kind, noun = _classify_from_first_wh(text, words)
     count = count_noun(question)
+    if count is None and kind == "number" and noun == "population":
+        count = noun  # "What is the population of X?" counts people: "4,000 firefighters" is no answer
     count_stems: set[str] = set(_stems_of(count) + _synonym_stems(count)) if count else set()
     related = {stem for word in words for stem in _synonym_stems(word)}
     unit_class: str | None = None
@@ -1048,9 +1050,15 @@ def _counted_noun_end(sentence: _Sentence, q: _Quantity, count_stems: frozenset[
             return None
         if set(stems[k]) & count_stems:
             return sentence.ends[k]
-        if sentence.lower[k] in _UNIT_CLASS_OF or sentence.lower[k] in ("and", "or", "but", "which", "that", "who"):
+        if sentence.lower[k] in _UNIT_CLASS_OF or sentence.lower[k] in _COUNT_BREAKS:
             return None
     return None
+
+
+# Words that end the noun phrase a number counts: "the 3 rebels for hostages" counts rebels, not
+# hostages ("of" does not end it: "45 of the homes").
+_COUNT_BREAKS = _words("and or but which that who for to from in into with by against at on than per after before "
+                       "during over under")
 
 
 def _count_noun_before(sentence: _Sentence, q: _Quantity, count_stems: frozenset[str]) -> bool:
@@ -1061,6 +1069,19 @@ def _count_noun_before(sentence: _Sentence, q: _Quantity, count_stems: frozenset
     i = sentence.index_at(q.num_start)
     stems = sentence.stems()
     return any(set(stems[k]) & count_stems for k in range(max(0, i - 5), i))
+
+
+def _count_noun_leads(sentence: _Sentence, q: _Quantity, count_stems: frozenset[str]) -> bool:
+    """The counted noun right before the number, whatever follows it: "a population of
+    8,491,079 distributed over ...", "population: 5,000"."""
+    k = sentence.index_at(q.num_start) - 1
+    if k >= 0 and sentence.lower[k] in _LEADING_LINKS and not sentence.gap(k).strip():
+        k -= 1
+    # "five nursing homes, six ..." and "409.8 feet (124.9 m)" count other things
+    return k >= 0 and not sentence.gap(k).strip(" :") and bool(set(sentence.stems()[k]) & count_stems)
+
+
+_LEADING_LINKS = _words("of was is were are at stood reached totalled totaled numbered")
 
 
 def _number_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
@@ -1086,7 +1107,8 @@ def _number_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
         elif quantity.vague:
             continue
         elif q.count_stems:
-            before = _count_noun_before(sentence, quantity, q.count_stems) and not quantity.noun_follows
+            before = _count_noun_leads(sentence, quantity, q.count_stems) or (
+                not quantity.noun_follows and _count_noun_before(sentence, quantity, q.count_stems))
             out.append(_Candidate(start, quantity.end, STRONG if before else WEAK))
         elif not q.unit_class and quantity.noun_follows:
             out.append(_Candidate(start, quantity.end, STRONG))
@@ -1260,6 +1282,9 @@ def _find_names(sentence: _Sentence) -> list[_Name]:
         if i == 0 and word.endswith("ly"):
             i += 1
             continue
+        if _common_noun_opening(sentence, i):
+            i += 1
+            continue
         j = i
         while j + 1 < n:
             gap = sentence.gap(j)
@@ -1288,6 +1313,32 @@ def _find_names(sentence: _Sentence) -> list[_Name]:
         names.append(_Name(start, end, tuple(sentence.words[i : j + 1]), i, j, title, title_start))
         i = j + 1
     return names
+
+
+def _common_noun_opening(sentence: _Sentence, i: int) -> bool:
+    """A lone capitalised word opening the sentence or a clause that reads as a common noun:
+    with a common noun's ending ("Interrogations, facilitated by ...", "Permission for ...",
+    "Government departments") or a plural followed by a preposition ("Reports from ..."). A name
+    opening a sentence seldom is ("Newton proposed", "Zelensky on Monday said", "GameTrailers in
+    their review")."""
+    words, lower = sentence.words, sentence.lower
+    if not (i == 0 or _opens_clause(sentence.text, sentence.starts[i])) or not words[i][1:].islower():
+        return False  # not at an opening, or "GameTrailers", "BMW"
+    if i + 1 < len(words) and sentence.gap(i) == " " and (_is_cap(words[i + 1]) or (
+            lower[i + 1] in _CONNECTORS and i + 2 < len(words) and _is_cap(words[i + 2]))):
+        return False  # "Islamization of Knowledge"
+    word = lower[i]
+    if _COMMON_NOUN_ENDING.search(word):
+        return True
+    plural = len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+    return plural and i + 1 < len(words) and sentence.gap(i) == " " and lower[i + 1] in _PREPOSITIONS_AFTER
+
+
+# Not "-ance", "-ence", "-ity" or "-ing": France, Florence, Trinity, Beijing.
+_COMMON_NOUN_ENDING = re.compile(r"(?:tions?|sions?|ments?|ness|isms?)$")
+# Not "of", "in", "on", "at", "to", "with" or "by": "Jones of the Associated Press said", "Adams on Monday
+# said" open with a surname.
+_PREPOSITIONS_AFTER = _words("for from about against among between into over under")
 
 
 def _opens_clause(text: str, offset: int) -> bool:
