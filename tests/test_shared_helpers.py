@@ -132,3 +132,27 @@ def test_squad_benchmark_and_eval_score_ranks_alike():
 )
 def test_without_possessive(word, bare):
     assert without_possessive(word) == bare
+
+
+# -- the words that make a question -----------------------------------------------------
+
+
+@pytest.mark.parametrize("opener", ["Shall", "Must", "Am", "Whom", "Whose"])
+def test_question_words__every_reader_knows_the_same_ones(opener):
+    from rag.answer.answer_types import expected_answer_type
+    from rag.answer.condense import _reasks
+    from rag.answer.question_parts import split_question
+    from rag.text.lexical import question_terms
+    from rag.text.question_words import AUXILIARIES, WH_WORDS
+
+    word = opener.lower()
+    assert word in AUXILIARIES | WH_WORDS
+    # a second question opening with it is asked on its own ...
+    parts = split_question(f"Where was the ferry built? {opener} the ferry sail again before June?")
+    assert [p.split()[0] for p in parts] == ["Where", opener]
+    # ... "And ..." with it is a new question, not "the previous one again, of X"
+    assert not _reasks(f"And {word} the ferry sail again?")
+    # ... it is no term of the question's topic
+    assert word not in question_terms(f"{opener} the ferry sail again?")
+    if word in AUXILIARIES:
+        assert expected_answer_type(f"{opener} the ferry sail again?") == "yesno"

@@ -31,6 +31,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from rag.text.question_words import AUXILIARIES, WH_WORDS
 from rag.text.tokenize import tokenize, tokenize_one
 
 __all__ = [
@@ -61,8 +62,6 @@ def _words(text: str) -> frozenset[str]:
 # Vocabulary
 # ============================================================================================
 
-_AUX = _words("did does do is are was were has have had can could will would should shall may might must am")
-_WH_WORDS = _words("how what which who whom whose when where why whether")
 # Openers that carry no information: "According to the article, who ...", "So, when ...".
 _LEAD = re.compile(
     r"^\s*(?:(?:according to|in|from|based on) (?:the |this )?(?:article|text|passage|report|story)s?,?\s*"
@@ -461,7 +460,7 @@ _TYPE_NOUNS: tuple[tuple[str, frozenset[str]], ...] = (
 _TYPE_NOUN_KIND = {noun: kind for kind, nouns in _TYPE_NOUNS for noun in nouns}
 _TYPE_NOUNS_OF_PERSON = frozenset(noun for noun, kind in _TYPE_NOUN_KIND.items() if kind == "person")
 _NOT_PERSON_ENDINGS = _words("list exist assist consist insist resist persist twist wrist mist fist gist")
-_PHRASE_STOP = _AUX | _words("of in on at by for to from with that who which whose when where as and or the a an "
+_PHRASE_STOP = AUXILIARIES | _words("of in on at by for to from with that who which whose when where as and or the a an "
                              "than")
 _OPEN_TYPE_NOUNS = _words("name names")
 _PLURAL_CUES = _words("two three four five both")
@@ -549,7 +548,7 @@ def _classify_how(rest: list[str]) -> str | None:
         after = rest[1] if len(rest) > 1 else ""
         if set(rest[1:]) & (_DURATION_CUES | _TIME_UNITS):
             return "duration"
-        if after in _AUX and after not in ("is", "are", "was", "were"):
+        if after in AUXILIARIES and after not in ("is", "are", "was", "were"):
             return "duration"
         return "number"
     if nxt in ("many", "far", "big", "large", "tall", "high", "wide", "deep", "heavy", "fast", "hot", "cold",
@@ -606,9 +605,9 @@ def _parse(question: str) -> _Question:
     kind: str | None = None
     embedded: str | None = None
     noun = ""
-    if words and words[0] in _AUX:
+    if words and words[0] in AUXILIARIES:
         kind = "yesno"
-        wh = next((i for i in range(1, len(words)) if words[i] in _WH_WORDS), None)
+        wh = next((i for i in range(1, len(words)) if words[i] in WH_WORDS), None)
         if wh is not None:
             embedded, noun = _classify_from(words, wh)
     elif words and words[0] in _IMPERATIVE:
@@ -653,7 +652,7 @@ def _synonym_stems(word: str) -> tuple[str, ...]:
 def _classify_from_first_wh(text: str, words: list[str]) -> tuple[str | None, str]:
     """The wh-word that asks: the first, unless it opens a subordinate clause ("When B cells
     begin to replicate, what do ...", "Where X was, which ...")."""
-    positions = [i for i, w in enumerate(words) if w in _WH_WORDS]
+    positions = [i for i, w in enumerate(words) if w in WH_WORDS]
     if not positions:
         return None, ""
     first = positions[0]
@@ -663,7 +662,7 @@ def _classify_from_first_wh(text: str, words: list[str]) -> tuple[str | None, st
         after_comma = text.split(",", 1)[1]
         later = [w.lower() for w in _QUESTION_WORD.findall(after_comma)]
         for i, word in enumerate(later):
-            if word in _WH_WORDS:
+            if word in WH_WORDS:
                 return _classify_from(later, i)
     return _classify_from(words, first)
 
@@ -760,7 +759,7 @@ def count_noun(question: str) -> str | None:
     for word in _QUESTION_WORD.findall(text[match.end() :]):
         if word in _COUNT_SKIP:
             continue
-        if word in _AUX or word in _WH_WORDS or word == "there":
+        if word in AUXILIARIES or word in WH_WORDS or word == "there":
             break
         seen += 1
         if word in _IRREGULAR_PLURALS or (len(word) > 3 and word.endswith("s") and not word.endswith(_PLURAL_NOT)):
@@ -1424,7 +1423,7 @@ def _name_cues(sentence: _Sentence, name: _Name) -> _NameCues:
         person = True
     title_phrase = name.words[0] in _PERSON_TITLES and len(name.words) > 1 and name.words[1] == "of"
     modifier = (gap_after == " " and after.isalpha() and after.islower()
-                and after not in _SPEECH_AFTER and after not in _FUNCTION_WORDS and after not in _AUX
+                and after not in _SPEECH_AFTER and after not in _FUNCTION_WORDS and after not in AUXILIARIES
                 and not _VERB_LIKE.search(after) and not name.words[-1].endswith(("'s", "’s")))
     if modifier and not _DEMONYM.search(name.words[-1].lower()):
         # Otherwise only a single word before a role noun ("Harvard president"): "Germany bans"

@@ -13,6 +13,7 @@ from rag.errors import LLMError
 from rag.answer.refusal import reads_as_refusal
 from rag.answer.answer_types import answer_type_terms, expected_answer_type
 from rag.text.lexical import question_terms
+from rag.text.question_words import AUXILIARIES, WH_WORDS, alternation
 from rag.text.tokenize import without_possessive
 from rag.answer.prompts import CONDENSE_SYSTEM_PROMPT, CONDENSE_USER_TEMPLATE
 from rag.types import Turn
@@ -36,11 +37,7 @@ _PERSON_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b",
 # "What about Russia?", "And in Kursk?": the previous question asked again of something else.
 _REASK = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b", re.IGNORECASE)
 _STARTS_WITH_AND = re.compile(r"^\s*and\b", re.IGNORECASE)
-_QUESTION_WORD = re.compile(
-    r"\b(?:how|what|which|who|whom|whose|when|where|why|is|are|was|were|do|does|did|has|have|had|"
-    r"can|could|will|would|should)\b",
-    re.IGNORECASE,
-)
+_QUESTION_WORD = re.compile(rf"\b{alternation(WH_WORDS | AUXILIARIES)}\b", re.IGNORECASE)
 # A follow-up about the figure the answer gave ("Who confirmed that figure?").
 _QUANTITY_REFERENCE = re.compile(
     r"\b(?:that|this|these|those|the|such an?)\s+(?:high\s+|low\s+|exact\s+)?"

@@ -27,10 +27,12 @@ from rag.answer.citations import ANSWER_MARKER, answer_sentences
 from rag.answer.condense import condense_offline
 from rag.answer.refusal import not_found, part_not_answered
 from rag.text.lexical import question_terms
+from rag.text.question_words import AUXILIARIES, WH_WORDS, alternation
 from rag.types import Answer, Citation, Fact, Passage, Turn
 
-_WH = r"(?:what|which|who|whom|whose|where|when|why|how)"
-_AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|may|might|must)"
+# "whether" asks no question of its own: "..., and whether it was accurate?" belongs to the first.
+_WH = alternation(WH_WORDS - {"whether"})
+_AUX = alternation(AUXILIARIES)
 _OPENS_QUESTION = re.compile(rf"^(?:{_WH}|{_AUX})\b", re.IGNORECASE)
 # Where a second question starts: ", and how ..." / " and which ...", or a new question after "?".
 _JOIN = re.compile(rf"(?:\s*,\s*|\s+)and\s+(?={_WH}\b)|\?\s+(?=(?:{_WH}|{_AUX})\b)", re.IGNORECASE)

@@ -9,13 +9,13 @@ import re
 from dataclasses import dataclass
 from typing import AbstractSet, Callable, Iterable
 
+from rag.text.question_words import AUXILIARIES, WH_WORDS
 from rag.text.tokenize import tokenize
 
-# Question scaffolding that bm25s's English stop list keeps; it says nothing about the topic.
-QUESTION_WORDS = frozenset(
-    "how what which who whom whose when where why were was did does do is are am been be "
-    "has have had can could would should will shall may might must tell explain describe "
-    "according article articles say said".split()
+# Question scaffolding that bm25s's English stop list keeps; it says nothing about the topic
+# ("whether" excepted: it has always counted as a term here).
+QUESTION_WORDS = (WH_WORDS - {"whether"}) | AUXILIARIES | frozenset(
+    "been be tell explain describe according article articles say said".split()
 )
 
 
