@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_EMBED_MODEL = "all-MiniLM-L6-v2"
 APP_NAME = "newsrag"
+# Sentences whose MiniLM readings the offline answerer keeps (RAG_SENTENCE_CACHE).
+DEFAULT_SENTENCE_CACHE = 5_000
 
 
 def default_data_dir() -> Path:
@@ -107,7 +109,7 @@ class Settings(BaseSettings):
         "instead of the bundled rag/answer/answer_model.json.",
     )
     sentence_cache: int = Field(
-        default=5_000, ge=0, le=1_000_000,
+        default=DEFAULT_SENTENCE_CACHE, ge=0, le=1_000_000,
         description="Offline answerer: how many sentences' MiniLM readings (vector and word pieces, ~25 KB each) "
         "to keep for later questions; 0 keeps none (every question reads its passages again).",
     )

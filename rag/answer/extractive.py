@@ -29,6 +29,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from rag.answer.answer_model import AnswerModel, load_answer_model, question_features
+from rag.config import DEFAULT_SENTENCE_CACHE
 from rag.text.tokenize import tokenize
 from rag.answer.citations import ANSWER_MARKER, place_markers
 from rag.answer.claims import ArticleWords, ClaimCheck, QuestionFacts, check_claim
@@ -112,7 +113,7 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         idf: Callable[[str], float],
         document_text: Callable[[str], str] | None = None,
-        cache_size: int = 5_000,
+        cache_size: int = DEFAULT_SENTENCE_CACHE,
         min_evidence: float | None = None,
         model: AnswerModel | None = None,
     ) -> None:
@@ -126,7 +127,7 @@ class ExtractiveAnswerer:
         # questions (most questions revisit the same passages). Measured against embedding
         # every sentence at ingest: see the README ("Answering offline"). A news sentence's
         # pieces take about 25 KB (float16), so 5,000 sentences about 125 MB; the Assistant
-        # passes RAG_SENTENCE_CACHE (Settings.sentence_cache, whose default this one mirrors).
+        # passes RAG_SENTENCE_CACHE (Settings.sentence_cache).
         self._vectors: OrderedDict[str, PieceVectors] = OrderedDict()
         self._cache_size = cache_size
         self._articles: OrderedDict[str, str] = OrderedDict()
