@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.claims import ArticleWords
+from rag.answer.claims import ArticleWords, QuestionFacts, check_claim
 from rag.text.tokenize import fold_accents
 
 ARTICLE = ArticleWords.of(
@@ -48,3 +48,29 @@ def test_numbers_still_match_exactly():
 
 def test_fold_accents_keeps_everything_else():
     assert fold_accents("Céloron’s “Deréon” 2024") == "Celoron’s “Dereon” 2024"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        # the sentence gives another number of the kind the question names
+        ("Who developed the protocol in 1995?", "The protocol was developed by Apple in 1985.", True),
+        ("What did Article 20 of the treaty require?", "Article 12 of the treaty required a withdrawal.", True),
+        # the question's number is there, or no other of its kind is
+        ("Who patented the engine in 1804?", "Woolf invented it in 1804 and patented it in 1805.", False),
+        ("What happened to the plant in 1995?", "In March 1995, 12 workers at the plant fell ill.", False),
+        ("How many homes burned in 2019?", "The fire destroyed 45 homes.", False),  # a count is no year
+        ("Who won the 1998 final?", "France won the final.", False),
+        ("Who led the army?", "In 1805 Woolf led the army.", False),  # no number asked
+    ],
+)
+def test_number_conflict(question, sentence, conflict):
+    check = check_claim(QuestionFacts.parse(question), sentence, ArticleWords.of(sentence))
+    assert check.number_conflict is conflict
+
+
+def test_number_conflicts__each_lacking_number_with_the_ones_given_instead():
+    question = "Who signed Article 20 in 1995?"
+    sentence = "Article 12 was signed in 1985 by 3 delegates."
+    check = check_claim(QuestionFacts.parse(question), sentence, ArticleWords.of(sentence))
+    assert check.number_conflicts == (("20", ("12", "3")), ("1995", ("1985",)))

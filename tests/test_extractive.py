@@ -229,3 +229,14 @@ def test_the_sentence_cache_size_is_a_setting(monkeypatch, tmp_path_factory):
         before = len(embedder.read)
         assistant.ask(question)
         assert bool([t for t in embedder.read[before:] if t != question]) == read_again, size
+
+
+def test_answer__a_quote_giving_another_number_than_the_question_says_so():
+    text = "Protocols\n\nThe protocol was developed by Apple in 1985 for its own computers."
+    protocol = Passage("p::v::0", "p", "Protocols", "p.txt", text, 0, len(text), 0.8)
+    extractive = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_text=lambda doc_id: text,
+                                    min_evidence=0.0)
+    draft = extractive.answer("Who developed the protocol in 1995?", [protocol])
+    assert not draft.refused
+    assert draft.warnings == ("source [1] gives 1985 where the question says 1995",)
+    assert extractive.answer("Who developed the protocol in 1985?", [protocol]).warnings == ()

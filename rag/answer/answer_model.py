@@ -47,6 +47,7 @@ FEATURES: tuple[str, ...] = (
     "negation_mismatch",  # negated question, plain sentence, or the reverse
     "opposite",  # has the opposite of a question's word ("majority" for "minority"; rag.answer.opposites)
     "substituted",  # has another word in a question word's slot ("horizontal force"; rag.answer.substitutions)
+    "number_conflict",  # lacks a number of the question and gives another of its kind ("1985" for "1995")
     "question_negated",  # the question itself holds a negation
     "best_cosine",  # the best cosine among all candidates
     "best_coverage",  # the best coverage among all candidates
@@ -63,8 +64,8 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "top_logit",  # the ranker's logit for the best sentence
     "logit_gap",  # ... minus the second best's (capped at 5)
     "cosine", "piece_match", "piece_match_weakest", "type_fit", "span_found", "head_noun",
-    "missing_sentence", "missing_article", "negation_mismatch", "opposite", "substituted", "absence",
-    "question_negated", "type_anywhere", "best_cosine",
+    "missing_sentence", "missing_article", "negation_mismatch", "opposite", "substituted", "number_conflict",
+    "absence", "question_negated", "type_anywhere", "best_cosine",
     "type_expected",  # the question asks for a type (age, number, date, person, ...)
 )
 GAP_CAP = 5.0

@@ -31,6 +31,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from rag.text.lexical import QUESTION_WORDS
 from rag.text.question_words import AUXILIARIES, WH_WORDS
 from rag.text.tokenize import tokenize, tokenize_one
 
@@ -473,11 +474,7 @@ _COMMON_VERBS = _words(
     "control rule sign signed play use live die")
 _HEAD_FOLLOWERS = _words("of in on at for that who which whose to")
 
-_QUESTION_WORDS = _words(
-    "how what which who whom whose when where why were was did does do is are am been be has have had can could "
-    "would should will shall may might must tell explain describe according article articles say said name many "
-    "much old long"
-)
+_QUESTION_WORDS = QUESTION_WORDS | _words("name many much old long")
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from rag.answer.answer_types import answer_span, described_name, expected_answer_type, states_absence, type_fit
 from rag.answer.opposites import opposes
 from rag.answer.substitutions import Substitution, substitutions
+from rag.text.question_words import AUXILIARIES, WH_WORDS
 from rag.text.tokenize import fold_accents, tokenize_one, without_possessive
 
 # Words that open or scaffold questions; capitalised only because they start one.
-_NOT_NAMES = frozenset(
-    "how what which who whom whose when where why were was did does do is are am been be has have had can "
-    "could would should will shall may might must tell explain describe according the a an in on at of for "
-    "to from by with and or but if i you we they he she it this that these those there after before during "
-    "about between since until besides beside also".split()
+_NOT_NAMES = WH_WORDS | AUXILIARIES | frozenset(
+    "been be tell explain describe according the a an in on at of for to from by with and or but if i you we "
+    "they he she it this that these those there after before during about between since until besides beside "
+    "also".split()
 )
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -80,6 +80,13 @@ class ClaimCheck:
     opposite: bool = False  # has the opposite of a question's word and not the word ("majority" / "minority")
     # another word in the slot of a question's word ("a horizontal force" for "a vertical force")
     substituted: tuple[Substitution, ...] = ()
+    # numbers of the question it lacks, each with the ones of its kind it gives instead
+    # (("1995", ("1985",)),): "in 1985" where the question says "in 1995"
+    number_conflicts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def number_conflict(self) -> bool:
+        return bool(self.number_conflicts)
 
     @property
     def share_missing_in_sentence(self) -> float:
@@ -111,7 +118,30 @@ def check_claim(facts: QuestionFacts, sentence: str, article: "ArticleWords") ->
         head_found=None if facts.head is None else facts.head in set(tokenize_one(sentence)),
         opposite=opposes(facts.question, sentence),
         substituted=tuple(substitutions(facts.question, sentence)),
+        number_conflicts=_number_conflicts(facts.numbers, missing_sentence, sentence),
     )
+
+
+def _number_conflicts(
+    asked: tuple[str, ...], missing: tuple[str, ...], sentence: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The numbers of the question the sentence lacks while it gives others of the same kind (a
+    year for a year, any other number for any other), with those others: "developed in 1995"
+    against "developed in 1985", "Article 20" against "Article 12". On SQuAD's dev half, 2 of
+    the 120 answerable questions with a number conflict so with the sentence holding their
+    answer; of the unanswerable ones the answerer answered, about a third."""
+    given = [n for n in dict.fromkeys(_numbers(sentence)) if n not in asked]
+    conflicts = []
+    for number in asked:
+        if number in missing:
+            instead = tuple(n for n in given if _is_year(n) == _is_year(number))
+            if instead:
+                conflicts.append((number, instead))
+    return tuple(conflicts)
+
+
+def _is_year(number: str) -> bool:
+    return len(number) == 4 and number.isdigit() and (number.startswith("1") or number.startswith("20"))
 
 
 @dataclass(frozen=True)

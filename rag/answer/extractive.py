@@ -222,6 +222,7 @@ class ExtractiveAnswerer:
                 "negation_mismatch": float(check.negation_mismatch),
                 "opposite": float(check.opposite),
                 "substituted": float(bool(check.substituted)),
+                "number_conflict": float(check.number_conflict),
                 "question_negated": negated,
                 **shared,
             }
@@ -455,13 +456,17 @@ def _draft_from(chosen: Sequence[Candidate], best: Candidate | None) -> Draft:
 def _swap_notes(chosen: Sequence[Candidate], best: Candidate | None) -> tuple[str, ...]:
     """An answer whose main quote has another word where the question has one says so, so the
     reader can judge whether the two mean the same ("earliest" / "first") or not ("dry" /
-    "green"); the answer model has already weighed it."""
+    "green"); likewise another number ("1985" where the question says "1995"). The answer
+    model has already weighed both."""
     if best is None or best not in chosen:
         return ()
     n = list(chosen).index(best) + 1
     return tuple(
         f'source [{n}] says "{swap.said}" where the question says "{swap.asked}"'
         for swap in dict.fromkeys(best.check.substituted)
+    ) + tuple(
+        f'source [{n}] gives {" / ".join(instead)} where the question says {number}'
+        for number, instead in best.check.number_conflicts
     )
 
 

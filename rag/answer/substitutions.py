@@ -28,6 +28,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from rag.text.question_words import WH_WORDS
 from rag.text.tokenize import fold_accents, stem, stop_words, without_possessive
 
 __all__ = ["Substitution", "substitutions"]
@@ -44,7 +45,7 @@ class Substitution:
 
 _WORD = re.compile(r"[\w'’-]+")
 # Question scaffolding that is no content of its own.
-_SCAFFOLD = frozenset("how what which who whom whose when where why name many much".split())
+_SCAFFOLD = WH_WORDS | frozenset("name many much".split())
 _MIN_LENGTH = 3
 # Two spellings or a slip: difflib's ratio of matching characters (scrutinize / scrutinise
 # 0.9, Hamaz / Hamza 0.8; public / private 0.46).
