@@ -461,8 +461,9 @@ _TYPE_NOUNS: tuple[tuple[str, frozenset[str]], ...] = (
 _TYPE_NOUN_KIND = {noun: kind for kind, nouns in _TYPE_NOUNS for noun in nouns}
 _TYPE_NOUNS_OF_PERSON = frozenset(noun for noun, kind in _TYPE_NOUN_KIND.items() if kind == "person")
 _NOT_PERSON_ENDINGS = _words("list exist assist consist insist resist persist twist wrist mist fist gist")
-_PHRASE_STOP = AUXILIARIES | _words("of in on at by for to from with that who which whose when where as and or the a an "
-                             "than")
+_PHRASE_STOP = AUXILIARIES | _words(
+    "of in on at by for to from with that who which whose when where as and or the a an than"
+)
 _OPEN_TYPE_NOUNS = _words("name names")
 _PLURAL_CUES = _words("two three four five both")
 _COPULAS = _words("is are was were")

@@ -1,7 +1,8 @@
 """The words that make a sentence a question: the wh-words and the auxiliaries a question
 opens with ("How many ...", "Did ..."). One home for them; each reader takes what it needs
 (`answer_types` classifies the question by them, `question_parts` splits at them, `condense`
-tells a new question from "And X?", `lexical` drops them from a question's terms)."""
+tells a new question from "And X?", `lexical` drops them from a question's terms, `claims`
+and `substitutions` read them as scaffolding, never a name or a swapped word)."""
 
 from __future__ import annotations
 
