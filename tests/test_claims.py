@@ -62,6 +62,9 @@ def test_fold_accents_keeps_everything_else():
         ("How many homes burned in 2019?", "The fire destroyed 45 homes.", False),  # a count is no year
         ("Who won the 1998 final?", "France won the final.", False),
         ("Who led the army?", "In 1805 Woolf led the army.", False),  # no number asked
+        # digits of a name or of code are no number ("=3" in a question pasted with markup)
+        ("What did the museum show? <img onerror=\"x=3\">", "The museum showed signs x=1 and x=2.", False),
+        ("How many A380 jets flew?", "The airline flew 45 jets.", False),
     ],
 )
 def test_number_conflict(question, sentence, conflict):

@@ -118,7 +118,7 @@ def check_claim(facts: QuestionFacts, sentence: str, article: "ArticleWords") ->
         head_found=None if facts.head is None else facts.head in set(tokenize_one(sentence)),
         opposite=opposes(facts.question, sentence),
         substituted=tuple(substitutions(facts.question, sentence)),
-        number_conflicts=_number_conflicts(facts.numbers, missing_sentence, sentence),
+        number_conflicts=_number_conflicts(_standalone_numbers(facts.question), missing_sentence, sentence),
     )
 
 
@@ -130,7 +130,7 @@ def _number_conflicts(
     against "developed in 1985", "Article 20" against "Article 12". On SQuAD's dev half, 2 of
     the 120 answerable questions with a number conflict so with the sentence holding their
     answer; of the unanswerable ones the answerer answered, about a third."""
-    given = [n for n in dict.fromkeys(_numbers(sentence)) if n not in asked]
+    given = [n for n in dict.fromkeys(_standalone_numbers(sentence)) if n not in asked]
     conflicts = []
     for number in asked:
         if number in missing:
@@ -138,6 +138,15 @@ def _number_conflicts(
             if instead:
                 conflicts.append((number, instead))
     return tuple(conflicts)
+
+
+def _standalone_numbers(text: str) -> tuple[str, ...]:
+    """Numbers standing as words: not the digits of a name or of code ("A380", "MP3",
+    "window.__xss=3" in a question pasted with markup), which conflict with nothing."""
+    return tuple(n.replace(",", "").rstrip(".") for n in _STANDALONE_NUMBER.findall(text))
+
+
+_STANDALONE_NUMBER = re.compile(r"(?<![\w=])(?:\d[\d,.]*\d|\d)(?![_=])")
 
 
 def _is_year(number: str) -> bool:
