@@ -66,6 +66,12 @@ def span_text(question: str, sentence: str, kind: str | None = None) -> str | No
         ("Why did the talks collapse?", None),
         ("How did the prisoners escape?", None),
         ("What was the name of the ship?", None),
+        # the name of people: names, although "which sailors" may be answered by a description
+        ("What are the names of the two rescued sailors?", "person"),
+        ("What was the name of the mayor's aide?", "person"),
+        ("Name the two rescued sailors.", "person"),
+        ("Which sailors were rescued?", None),
+        ("What is the name of the sailors' ship?", None),
     ],
 )
 def test_expected_answer_type__reads_the_question_wording(question, kind):

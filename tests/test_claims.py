@@ -77,3 +77,9 @@ def test_number_conflicts__each_lacking_number_with_the_ones_given_instead():
     sentence = "Article 12 was signed in 1985 by 3 delegates."
     check = check_claim(QuestionFacts.parse(question), sentence, ArticleWords.of(sentence))
     assert check.number_conflicts == (("20", ("12", "3")), ("1995", ("1985",)))
+
+
+def test_question_facts__standalone_numbers_without_separators_or_repeats():
+    facts = QuestionFacts.parse("Did 12,000 troops or x=3 A380 jets arrive in 1995, or 12,000 in 1995?")
+    assert facts.standalone_numbers == ("12000", "1995")
+    assert facts.numbers == ("12000", "3", "380", "1995")  # the mentions read every digit run, as fitted

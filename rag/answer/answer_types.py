@@ -465,6 +465,17 @@ _PHRASE_STOP = AUXILIARIES | _words(
     "of in on at by for to from with that who which whose when where as and or the a an than"
 )
 _OPEN_TYPE_NOUNS = _words("name names")
+# People a news story names who are no type noun of their own: "Which soldiers ...?" is often
+# answered by a description ("two North Korean soldiers"), but "the names of the soldiers" by
+# names. With _ROLE_NOUNS (and their plurals), the nouns whose *names* are people's names.
+_PEOPLE_NOUNS = _words(
+    "soldier soldiers troops victim victims prisoner prisoners hostage hostages suspect suspects pilot pilots "
+    "driver drivers passenger passengers patient patients doctor doctors nurse nurses worker workers employee "
+    "employees resident residents child children boy boys girl girls witness witnesses survivor survivors "
+    "fighter fighters firefighter firefighters athlete athletes people persons crew sailors sailor climbers "
+    "climber defendant defendants plaintiff plaintiffs detainee detainees attacker attackers gunman gunmen "
+    "shooter killer parents couple winners winner members member captives captive"
+)
 _PLURAL_CUES = _words("two three four five both")
 _COPULAS = _words("is are was were")
 _COMMON_VERBS = _words(
@@ -503,6 +514,11 @@ class _Question:
 def _normalise(question: str) -> str:
     question = " ".join(question.replace("’", "'").split())
     return _LEAD.sub("", question)
+
+
+def _people_noun(word: str) -> bool:
+    """A noun for people whose names are asked by "the name(s) of the <noun>" ("soldiers", "mayor")."""
+    return word in _PEOPLE_NOUNS or word in _ROLE_NOUNS or (word.endswith("s") and word[:-1] in _ROLE_NOUNS)
 
 
 def _type_noun_kind(word: str) -> str | None:
@@ -558,6 +574,7 @@ def _classify_how(rest: list[str]) -> str | None:
 def _classify_what(words: list[str], rest: list[str]) -> tuple[str | None, str]:
     """"what/which" + a type noun ("Which European country", "What was the population of")."""
     phrase: list[str] = []
+    named = False  # "What is the name of ...": the noun after "of" is the asked one
     j = 0
     while j < len(rest) and rest[j] not in _PHRASE_STOP and len(phrase) < 4:
         phrase.append(rest[j])
@@ -571,7 +588,8 @@ def _classify_what(words: list[str], rest: list[str]) -> tuple[str | None, str]:
         while k < len(rest) and rest[k] not in _PHRASE_STOP and len(head) < 4:
             head.append(rest[k])
             k += 1
-        if head and head[-1] in _OPEN_TYPE_NOUNS and k < len(rest) and rest[k] == "of":
+        named = bool(head) and head[-1] in _OPEN_TYPE_NOUNS and k < len(rest) and rest[k] == "of"
+        if named:
             k += 1
             if k < len(rest) and rest[k] in ("the", "a", "an", "this", "that", "its", "his", "her", "their"):
                 k += 1
@@ -587,6 +605,8 @@ def _classify_what(words: list[str], rest: list[str]) -> tuple[str | None, str]:
     bare = [w.removesuffix("'s") for w in phrase]
     typed = [(i, kind, w) for i, (kind, w) in enumerate((_type_noun_kind(w), w) for w in bare) if kind]
     if not typed:
+        if named and bare and _people_noun(bare[-1]):
+            return "person", bare[-1]  # "What are the names of the captured soldiers?"
         return None, ""
     position, kind, noun = typed[-1]
     if position + 1 < len(bare) and not _verb_or_adverb(bare[position + 1]):
@@ -611,6 +631,11 @@ def _parse(question: str) -> _Question:
     elif words and words[0] in _IMPERATIVE:
         rest = [w for w in words[1:] if w not in ("a", "an", "one", "two", "three", "the", "some", "any", "of")]
         kind, noun = next(((k, w) for k, w in ((_type_noun_kind(w), w) for w in rest[:2]) if k), (None, ""))
+        if kind is None and words[0] == "name":
+            # "Name the captured soldiers": names of people, although a "which soldiers"
+            # question may be answered by a description ("two North Korean soldiers")
+            noun = next((w for w in rest[:2] if _people_noun(w)), "")
+            kind = "person" if noun else None
     else:
         kind, noun = _classify_from_first_wh(text, words)
     count = count_noun(question)

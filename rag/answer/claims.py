@@ -46,6 +46,8 @@ class QuestionFacts:
     negated: bool
     head: str | None = None  # stem of the noun a "which/what <noun>" question asks for ("hospital")
     described: str | None = None  # whom "Who is Mick Ryan?" asks about, lower-cased ("mick ryan")
+    # its numbers standing as words, for the number conflict ("x=3" and "A380" are none)
+    standalone_numbers: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, question: str) -> "QuestionFacts":
@@ -57,6 +59,7 @@ class QuestionFacts:
             negated=bool(_NEGATION.search(question)),
             head=_head_noun(question),
             described=(described_name(question) or "").lower() or None,
+            standalone_numbers=tuple(dict.fromkeys(_standalone_numbers(question))),
         )
 
     @property
@@ -118,7 +121,7 @@ def check_claim(facts: QuestionFacts, sentence: str, article: "ArticleWords") ->
         head_found=None if facts.head is None else facts.head in set(tokenize_one(sentence)),
         opposite=opposes(facts.question, sentence),
         substituted=tuple(substitutions(facts.question, sentence)),
-        number_conflicts=_number_conflicts(_standalone_numbers(facts.question), missing_sentence, sentence),
+        number_conflicts=_number_conflicts(facts.standalone_numbers, missing_sentence, sentence),
     )
 
 
@@ -143,7 +146,7 @@ def _number_conflicts(
 def _standalone_numbers(text: str) -> tuple[str, ...]:
     """Numbers standing as words: not the digits of a name or of code ("A380", "MP3",
     "window.__xss=3" in a question pasted with markup), which conflict with nothing."""
-    return tuple(n.replace(",", "").rstrip(".") for n in _STANDALONE_NUMBER.findall(text))
+    return tuple(_plain_number(n) for n in _STANDALONE_NUMBER.findall(text))
 
 
 _STANDALONE_NUMBER = re.compile(r"(?<![\w=])(?:\d[\d,.]*\d|\d)(?![_=])")
@@ -283,7 +286,13 @@ def _head_noun(question: str) -> str | None:
 
 
 def _numbers(text: str) -> list[str]:
-    return [n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)]
+    return [_plain_number(n) for n in _NUMBER.findall(text)]
+
+
+def _plain_number(written: str) -> str:
+    """A number as the readers compare it: without thousands separators or a closing full
+    stop ("12,000." -> "12000")."""
+    return written.replace(",", "").rstrip(".")
 
 
 def _entities(question: str) -> list[str]:
