@@ -97,8 +97,8 @@ def ask_command(question: str, k: int | None, filters: tuple[str, ...], as_json:
 def render(answer: Answer) -> str:
     """The answer and its sources, for a terminal."""
     lines = [textwrap.fill(answer.text, width=100), ""]
-    if answer.fact is not None:  # the short answer first: the age, the number, the name
-        lines[:0] = [f"Answer: {printable(answer.fact.text)} [{answer.fact.citation}]", ""]
+    if answer.facts:  # the short answer first: the age, the number, the name (one per part)
+        lines[:0] = ["Answer: " + "; ".join(f"{printable(f.text)} [{f.citation}]" for f in answer.facts), ""]
     if answer.refused and not answer.partial:
         lines.append("Searched:" if answer.passages else "Nothing was searched.")
         counts: dict[tuple[str, str], int] = {}

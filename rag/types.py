@@ -268,7 +268,9 @@ class Answer:
     When `refused` is True the text explains why and there are no citations, except for a
     `partial` answer: the articles discuss the topic but not the asked detail, and the text
     says so, citing what they do report. `passages` still shows what was searched.
-    `fact` is the short answer inside the first quote, when there is one.
+    `fact` is the short answer inside the first quote, when there is one; `facts` holds the
+    short answer of each part of a compound question ("How old were they, and where are they
+    treated?"), in the parts' order, `fact` being the first.
     """
 
     question: str
@@ -289,6 +291,16 @@ class Answer:
     # is also named in `warnings` (and dropped with RAG_STRICT=true). Offline answers quote
     # the articles word for word and carry none.
     verdicts: tuple[Verdict, ...] = ()
+    facts: tuple[Fact, ...] = ()  # every part's short answer; (fact,) for a simple question
+
+    def __post_init__(self) -> None:
+        # `fact` is facts[0]: either one given fills in the other; both given must agree.
+        if self.fact is not None and not self.facts:
+            object.__setattr__(self, "facts", (self.fact,))
+        elif self.facts and self.fact is None:
+            object.__setattr__(self, "fact", self.facts[0])
+        elif self.facts and self.fact != self.facts[0]:
+            raise ValueError("Answer.fact must be Answer.facts[0]: give one of them, or both in agreement")
 
 
 @dataclass(frozen=True)

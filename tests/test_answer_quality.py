@@ -36,11 +36,12 @@ def quoted(answer: Answer) -> str:
 def assert_exact(assistant: Assistant, answer: Answer) -> None:
     for citation in answer.citations:
         assert assistant.get_document(citation.doc_id).text[citation.start : citation.end] == citation.text
-    if answer.fact is not None:
-        citation = answer.citations[answer.fact.citation - 1]
+    assert answer.fact == (answer.facts[0] if answer.facts else None)
+    for fact in answer.facts:
+        citation = answer.citations[fact.citation - 1]
         text = assistant.get_document(citation.doc_id).text
-        assert text[answer.fact.start : answer.fact.end] == answer.fact.text
-        assert citation.start <= answer.fact.start < answer.fact.end <= citation.end
+        assert text[fact.start : fact.end] == fact.text
+        assert citation.start <= fact.start < fact.end <= citation.end
 
 
 # 1. The answer type: a sentence holding what is asked beats one that only shares words.
@@ -230,6 +231,8 @@ def test_a_question_asking_two_things_answers_each_part_from_its_article(assista
     assert [c.doc_id for c in answer.citations] == ["answers/harbor-fire.txt", "answers/border-detainees.txt"]
     assert marker_numbers(answer.text) == [1, 2]
     assert answer.fact is not None and "46" in answer.fact.text and answer.fact.citation == 1
+    # each part's short answer, in the parts' order, inside its own quote
+    assert [(f.text, f.citation) for f in answer.facts] == [("46 homes", 1), ("three Northland fishermen", 2)]
     assert_exact(assistant, answer)
 
 
@@ -239,6 +242,10 @@ def test_a_later_part_of_a_question_refers_to_an_earlier_one(assistant):
     assert not answer.refused
     assert "Mercy General Hospital" in quoted(answer) and "aged 34" in quoted(answer)
     assert "aged 22" not in quoted(answer)
+    # each part's short answer: the place (today the town, where the hospital's name would be better), the age
+    place, age = answer.facts
+    assert place.text in ("Mercy General Hospital", "Redwood City", "Mercy General Hospital in Redwood City")
+    assert age.text == "34"
     assert_exact(assistant, answer)
 
 

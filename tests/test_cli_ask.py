@@ -79,6 +79,9 @@ def test_render__prints_the_fact_first_and_a_partial_answer_with_its_source():
     answered = Answer("q", "q", "The soldiers, aged 20 and 26, rested [1].", False, (citation,), (), "extractive",
                       fact=Fact("20 and 26", 1, 29, 38))
     assert render(answered).splitlines()[0] == "Answer: 20 and 26 [1]"
+    two = Answer("q", "q", "The soldiers, aged 20 and 26, rested [1].", False, (citation,), (), "extractive",
+                 facts=(Fact("20 and 26", 1, 29, 38), Fact("rested", 1, 40, 46)))
+    assert render(two).splitlines()[0] == "Answer: 20 and 26 [1]; rested [1]"  # a compound question's parts
     partial = Answer("q", "q", "The articles don't say how many. What they report: The soldiers rested [1].", True,
                      (citation,), (), "extractive", partial=True)
     shown = render(partial)

@@ -4,6 +4,8 @@ The answering itself, part by part with the real MiniLM, is in test_answer_quali
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from rag import Answer, Citation, Evidence, Fact, Passage
@@ -83,6 +85,27 @@ def test_parts_answers_are_joined_with_their_sources_numbered_anew():
     assert answer.question == "How many homes, and who pays?"
     assert answer.standalone_question == "How many homes? Who pays?"
     assert answer.evidence is not None and answer.evidence.probability == 0.9
+
+
+def test_each_parts_short_answer_is_kept_renumbered_in_the_parts_order():
+    first = _answer("How old?", "Filler.", "The sailors are 22 and 29.", probability=0.8, fact="22 and 29")
+    second = _answer("Where held?", "They were held in Kell.", probability=0.7, fact="Kell")
+    answer = combine_answers("How old, and where held?", [first, second])
+    assert [(f.text, f.citation) for f in answer.facts] == [("22 and 29", 2), ("Kell", 3)]
+    assert answer.fact == answer.facts[0]
+    # a part the articles do not answer adds none; the same short answer twice is kept once
+    refused = _answer("Who?", "Kell.", probability=0.1, refused=True, fact="Kell")
+    again = _answer("Where?", "They were held in Kell.", probability=0.9, fact="Kell")
+    assert [f.text for f in combine_answers("q", [second, refused, again]).facts] == ["Kell"]
+
+
+def test_answer__fact_is_the_first_of_facts_whichever_is_given():
+    one = _answer("Where held?", "They were held in Kell.", probability=0.7, fact="Kell")
+    assert one.facts == (one.fact,)
+    both = replace(one, fact=None, facts=(one.facts[0], replace(one.facts[0], text="held")))
+    assert both.fact == one.fact and len(both.facts) == 2
+    with pytest.raises(ValueError, match="facts"):
+        replace(both, fact=replace(one.facts[0], text="They"))
 
 
 def test_a_sentence_answering_two_parts_is_quoted_once():

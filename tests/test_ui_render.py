@@ -135,6 +135,14 @@ def test_citation_card__the_fact_is_bold_inside_the_quote_escaped():
     assert '<mark>The <strong class="rag-fact">&lt;b&gt;quoted&lt;/b&gt;</strong> sentence &amp; more.</mark>' in card
 
 
+def test_citation_card__each_fact_of_a_compound_answer_is_bold_in_its_quote():
+    first, second = ARTICLE.index("<b>quoted</b>"), ARTICLE.index("sentence &")
+    facts = (Fact("<b>quoted</b>", 1, first, first + 13), Fact("sentence", 1, second, second + 8))
+    card = render.citation_card(_citation(), ARTICLE, facts)
+    assert ('<mark>The <strong class="rag-fact">&lt;b&gt;quoted&lt;/b&gt;</strong> '
+            '<strong class="rag-fact">sentence</strong> &amp; more.</mark>') in card
+
+
 def test_citation_card__a_fact_of_another_citation_or_outside_the_quote_is_ignored():
     fact_start = ARTICLE.index("<b>quoted</b>")
     elsewhere = Fact("Filler", 1, 20, 26)
@@ -190,6 +198,16 @@ def test_answer_message__the_fact_is_highlighted_in_the_answer_escaped():
     answer = replace(_answer(text), fact=Fact("<aged> 20 and 26", 1, 0, 16))
     message = render.answer_message(answer)
     assert '<mark class="rag-fact">&lt;aged&gt; 20 and 26</mark>' in message
+    assert render.plain_text(message) == text
+
+
+def test_answer_message__each_fact_is_highlighted_once_clear_of_the_others():
+    text = "Kell held 22 and 29 sailors; all 22 and 29 were freed in Kell [1]."
+    facts = (Fact("22 and 29", 1, 0, 9), Fact("Kell", 1, 0, 4), Fact("22", 1, 0, 2), Fact("absent", 1, 0, 6))
+    message = render.answer_message(replace(_answer(text), facts=facts))
+    assert message.count('<mark class="rag-fact">') == 3
+    assert message.startswith('<mark class="rag-fact">Kell</mark> held <mark class="rag-fact">22 and 29</mark>')
+    assert 'all <mark class="rag-fact">22</mark> and 29' in message  # the first "22" clear of "22 and 29"
     assert render.plain_text(message) == text
 
 

@@ -74,29 +74,36 @@ def _with_chips(text: str, cited: frozenset[int]) -> str:
     return "".join(out)
 
 
-def rich_text(text: str, cited: frozenset[int] = frozenset(), fact: str = "") -> str:
-    """Answer text for the chat: escaped, `[n]` of the checked citations as chips, and the
-    short answer (the fact) highlighted where it first stands in the text."""
-    at = text.find(fact) if fact.strip() else -1
-    if at < 0:
-        return _with_chips(text, cited)
-    end = at + len(fact)
-    return (f"{_with_chips(text[:at], cited)}<mark class=\"rag-fact\">{_with_chips(text[at:end], cited)}</mark>"
-            f"{_with_chips(text[end:], cited)}")
+def rich_text(text: str, cited: frozenset[int] = frozenset(), facts: str | Sequence[str] = ()) -> str:
+    """Answer text for the chat: escaped, `[n]` of the checked citations as chips, and each
+    short answer (the facts: one per part of a compound question) highlighted where it first
+    stands in the text clear of the others."""
+    spans: list[tuple[int, int]] = []
+    for fact in (facts,) if isinstance(facts, str) else facts:
+        at = text.find(fact) if fact.strip() else -1
+        while at >= 0 and any(at < end and start < at + len(fact) for start, end in spans):
+            at = text.find(fact, at + 1)
+        if at >= 0:
+            spans.append((at, at + len(fact)))
+    out, done = [], 0
+    for at, end in sorted(spans):
+        out.append(f"{_with_chips(text[done:at], cited)}<mark class=\"rag-fact\">{_with_chips(text[at:end], cited)}</mark>")
+        done = end
+    return "".join(out) + _with_chips(text[done:], cited)
 
 
 def answer_message(answer: Answer) -> str:
     """The chat message for a finished answer; refusals are labelled as such, and each
     sentence the verifier found unsupported by what it cites is marked where it stands."""
     cited = frozenset(c.n for c in answer.citations)
-    fact = answer.fact.text if answer.fact is not None else ""
+    facts = [f.text for f in answer.facts]
     if answer.refused:
-        return f"{REFUSAL_LABEL} {rich_text(answer.text, cited, fact)}"
+        return f"{REFUSAL_LABEL} {rich_text(answer.text, cited, facts)}"
     sentences = answer_sentences(answer.text)
     if not any(not v.supported for v in answer.verdicts) or len(sentences) != len(answer.verdicts):
-        return rich_text(answer.text, cited, fact)
+        return rich_text(answer.text, cited, facts)
     return " ".join(
-        rich_text(sentence, cited, fact) + ("" if verdict.supported else f" {UNSUPPORTED_LABEL}")
+        rich_text(sentence, cited, facts) + ("" if verdict.supported else f" {UNSUPPORTED_LABEL}")
         for sentence, verdict in zip(sentences, answer.verdicts)
     )
 
@@ -158,10 +165,11 @@ def highlighted(text: str, start: int, end: int) -> str:
 
 
 def citation_card(
-    citation: Citation, doc_text: str | None, fact: Fact | None = None, support: Sequence[Support] = ()
+    citation: Citation, doc_text: str | None, facts: Fact | Sequence[Fact] | None = None,
+    support: Sequence[Support] = (),
 ) -> str:
     """One source card: number, title, source, the highlighted quote in context (the short
-    answer inside it in bold; for an LLM answer, the sentences that back its claims
+    answers inside it in bold; for an LLM answer, the sentences that back its claims
     underlined), and the whole article behind a <details> toggle."""
     head = (
         f'<div class="rag-card" id="rag-source-{citation.n}">'
@@ -175,18 +183,21 @@ def citation_card(
         return head + body + "</div>"
     before, quote, after = context_window(doc_text, citation.start, citation.end)
     body = (
-        f'<blockquote class="rag-quote">{html.escape(before)}<mark>{_with_fact(quote, citation, fact, support)}</mark>'
+        f'<blockquote class="rag-quote">{html.escape(before)}<mark>{_with_facts(quote, citation, facts, support)}</mark>'
         f"{html.escape(after)}</blockquote>"
     )
     return head + body + whole_article(doc_text, citation.start, citation.end) + "</div>"
 
 
-def _with_fact(quote: str, citation: Citation, fact: Fact | None, support: Sequence[Support] = ()) -> str:
-    """The escaped quote with, inside it (offsets into the document), the fact in <strong>
+def _with_facts(
+    quote: str, citation: Citation, facts: Fact | Sequence[Fact] | None, support: Sequence[Support] = ()
+) -> str:
+    """The escaped quote with, inside it (offsets into the document), its facts in <strong>
     and the sentences backing an LLM answer's claims in <u>."""
     spans = [(s.start, s.end, '<u class="rag-support">', "</u>") for s in support if s.n == citation.n]
-    if fact is not None and fact.citation == citation.n:
-        spans.append((fact.start, fact.end, '<strong class="rag-fact">', "</strong>"))
+    for fact in (facts,) if isinstance(facts, Fact) else facts or ():
+        if fact.citation == citation.n:
+            spans.append((fact.start, fact.end, '<strong class="rag-fact">', "</strong>"))
     spans = sorted(
         (start - citation.start, end - citation.start, opening, closing) for start, end, opening, closing in spans
         if citation.start <= start < end <= citation.end
@@ -230,7 +241,7 @@ def sources_html(answer: Answer, doc_text: DocText) -> str:
     if not answer.citations:
         return panel('<p class="rag-empty">This answer cites no passages.</p>')
     support = [span for verdict in answer.verdicts for span in verdict.support]
-    cards = "".join(citation_card(c, _safe_text(doc_text, c.doc_id), answer.fact, support) for c in answer.citations)
+    cards = "".join(citation_card(c, _safe_text(doc_text, c.doc_id), answer.facts, support) for c in answer.citations)
     unsupported = [v for v in answer.verdicts if not v.supported]
     flagged = "".join(
         f'<li><span class="rag-claim">{html.escape(v.claim)}</span> — {html.escape(v.reason)}</li>' for v in unsupported

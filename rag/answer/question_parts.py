@@ -104,7 +104,7 @@ def combine_answers(question: str, answers: Sequence[Answer]) -> Answer:
     pieces: list[str] = []
     citations: list[Citation] = []
     warnings: list[str] = []
-    fact: Fact | None = None
+    facts: list[Fact] = []
     for answer in answers:
         if answer.refused and not answer.partial:
             pieces.append(part_not_answered(answer.question))
@@ -113,8 +113,10 @@ def combine_answers(question: str, answers: Sequence[Answer]) -> Answer:
         # a sentence quoted for an earlier part too is shown once
         pieces.extend(p for p in answer_sentences(_renumbered(answer.text, numbers)) if p not in pieces)
         warnings.extend(_renumbered(w, numbers) for w in answer.warnings)
-        if fact is None and not answer.refused and answer.fact is not None:
-            fact = replace(answer.fact, citation=numbers[answer.fact.citation])
+        for fact in answer.facts if not answer.refused else ():
+            renumbered = replace(fact, citation=numbers[fact.citation])
+            if renumbered not in facts:  # the same short answer for two parts is shown once
+                facts.append(renumbered)
     answered = [a for a in answers if not a.refused]
     return Answer(
         question=question,
@@ -127,7 +129,8 @@ def combine_answers(question: str, answers: Sequence[Answer]) -> Answer:
         warnings=_unique(warnings),
         refusal_reason="" if answered else "; ".join(_unique(a.refusal_reason for a in answers if a.refusal_reason)),
         evidence=strongest.evidence,
-        fact=fact,
+        fact=facts[0] if facts else None,
+        facts=tuple(facts),
         partial=not answered,
         verdicts=tuple(v for a in answers for v in a.verdicts),
     )
