@@ -353,6 +353,14 @@ def test_states_absence__negatives(question, sentence):
          "Kell", (61, 65)),
         ("Which company built the dam?", "The dam was built by Norbridge Construction Ltd in the 1990s.",
          "Norbridge Construction Ltd", (21, 47)),
+        # where in general: the named institution with the town it is in; the town for "what
+        # town", and for a question that names the institution itself
+        ("Where was the pilot treated?", "The pilot was treated at St. Mary General Hospital in Leeds on Friday.",
+         "St. Mary General Hospital in Leeds", (25, 59)),
+        ("What town was the pilot treated in?",
+         "The pilot was treated at St. Mary General Hospital in Leeds on Friday.", "Leeds", (54, 59)),
+        ("Where is St. Mary General Hospital?",
+         "The pilot was treated at St. Mary General Hospital in Leeds on Friday.", "Leeds", (54, 59)),
     ],
 )
 def test_answer_span__the_short_answer_with_exact_offsets(question, sentence, expected, offsets):
