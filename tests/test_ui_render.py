@@ -131,7 +131,7 @@ def test_history_for_rag__plain_text_without_labels_placeholders_or_errors():
 def test_citation_card__the_fact_is_bold_inside_the_quote_escaped():
     fact_start = ARTICLE.index("<b>quoted</b>")
     fact = Fact("<b>quoted</b>", 1, fact_start, fact_start + len("<b>quoted</b>"))
-    card = render.citation_card(_citation(), ARTICLE, fact)
+    card = render.citation_card(_citation(), ARTICLE, (fact,))
     assert '<mark>The <strong class="rag-fact">&lt;b&gt;quoted&lt;/b&gt;</strong> sentence &amp; more.</mark>' in card
 
 
@@ -148,7 +148,7 @@ def test_citation_card__a_fact_of_another_citation_or_outside_the_quote_is_ignor
     elsewhere = Fact("Filler", 1, 20, 26)
     other = Fact("<b>quoted</b>", 2, fact_start, fact_start + 13)
     for fact in (elsewhere, other):
-        assert "rag-fact" not in render.citation_card(_citation(), ARTICLE, fact)
+        assert "rag-fact" not in render.citation_card(_citation(), ARTICLE, (fact,))
 
 
 def test_sources_html__a_partial_answer_shows_the_card_of_what_the_articles_report():

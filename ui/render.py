@@ -74,12 +74,12 @@ def _with_chips(text: str, cited: frozenset[int]) -> str:
     return "".join(out)
 
 
-def rich_text(text: str, cited: frozenset[int] = frozenset(), facts: str | Sequence[str] = ()) -> str:
+def rich_text(text: str, cited: frozenset[int] = frozenset(), facts: Sequence[str] = ()) -> str:
     """Answer text for the chat: escaped, `[n]` of the checked citations as chips, and each
     short answer (the facts: one per part of a compound question) highlighted where it first
     stands in the text clear of the others."""
     spans: list[tuple[int, int]] = []
-    for fact in (facts,) if isinstance(facts, str) else facts:
+    for fact in facts:
         at = text.find(fact) if fact.strip() else -1
         while at >= 0 and any(at < end and start < at + len(fact) for start, end in spans):
             at = text.find(fact, at + 1)
@@ -165,8 +165,7 @@ def highlighted(text: str, start: int, end: int) -> str:
 
 
 def citation_card(
-    citation: Citation, doc_text: str | None, facts: Fact | Sequence[Fact] | None = None,
-    support: Sequence[Support] = (),
+    citation: Citation, doc_text: str | None, facts: Sequence[Fact] = (), support: Sequence[Support] = ()
 ) -> str:
     """One source card: number, title, source, the highlighted quote in context (the short
     answers inside it in bold; for an LLM answer, the sentences that back its claims
@@ -189,13 +188,11 @@ def citation_card(
     return head + body + whole_article(doc_text, citation.start, citation.end) + "</div>"
 
 
-def _with_facts(
-    quote: str, citation: Citation, facts: Fact | Sequence[Fact] | None, support: Sequence[Support] = ()
-) -> str:
+def _with_facts(quote: str, citation: Citation, facts: Sequence[Fact], support: Sequence[Support] = ()) -> str:
     """The escaped quote with, inside it (offsets into the document), its facts in <strong>
     and the sentences backing an LLM answer's claims in <u>."""
     spans = [(s.start, s.end, '<u class="rag-support">', "</u>") for s in support if s.n == citation.n]
-    for fact in (facts,) if isinstance(facts, Fact) else facts or ():
+    for fact in facts:
         if fact.citation == citation.n:
             spans.append((fact.start, fact.end, '<strong class="rag-fact">', "</strong>"))
     spans = sorted(
