@@ -368,6 +368,23 @@ def test_answer_span__the_short_answer_with_exact_offsets(question, sentence, ex
     assert sentence[offsets[0] : offsets[1]] == expected
 
 
+
+
+def test_answer_span__a_second_count_that_leaves_the_noun_out():
+    # "... 30 miners were killed and 140 injured": 140 counts miners too; it answers the
+    # question using its own word, the first count answers the rest
+    sentence = "Officials said 30 coal miners were killed and 140 injured in the blast at Harlow pit."
+    assert span_text("How many miners were injured in the blast?", sentence) == "140"
+    assert span_text("How many miners were killed?", sentence) == "30 coal miners"
+    assert span_text("How many miners died?", sentence) == "30 coal miners"  # died ~ killed
+    assert span_text("How many miners died?", "Officials said 30 miners were hurt and 12 killed.") == "12"
+    assert span_text("How many miners were there?", sentence) == "30 coal miners"
+    verb_first = "The quake killed 12 villagers and injured 85, the ministry said."
+    assert span_text("How many villagers were injured?", verb_first) == "85"
+    assert span_text("How many villagers were killed?", verb_first) == "12 villagers"
+    # a count of another noun answers nothing
+    other = "The network has more than 250 stations and 20 rail lines."
+    assert span_text("How many stations does the network have on its rail lines?", other) == "more than 250 stations"
 def test_answer_span__picks_the_candidate_nearest_the_question_words():
     sentence = "Rescuers said 3 people died, and the storm destroyed 45 homes and 2 bridges."
     assert span_text("How many homes were destroyed?", sentence) == "45 homes"

@@ -1110,13 +1110,19 @@ def _number_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
     """number: 1.0 for the counted noun or the asked measurement, 0.5 a bare number,
     0.0 a measurement when the question counts things (acres for homes)."""
     out = []
+    counted: _Candidate | None = None  # the last number with the counted noun
+    noun_last = 0  # the token that ends its noun
     for quantity in sentence.quantities():
         if quantity.year:
             continue
         start = _money_start(sentence.text, quantity.start) if quantity.unit == "money" else quantity.start
         noun_end = _counted_noun_end(sentence, quantity, q.count_stems)
         if noun_end is not None:
-            out.append(_Candidate(start, noun_end, STRONG))
+            counted, noun_last = _Candidate(start, noun_end, STRONG), sentence.index_at(noun_end) - 1
+            out.append(counted)
+        elif counted is not None and quantity.unit is None and not quantity.vague \
+                and (elided := _elided_count(sentence, counted, noun_last, quantity, q)) is not None:
+            out.append(elided)
         elif quantity.unit is not None:
             if q.unit_class == quantity.unit or (q.unit_class == "money" and quantity.unit == "weight"
                                                  and sentence.lower[quantity.last + 1:quantity.last + 2] == ["pounds"]):
@@ -1137,6 +1143,46 @@ def _number_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
         else:
             out.append(_Candidate(start, quantity.end, WEAK))
     return out
+
+
+# Words joining two counts of one noun: "300 soldiers were killed and 2,700 wounded".
+_COUNT_JOINS = _words("and while but with plus")
+
+
+def _elided_count(sentence: _Sentence, first: _Candidate, noun_last: int, quantity: _Quantity,
+                  q: _Question) -> _Candidate | None:
+    """A bare number counting the noun of the counted number just before it, which it leaves
+    out: "300 North Korean soldiers had been killed and 2,700 wounded", "killing 12 people and
+    injuring 40"), when the question uses its own words ("wounded" after 2,700) and not the
+    first's ("had been killed"): then it is as strong as the first and wins. None otherwise
+    (it stays a bare number, below the counted one), and when the number is not so joined or
+    counts another noun ("and 40 homes"). The sentence's fit is unchanged: the first number is
+    a strong candidate already."""
+    number = sentence.index_at(quantity.num_start)
+    between = range(noun_last + 1, number)
+    if not 1 <= len(between) <= 5 or any(ch in sentence.gap(k) for k in range(noun_last, number) for ch in ".;:()"):
+        return None
+    joins = [k for k in between if sentence.lower[k] in _COUNT_JOINS]
+    if not joins:
+        return None
+    join = joins[-1]
+    own_first = set(range(noun_last + 1, join)) | {sentence.index_at(first.start) - 1}
+    own_second = set(range(join + 1, number))
+    k = quantity.last + 1
+    while k < len(sentence.lower) and k <= quantity.last + 3 and sentence.lower[k] not in _FUNCTION_WORDS \
+            and not any(ch in sentence.gap(k - 1) for ch in ",.;:()"):
+        if _plural_like(sentence.lower[k]) and sentence.lower[k] not in ("others", "more"):
+            return None  # "and 20 rail lines": another noun
+        own_second.add(k)
+        k += 1
+    stems = sentence.stems()
+
+    def asked(own: set[int]) -> bool:
+        return any(set(stems[i]) & (q.content_stems | q.related_stems) for i in own if 0 <= i < len(stems))
+
+    if asked(own_second) and not asked(own_first):
+        return _Candidate(quantity.start, quantity.end, STRONG, 1.0)
+    return None
 
 
 def _money_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
