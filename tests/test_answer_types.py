@@ -85,6 +85,12 @@ def test_expected_answer_type__order_matters():
     assert expected_answer_type("How much rain fell overnight?") == "number"
     assert expected_answer_type("How long is the new tunnel?") == "number"  # a length, not a duration
     assert expected_answer_type("How long did the blackout last?") == "duration"
+    # "how long is/was" asks for a duration of what happens or is done to something
+    assert expected_answer_type("How long is the free trial?") == "duration"
+    assert expected_answer_type("How long was the vote delayed?") == "duration"
+    assert expected_answer_type("How long was the road closed for?") == "duration"
+    assert expected_answer_type("How long after the fire did the road reopen?") == "duration"
+    assert expected_answer_type("How long was the fault where the quake occurred?") == "number"  # "occurred" is the clause's
 
 
 def test_expected_answer_type__the_asking_wh_word_not_a_leading_clause():
@@ -129,6 +135,11 @@ def test_type_fit__a_number_counts_the_noun_phrase_it_opens():
                     question) == 0.5
     assert type_fit("The army freed 3 of the hostages held in the hills.", "number", question) == 1.0
     assert span_text(question, "The army freed 12 rebels and 3 hostages held in the hills.") == "3 hostages"
+
+
+def test_type_fit__a_number_glued_to_a_code_letter_counts_nothing():
+    assert type_fit("The carrier sold 5G phones in 3D boxes.", "number", "How many phones were sold?") == 0.0
+    assert span_text("How many phones were sold?", "The carrier sold 5G phones, 40 in all.") == "40"
 
 
 def test_type_fit__a_population_is_a_count_of_people():
@@ -212,7 +223,8 @@ def test_type_fit__a_common_noun_opening_the_sentence_is_no_name():
     # Capitalised only because they open the sentence or a clause.
     for sentence in ("Reports from local officials suggest the convoy was delayed.",
                      "Interrogations, led by army officers, showed the convoy was delayed.",
-                     "Officials said: Permission for the convoy was withheld, so it was delayed."):
+                     "Officials said: Permission for the convoy was withheld, so it was delayed.",
+                     "Its driver said of the delayed convoy: “It’s all fine, really.”"):
         assert type_fit(sentence, "person", question) == 0.0, sentence
         assert answer_span(question, sentence) is None, sentence
     # Names opening a sentence stay names.
@@ -361,13 +373,18 @@ def test_states_absence__negatives(question, sentence):
          "The pilot was treated at St. Mary General Hospital in Leeds on Friday.", "Leeds", (54, 59)),
         ("Where is St. Mary General Hospital?",
          "The pilot was treated at St. Mary General Hospital in Leeds on Friday.", "Leeds", (54, 59)),
+        # a job title capitalised before the person's name is not their name
+        ("Who confirmed the change?", "Harlow Chief Financial Officer Dana Whitlock confirmed the change.",
+         "Dana Whitlock", (31, 44)),
+        ("Who spoke to reporters?", "Later, Police Officer Whitlock spoke to reporters.", "Police Officer Whitlock", (7, 30)),
+        # "the community of X" names a place as "the town of X" does
+        ("Where was the community that was evacuated?",
+         "The threat from the Marsh Fire led to the evacuation of the community of Lindale.", "Lindale", (73, 80)),
     ],
 )
 def test_answer_span__the_short_answer_with_exact_offsets(question, sentence, expected, offsets):
     assert answer_span(question, sentence) == offsets
     assert sentence[offsets[0] : offsets[1]] == expected
-
-
 
 
 def test_answer_span__a_second_count_that_leaves_the_noun_out():
@@ -385,6 +402,8 @@ def test_answer_span__a_second_count_that_leaves_the_noun_out():
     # a count of another noun answers nothing
     other = "The network has more than 250 stations and 20 rail lines."
     assert span_text("How many stations does the network have on its rail lines?", other) == "more than 250 stations"
+
+
 def test_answer_span__picks_the_candidate_nearest_the_question_words():
     sentence = "Rescuers said 3 people died, and the storm destroyed 45 homes and 2 bridges."
     assert span_text("How many homes were destroyed?", sentence) == "45 homes"
@@ -392,6 +411,49 @@ def test_answer_span__picks_the_candidate_nearest_the_question_words():
     names = "Judge Ortiz opened the hearing before Senator Malik questioned the witness."
     assert span_text("Who questioned the witness?", names) == "Malik"
     assert span_text("Who opened the hearing?", names) == "Ortiz"
+
+
+def test_answer_span__the_unit_the_question_names_beats_another_of_its_class():
+    fire = "By Saturday morning the blaze had burned 3,100 acres, or almost five square miles, of brush."
+    assert span_text("How many acres of brush had the blaze burned?", fire) == "3,100 acres"
+    assert span_text("How many square miles had the blaze burned?", fire) == "almost five square miles"
+    rain = "Kell's yearly rainfall is 1,270 mm (49.9 inches), most of it in winter."
+    assert span_text("How many inches of rain does Kell get in a year?", rain) == "49.9 inches"
+    assert span_text("How many millimetres of rain does Kell get in a year?", rain) == "1,270 mm"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("How many people were injured in the blast?", "No injuries were reported after the blast.", "No injuries"),
+        ("How many people were injured?", "No serious injuries were reported.", "No serious injuries"),
+        ("How many residents were hurt?", "Nobody was hurt, the council said.", "Nobody"),
+        ("How many people died?", "No one was killed in the crash.", "No one"),  # killed ~ died
+        ("How many sailors were hurt?", "None of the sailors were injured.", "None"),  # injured ~ hurt
+        ("How many homes were lost?", "No homes were lost, but 12 sheds burned.", "No homes"),
+    ],
+)
+def test_answer_span__a_count_of_zero(question, sentence, expected):
+    assert type_fit(sentence, "number", question) == 1.0
+    assert span_text(question, sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("How many people were injured?", "No one knows how the blaze started."),  # no count
+        ("How many homes were destroyed?", "No one was injured."),  # zero of something else ("one" is no number)
+        ("How many people died?", "No injuries were reported."),
+        ("How many people were injured?", "The hills have no roads."),
+        ("How many people were injured in the fire?", "There were no firefighters nearby."),
+        ("How many people were injured?", "The council said no."),
+        ("How many people were injured?", "The road reopens if no injuries are reported."),  # a condition
+    ],
+)
+def test_type_fit__no_zero_count_of_what_is_not_asked(question, sentence):
+    assert type_fit(sentence, "number", question) == 0.0
+    # "no more than 5" is a bound on a number, not zero
+    assert span_text("How many people were injured?", "There were no more than 5 injuries.") == "more than 5"
 
 
 def test_answer_span__none_for_open_and_yes_no_questions_and_without_candidates():

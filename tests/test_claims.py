@@ -41,6 +41,14 @@ def test_a_different_name_is_not_found(mention):
     assert not ARTICLE.mentions(mention)
 
 
+def test_a_common_abbreviation_matches_its_word_both_ways():
+    short = ArticleWords.of("Ann Moore, a director at the Harlow Co., and Kell Corp. agreed.")
+    assert short.mentions("harlow company") and short.mentions("kell corporation")
+    written_out = ArticleWords.of("The Harlow Company and the Kell Corporation agreed.")
+    assert written_out.mentions("harlow co") and written_out.mentions("kell corp")
+    assert not written_out.mentions("harlow inc")
+
+
 def test_numbers_still_match_exactly():
     words = ArticleWords.of("About 12,000 troops were sent in 2024.")
     assert words.mentions("12000") and words.mentions("2024") and not words.mentions("1200")
@@ -83,3 +91,23 @@ def test_question_facts__standalone_numbers_without_separators_or_repeats():
     facts = QuestionFacts.parse("Did 12,000 troops or x=3 A380 jets arrive in 1995, or 12,000 in 1995?")
     assert facts.standalone_numbers == ("12000", "1995")
     assert facts.numbers == ("12000", "3", "380", "1995")  # the mentions read every digit run, as fitted
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "mismatch"),
+    [
+        ("Who led the army?", "Woolf did not lead the army.", True),
+        ("Who did not lead the army?", "Woolf led the army.", True),
+        ("Who did not lead the army?", "Woolf did not lead the army.", False),
+        # a count of zero: the negation is the short answer itself, which answers the question
+        ("How many people were injured in the blast?", "No injuries were reported after the blast.", False),
+        ("How many sailors were hurt?", "Nobody was hurt, the navy said.", False),
+        # ... unless another negation goes with it
+        ("How many sailors were hurt?", "Nobody was hurt, but the ship could not sail.", True),
+        # a negation beside the short answer still counts
+        ("How many people were injured?", "The fair had no guards, and 40 people were injured.", True),
+    ],
+)
+def test_negation_mismatch(question, sentence, mismatch):
+    check = check_claim(QuestionFacts.parse(question), sentence, ArticleWords.of(sentence))
+    assert check.negation_mismatch is mismatch

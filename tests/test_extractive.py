@@ -240,3 +240,21 @@ def test_answer__a_quote_giving_another_number_than_the_question_says_so():
     assert not draft.refused
     assert draft.warnings == ("source [1] gives 1985 where the question says 1995",)
     assert extractive.answer("Who developed the protocol in 1985?", [protocol]).warnings == ()
+
+
+def test_answer__a_but_inside_the_sentence_brings_no_sentence_before_it():
+    article = (
+        "Sign up for our weekly newsletter to get all our reviews. "
+        "Filming stopped after the lead actor fell ill last July, but he has recovered and the season has wrapped. "
+        "The studio said the show would return. But critics doubted the show would return before spring."
+    )
+    def ask(question: str) -> list[str]:
+        draft = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_text=lambda doc_id: article,
+                                   min_evidence=0.0).answer(question, [passage(article)])
+        return [c.text for c in draft.citations]
+
+    assert ask("When did the lead actor fall ill?") == [
+        "Filming stopped after the lead actor fell ill last July, but he has recovered and the season has wrapped."]
+    # "But" opening a sentence answers the one before, which comes with it
+    assert ask("What did critics doubt about the show's return before spring?")[:2] == [
+        "The studio said the show would return.", "But critics doubted the show would return before spring."]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -91,8 +92,10 @@ _DURATION_CUES = _words(
     "lived stay stayed remain remained wait waited hold held continue continued survive survived persist "
     "persisted endure endured sentenced ago until before since war term period trip journey flight delay tenure "
     "siege occupation process life lifespan career tour voyage campaign presidency marriage strike ceasefire "
-    "lockdown shutdown era interval mission been"
+    "lockdown shutdown era interval mission been trial subscription membership contract lease sentence ban "
+    "suspension hiatus closure outage blackout"
 )
+_CLAUSE_OPENERS = _words("where which that who whom whose when while")
 _TIME_UNITS = _words(
     "second seconds minute minutes hour hours day days night nights week weeks fortnight fortnights month months "
     "year years decade decades century centuries millennium millennia generation generations"
@@ -303,7 +306,8 @@ _PLACE_BEFORE = _words(
 )
 _PLACE_NOUNS_BEFORE = _words(
     "river city town village island region province county state country port colony district mountain lake sea "
-    "capital kingdom republic territory islands town area suburb"
+    "capital kingdom republic territory islands town area suburb community neighborhood neighbourhood municipality "
+    "hamlet settlement"
 )
 # "the coast of Yemen", "the outskirts of Kyiv"
 _PLACE_PARTS = _words("coast coasts shore shores border borders outskirts banks edge heart centre center north south "
@@ -348,6 +352,7 @@ _COUNT_SYNONYMS: tuple[frozenset[str], ...] = (
     _words("vehicle vehicles car cars truck trucks tank tanks"),
     _words("ship ships vessel vessels boat boats"),
     _words("plane planes aircraft jet jets"),
+    _words("injury injuries injured hurt wounded wound wounds"),
 )
 _PLURAL_NOT = ("ss", "us", "is", "ics", "ous")
 
@@ -564,6 +569,11 @@ def _classify_how(rest: list[str]) -> str | None:
             return "duration"
         if after in AUXILIARIES and after not in ("is", "are", "was", "were"):
             return "duration"
+        if after == "after" or rest[-1:] == ["for"]:
+            return "duration"  # "How long after the quake ...?", "How long was it opened for?"
+        clause = list(itertools.takewhile(lambda w: w not in _CLAUSE_OPENERS, rest[2:]))
+        if any(w.endswith("ed") and len(w) > 4 for w in clause):
+            return "duration"  # "How long was the funeral delayed?", not "... the fault where it occurred?"
         return "number"
     if nxt in ("many", "far", "big", "large", "tall", "high", "wide", "deep", "heavy", "fast", "hot", "cold",
                "small", "few", "short", "thick", "close", "warm", "fewer"):
@@ -913,11 +923,13 @@ def _find_quantities(sentence: _Sentence) -> list[_Quantity]:
         if not vague and not _is_number_token(sentence, i):
             i += 1
             continue
-        if word[0].isdecimal() and i + 1 < n and lower[i + 1] in _ORDINAL_SUFFIXES and sentence.gap(i) == "":
-            i += 2  # "10th"
+        if word[0].isdecimal() and i + 1 < n and sentence.gap(i) == "" and (
+                lower[i + 1] in _ORDINAL_SUFFIXES or sentence.words[i + 1] in ("G", "D")):
+            i += 2  # "10th"; "5G phones" and "3D films" count nothing
             continue
-        if word in ("one", "a") and i + 1 < n and lower[i + 1] in ("of", "another"):
-            i += 1  # "one of the", a pronoun
+        if (word in ("one", "a") and i + 1 < n and lower[i + 1] in ("of", "another")) or (
+                word == "one" and i > 0 and lower[i - 1] == "no"):
+            i += 1  # "one of the", "no one": a pronoun
             continue
         if "-" in word and not word[0].isdecimal() and not all(part in _NUMBER_WORDS for part in word.split("-")):
             out.append(_compound_quantity(sentence, i))
@@ -1118,20 +1130,26 @@ def _number_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
         start = _money_start(sentence.text, quantity.start) if quantity.unit == "money" else quantity.start
         noun_end = _counted_noun_end(sentence, quantity, q.count_stems)
         if noun_end is not None:
-            counted, noun_last = _Candidate(start, noun_end, STRONG), sentence.index_at(noun_end) - 1
+            # the unit the question names beats another of its class ("703 acres or over one
+            # square mile" for "How many acres ...?")
+            counted = _Candidate(start, noun_end, STRONG, _NAMED_UNIT if q.unit_class else 0.0)
+            noun_last = sentence.index_at(noun_end) - 1
             out.append(counted)
         elif counted is not None and quantity.unit is None and not quantity.vague \
                 and (elided := _elided_count(sentence, counted, noun_last, quantity, q)) is not None:
             out.append(elided)
         elif quantity.unit is not None:
+            bonus = 0.0
             if q.unit_class == quantity.unit or (q.unit_class == "money" and quantity.unit == "weight"
                                                  and sentence.lower[quantity.last + 1:quantity.last + 2] == ["pounds"]):
                 strength = STRONG
+                unit_words = range(quantity.last + 1, sentence.index_at(quantity.unit_end))
+                bonus = _NAMED_UNIT if any(set(sentence.stems()[k]) & q.count_stems for k in unit_words) else 0.0
             elif q.count_stems or q.unit_class:
                 strength = NONE
             else:
                 strength = WEAK
-            out.append(_Candidate(start, quantity.unit_end, strength))
+            out.append(_Candidate(start, quantity.unit_end, strength, bonus))
         elif quantity.vague:
             continue
         elif q.count_stems:
@@ -1142,7 +1160,58 @@ def _number_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
             out.append(_Candidate(start, quantity.end, STRONG))
         else:
             out.append(_Candidate(start, quantity.end, WEAK))
+    if q.count_stems and not sentence.lower_set.isdisjoint(_ZERO_WORDS):
+        out += _zero_candidates(sentence, q)
     return out
+
+
+# Ranks the unit the question names above another of its class: "How many square miles ...?"
+# gets "one square mile", not "703 acres", from "703 acres or one square mile".
+_NAMED_UNIT = 1.0
+_ZERO_WORDS = _words("no nobody none")
+# "no serious injuries", "no other homes": words between "no" and the counted noun.
+_ZERO_SKIP = _words("serious major significant other further known reported immediate confirmed additional new")
+
+
+def _zero_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
+    """A count of zero, which answers "How many ...?" as well as any number: "No injuries were
+    reported" for "How many people were injured?", "no homes were lost", "Nobody was killed",
+    "none of the sailors were hurt". The noun after "no" is the counted noun or one of the
+    question's words (injuries ~ injured); "nobody", "no one" and "none" count the asked
+    people or things when a question word follows within a few words ("No one was injured")."""
+    out = []
+    lower, stems = sentence.lower, sentence.stems()
+    asked = q.count_stems | q.content_stems | q.related_stems
+    n = len(lower)
+    for i, word in enumerate(lower):
+        if word not in _ZERO_WORDS or _conditional(sentence.text, sentence.starts[i]):
+            continue
+        if word == "no" and lower[i + 1 : i + 2] != ["one"]:
+            k = i + 1
+            while k < n and k <= i + 3 and lower[k] in _ZERO_SKIP:
+                k += 1
+            # "no more than 5", "no longer": the word after "no" is no plural noun, so no zero
+            if k < n and (_plural_like(lower[k]) or set(stems[k]) & q.count_stems) \
+                    and _near_stems(stems[k], asked):
+                out.append(_Candidate(sentence.starts[i], sentence.ends[k], STRONG))
+            continue
+        end = i + 1 if word == "no" else i  # "no one"
+        people = bool(q.count_stems & _GENERIC_COUNT_STEMS) or word == "none"
+        verb = end + 1
+        if word == "none" and verb < n and lower[verb] == "of":  # "none of the residents were hurt"
+            verb = next((k + 1 for k in range(verb, min(verb + 4, n)) if set(stems[k]) & q.count_stems), n)
+        predicate = (q.content_stems | q.related_stems) - q.count_stems
+        if people and any(_near_stems(stems[k], predicate) for k in range(verb, min(verb + 3, n))):
+            out.append(_Candidate(sentence.starts[i], sentence.ends[end], STRONG))
+    return out
+
+
+def _near_stems(stems: tuple[str, ...], asked: frozenset[str]) -> bool:
+    """A stem of the word is one asked, or one is the other's start but for a letter or two (the
+    stemmer makes "injuri" of "injuries" and "injur" of "injured"; "fire" is not "firefight")."""
+    return any(s in asked or any(len(a) >= 4 and len(s) >= 4 and abs(len(a) - len(s)) <= 2
+                                 and (a.startswith(s) or s.startswith(a)) for a in asked)
+               for s in stems)
 
 
 # Words joining two counts of one noun: "300 soldiers were killed and 2,700 wounded".
@@ -1344,7 +1413,8 @@ def _find_names(sentence: _Sentence) -> list[_Name]:
         if word in _PERSON_TITLES and i + 1 < n and _is_cap(sentence.words[i + 1]) and sentence.gap(i) in (" ", ". "):
             i += 1
             continue
-        if lower[i] in _OPENERS and (i == 0 or _opens_clause(text, sentence.starts[i])):
+        if lower[i].removesuffix("'s").removesuffix("’s") in _OPENERS and (
+                i == 0 or _opens_clause(text, sentence.starts[i])):  # "It’s all good"
             i += 1
             continue
         if i == 0 and word.endswith("ly"):
@@ -1530,9 +1600,27 @@ def _name_candidates(sentence: _Sentence, q: _Question, kind: str) -> list[_Cand
         # title is of a person's
         keeps_title = name.title in _NOBLE_TITLES if kind == "person" else kind == "place" and name.title in _PLACE_FIRST
         start = name.title_start if keeps_title else name.start
+        if kind == "person" and not keeps_title:
+            start = _after_job_title(sentence, name, start)
         end = _list_end(sentence, names, index) if q.plural else name.end
         out.append(_Candidate(start, end, strength, 1.0 if echo else 0.0))
     return out
+
+
+def _after_job_title(sentence: _Sentence, name: _Name, start: int) -> int:
+    """Where the person's own name starts after a job title capitalised before it: "Costco Chief
+    Financial Officer Richard Galanti" -> "Richard Galanti", "Coke CEO James Quincey" -> "James
+    Quincey". The title ends at its last role noun, and two or more capitalised words, no "of",
+    must follow it (a given name and a surname: "Officer Smith" stays whole)."""
+    if name.last - name.first + 1 != len(name.words):
+        return start
+    roles = [j for j, word in enumerate(name.words[:-1]) if word.lower() in _ROLE_NOUNS]
+    if not roles:
+        return start
+    own = name.words[roles[-1] + 1 :]
+    if len(own) < 2 or not all(_is_cap(word) and word.lower() not in _CONNECTORS for word in own):
+        return start  # "Minister of Health", "A Head Full of Dreams"
+    return sentence.starts[name.first + roles[-1] + 1]
 
 
 def _list_end(sentence: _Sentence, names: list[tuple[_Name, _NameCues]], index: int) -> int:

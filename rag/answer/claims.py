@@ -115,14 +115,20 @@ def check_claim(facts: QuestionFacts, sentence: str, article: "ArticleWords") ->
         type_fit=1.0 if absence else fit,
         absence=absence,
         # A statement that the detail is not given is negated by nature ("did not disclose how
-        # much"): it answers a plain question as well as a negated one.
-        negation_mismatch=not absence and facts.negated != bool(_NEGATION.search(sentence)),
+        # much"): it answers a plain question as well as a negated one; so does a count of zero
+        # ("No injuries were reported"), whose negation is the short answer itself.
+        negation_mismatch=not absence and facts.negated != _negated_outside(sentence, span),
         span=None if absence else span,
         head_found=None if facts.head is None else facts.head in set(tokenize_one(sentence)),
         opposite=opposes(facts.question, sentence),
         substituted=tuple(substitutions(facts.question, sentence)),
         number_conflicts=_number_conflicts(facts.standalone_numbers, missing_sentence, sentence),
     )
+
+
+def _negated_outside(sentence: str, span: tuple[int, int] | None) -> bool:
+    """A negation in the sentence other than inside the short answer ("No injuries")."""
+    return any(span is None or not span[0] <= m.start() < span[1] for m in _NEGATION.finditer(sentence))
 
 
 def _number_conflicts(
@@ -161,8 +167,9 @@ class ArticleWords:
     """The words of a text, for "does it mention X" with light stemming: a word matches
     any word sharing its first letters ("China" ~ "Chinese", "Russia" ~ "Russian"), with
     accents folded ("Beyonce" ~ "Beyoncé"), an acronym matches the initials of a run of
-    capitalised words ("NYC" ~ "New York City", "US" ~ "U.S."), and a long word one typing
-    slip away from a word of the text matches it ("Masstricht" ~ "Maastricht")."""
+    capitalised words ("NYC" ~ "New York City", "US" ~ "U.S."), a common abbreviation its
+    word ("Co." ~ "Company", "Corp." ~ "Corporation"), and a long word one typing slip away
+    from a word of the text matches it ("Masstricht" ~ "Maastricht")."""
 
     prefixes: frozenset[str]
     numbers: frozenset[str]
@@ -179,6 +186,10 @@ class ArticleWords:
             prefixes.add(word)
             if "." in word:
                 prefixes.add(word.replace(".", ""))  # "u.s" -> "us"
+            other = _ABBREVIATIONS.get(word.rstrip("."))  # "Co." ~ "Company", both ways
+            if other is not None:
+                prefixes.update(other[:n] for n in range(_PREFIX_MIN, len(other) + 1))
+                prefixes.add(other)
             if len(word) >= _SLIP_MIN - 1:
                 long_words.add(word)
         return cls(frozenset(prefixes), frozenset(_numbers(text)), frozenset(_acronyms(text)), frozenset(long_words))
@@ -258,6 +269,14 @@ def _article_words(text: str) -> ArticleWords:
 
 
 _PREFIX_MIN = 4
+# Abbreviations of names' common words, which news style writes either way ("the Coca-Cola Co.",
+# "the Coca-Cola Company"): a text with one mentions the other.
+_ABBREVIATION_PAIRS = (
+    ("co", "company"), ("corp", "corporation"), ("inc", "incorporated"), ("ltd", "limited"),
+    ("dept", "department"), ("univ", "university"), ("govt", "government"), ("assn", "association"),
+    ("intl", "international"), ("natl", "national"), ("bros", "brothers"), ("mt", "mount"), ("ft", "fort"),
+)
+_ABBREVIATIONS = {a: b for pair in _ABBREVIATION_PAIRS for a, b in (pair, pair[::-1])}
 
 
 def _prefix(word: str) -> str:

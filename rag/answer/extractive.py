@@ -67,7 +67,11 @@ TIED_WITHIN = 0.8
 CONTRAST_MIN_COVERAGE = 0.25
 MAX_SENTENCES = 3
 ARTICLE_CACHE = 64  # whole articles kept for the claim check (by chunk version)
-_CONTRAST = re.compile(r"\b(?:however|but|disputed|denied|denies|dismissed|rejected|contradict\w*|refuted)\b", re.I)
+# Answers what came before: a denial anywhere, "But"/"Yet" only opening the sentence (", but
+# Odenkirk has recovered" contrasts within its own sentence, not with the one before).
+_CONTRAST = re.compile(
+    r"\b(?:however|disputed|denied|denies|dismissed|rejected|contradict\w*|refuted)\b|^\W*(?:but|yet)\b", re.I
+)
 _CLAIM = re.compile(r"\b(?:claimed|claims|announced|asserted|alleged|insisted)\b", re.I)
 # "Where did each of the two prisoners want to go?": one sentence per part may be needed.
 _MULTI_PART = re.compile(r"\b(?:each|both|respectively|either|two|three|all the)\b|\band\b.*\?", re.I)
