@@ -90,6 +90,7 @@ def test_expected_answer_type__order_matters():
     assert expected_answer_type("How long was the vote delayed?") == "duration"
     assert expected_answer_type("How long was the road closed for?") == "duration"
     assert expected_answer_type("How long after the fire did the road reopen?") == "duration"
+    assert expected_answer_type("How long were the sailors stuck in Kell?") == "duration"
     assert expected_answer_type("How long was the fault where the quake occurred?") == "number"  # "occurred" is the clause's
 
 
@@ -144,7 +145,12 @@ def test_type_fit__a_number_glued_to_a_code_letter_counts_nothing():
 
 def test_type_fit__a_population_is_a_count_of_people():
     question = "What is the population of Lyon?"
-    assert type_fit("About 4,000 firefighters were deployed in Lyon on Monday.", "number", question) == 0.5
+    # a number counting other people or things is no population; a bare one may be
+    assert type_fit("About 4,000 firefighters were deployed in Lyon on Monday.", "number", question) == 0.0
+    assert type_fit("The five districts of Lyon voted on Monday.", "number", question) == 0.0
+    assert type_fit("By 1860 it had grown to 40,000 and kept growing.", "number", question) == 0.5
+    assert type_fit("A city of 500,000 sits on the river.", "number", question) == 0.5  # "sits" is no noun
+    assert type_fit("About 4,000 firefighters were deployed in Lyon.", "number", "How many were deployed?") == 1.0
     assert type_fit("Lyon, a city of 500,000 people, hosted the summit.", "number", question) == 1.0
     assert type_fit("Lyon has 500,000 inhabitants.", "number", question) == 1.0
     # The counted noun right before the number, whatever follows it.
@@ -399,6 +405,10 @@ def test_answer_span__a_second_count_that_leaves_the_noun_out():
     verb_first = "The quake killed 12 villagers and injured 85, the ministry said."
     assert span_text("How many villagers were injured?", verb_first) == "85"
     assert span_text("How many villagers were killed?", verb_first) == "12 villagers"
+    # the question uses the first count's own words: the second stays below it, however near
+    trapped = "Officials said 16 miners were trapped, and 13 have been rescued since."
+    assert span_text("How many miners were trapped?", trapped) == "16 miners"
+    assert span_text("How many miners have been rescued?", trapped) == "13"
     # a count of another noun answers nothing
     other = "The network has more than 250 stations and 20 rail lines."
     assert span_text("How many stations does the network have on its rail lines?", other) == "more than 250 stations"

@@ -96,6 +96,8 @@ _DURATION_CUES = _words(
     "suspension hiatus closure outage blackout"
 )
 _CLAUSE_OPENERS = _words("where which that who whom whose when while")
+# States that last, after "How long was/were X ...": "stuck in Idomeni", "kept", "missing".
+_STATES = _words("stuck kept gone away missing open shut hidden asleep awake alive apart abroad offline")
 _TIME_UNITS = _words(
     "second seconds minute minutes hour hours day days night nights week weeks fortnight fortnights month months "
     "year years decade decades century centuries millennium millennia generation generations"
@@ -572,7 +574,7 @@ def _classify_how(rest: list[str]) -> str | None:
         if after == "after" or rest[-1:] == ["for"]:
             return "duration"  # "How long after the quake ...?", "How long was it opened for?"
         clause = list(itertools.takewhile(lambda w: w not in _CLAUSE_OPENERS, rest[2:]))
-        if any(w.endswith("ed") and len(w) > 4 for w in clause):
+        if any((w.endswith("ed") and len(w) > 4) or w in _STATES for w in clause):
             return "duration"  # "How long was the funeral delayed?", not "... the fault where it occurred?"
         return "number"
     if nxt in ("many", "far", "big", "large", "tall", "high", "wide", "deep", "heavy", "fast", "hot", "cold",
@@ -1123,6 +1125,7 @@ def _number_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
     0.0 a measurement when the question counts things (acres for homes)."""
     out = []
     counted: _Candidate | None = None  # the last number with the counted noun
+    population = not q.words.isdisjoint(("population", "populations"))
     noun_last = 0  # the token that ends its noun
     for quantity in sentence.quantities():
         if quantity.year:
@@ -1155,6 +1158,8 @@ def _number_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
         elif q.count_stems:
             before = _count_noun_leads(sentence, quantity, q.count_stems) or (
                 not quantity.noun_follows and _count_noun_before(sentence, quantity, q.count_stems))
+            if not before and population and _counts_other_noun(sentence, quantity):
+                continue  # "12,000 troops", "five counties": no population
             out.append(_Candidate(start, quantity.end, STRONG if before else WEAK))
         elif not q.unit_class and quantity.noun_follows:
             out.append(_Candidate(start, quantity.end, STRONG))
@@ -1163,6 +1168,26 @@ def _number_candidates(sentence: _Sentence, q: _Question) -> list[_Candidate]:
     if q.count_stems and not sentence.lower_set.isdisjoint(_ZERO_WORDS):
         out += _zero_candidates(sentence, q)
     return out
+
+
+def _counts_other_noun(sentence: _Sentence, quantity: _Quantity) -> bool:
+    """The number counts a plural noun of its own in the words after it, before a break ("12,000
+    North Korean troops", "five counties"), which the caller knows is not the asked one. A
+    population is asked for only by its own words, the people's ("711,988 inhabitants") or
+    none ("a population of 8,491,079"; "the population fell below 10,000"): on SQuAD, no gold
+    answer to a population question counts anything else."""
+    for k in range(quantity.last + 1, min(quantity.last + 5, len(sentence.words))):
+        if any(ch in sentence.gap(k - 1) for ch in ",;:()."):
+            return False
+        word = sentence.lower[k]
+        if word in _FUNCTION_WORDS or word in _COUNT_BREAKS or not word.isalpha():
+            return False
+        if _plural_like(word):
+            return word not in _S_VERBS  # "a town of 40,000 sits on the river"
+    return False
+
+
+_S_VERBS = _words("sits lies lives stands remains has does says makes gets goes comes attends works stays")
 
 
 # Ranks the unit the question names above another of its class: "How many square miles ...?"
@@ -1222,11 +1247,13 @@ def _elided_count(sentence: _Sentence, first: _Candidate, noun_last: int, quanti
                   q: _Question) -> _Candidate | None:
     """A bare number counting the noun of the counted number just before it, which it leaves
     out: "300 North Korean soldiers had been killed and 2,700 wounded", "killing 12 people and
-    injuring 40"), when the question uses its own words ("wounded" after 2,700) and not the
-    first's ("had been killed"): then it is as strong as the first and wins. None otherwise
-    (it stays a bare number, below the counted one), and when the number is not so joined or
-    counts another noun ("and 40 homes"). The sentence's fit is unchanged: the first number is
-    a strong candidate already."""
+    injuring 40"). When the question uses its own words ("wounded" after 2,700) and not the
+    first's ("had been killed"), it is as strong as the first and wins; the other way round it
+    is a bare number below the first ("16 people have been infected, and 13 have been
+    hospitalized" answers "How many were infected?" with the 16, although "infected" stands
+    nearer the 13). None with neither or both (the number is then read as any other), and when
+    it is not so joined or counts another noun ("and 40 homes"). The sentence's fit is
+    unchanged: the first number is a strong candidate already."""
     number = sentence.index_at(quantity.num_start)
     between = range(noun_last + 1, number)
     if not 1 <= len(between) <= 5 or any(ch in sentence.gap(k) for k in range(noun_last, number) for ch in ".;:()"):
@@ -1249,8 +1276,11 @@ def _elided_count(sentence: _Sentence, first: _Candidate, noun_last: int, quanti
     def asked(own: set[int]) -> bool:
         return any(set(stems[i]) & (q.content_stems | q.related_stems) for i in own if 0 <= i < len(stems))
 
-    if asked(own_second) and not asked(own_first):
+    first_asked, second_asked = asked(own_first), asked(own_second)
+    if second_asked and not first_asked:
         return _Candidate(quantity.start, quantity.end, STRONG, 1.0)
+    if first_asked and not second_asked:
+        return _Candidate(quantity.start, quantity.end, WEAK)  # below the first, which is asked
     return None
 
 
