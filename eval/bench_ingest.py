@@ -29,13 +29,15 @@ WARM_UP_TEXTS = ["A short sentence to warm the model up.", "Another one, a littl
 
 
 class RecordingEmbedder:
-    """Wraps an embedder and keeps every passage sent to it, and the time spent on them."""
+    """Wraps an embedder and keeps every passage sent to it, and the time spent on them
+    (and on the answerer's readings of sentences, `embed_pieces`)."""
 
     def __init__(self, inner: rag.Embedder) -> None:
         self._inner = inner
         self.name, self.dimension, self.max_tokens = inner.name, inner.dimension, inner.max_tokens
         self.passages: list[str] = []
         self.seconds = 0.0
+        self.pieces_seconds = 0.0
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         self.passages.extend(texts)
@@ -48,7 +50,10 @@ class RecordingEmbedder:
         return self._inner.embed_query(text)
 
     def embed_pieces(self, texts: Sequence[str]) -> list[rag.PieceVectors]:
-        return self._inner.embed_pieces(texts)
+        started = time.perf_counter()
+        pieces = self._inner.embed_pieces(texts)
+        self.pieces_seconds += time.perf_counter() - started
+        return pieces
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self._inner.count_tokens(texts)

@@ -1,13 +1,14 @@
 """Scale benchmarks on real news (issue 16), each printing one JSON object.
 
-    python -m eval.bench shapes [--news PATH] [--shapes long,short,huge,corpus] [--keep-index DIR]
+    python -m eval.bench shapes [--news PATH] [--shapes long,short,huge,corpus-1k,corpus] [--keep-index DIR]
     python -m eval.bench incremental --index DIR [--news PATH]
     python -m eval.bench scale-latency --index DIR [--questions N] [--server/--no-server] [--ui/--no-ui]
 
 `shapes` builds the ingest shapes in a temporary folder from the news corpus (never copied
 into the project) and runs `python -m eval.bench ingest` on each in its own process, so each
 shape's peak RSS is its own: long articles (300 of 8,000-20,000 characters), 10,000 short records (one
-paragraph each), one huge file of 200,000 short lines, and the whole corpus.
+paragraph each), one huge file of 200,000 short lines, the corpus' first 1,000 articles and the
+whole corpus (the 1k and ~4k-article points the README's "Scaling out" extrapolates from).
 
 `incremental` adds one article (written for this benchmark, below) to an index and asks a
 question only it answers: the time until it is answerable, through the CLI (`rag ingest`,
@@ -17,7 +18,9 @@ run. The article is removed again afterwards, so the big index is left as it was
 
 `scale-latency` times warm questions (headlines of the indexed articles turned into
 questions) on the big index, embedded and through a Chroma server on 127.0.0.1 serving a
-copy of it, and reads the memory of a running `rag ui` over it.
+copy of it, split into the search and MiniLM's reading of the retrieved sentences; the same
+questions with nothing read before on the big index and on the demo index (what the index
+size adds to a whole answer); and reads the memory of a running `rag ui` over it.
 """
 
 from __future__ import annotations
@@ -32,15 +35,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Iterator
 
 import click
 
 from eval.bench_common import BenchmarkError, emit, free_port, wait_until_up
+from eval.bench_ingest import RecordingEmbedder
 
 NEWS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "news-corpus" / "corpus.jsonl"
-SHAPES = ("long", "short", "huge", "corpus")
+SHAPES = ("long", "short", "huge", "corpus-1k", "corpus")
+FIRST_ARTICLES = 1_000  # the corpus-1k shape
 
 # Written for this benchmark (fiction): no indexed article says any of it.
 ARTICLE_NAME = "port-ellis-harbour-reopens.txt"
@@ -96,6 +103,10 @@ def make_shapes(news: Path, folder: Path, wanted: tuple[str, ...]) -> dict[str, 
             out.write("A list of two hundred thousand short lines\n\n")
             for _ in range(200_000):
                 out.write(" ".join(rng.choice(words) for _ in range(rng.randint(2, 3))).capitalize() + ".\n")
+    if "corpus-1k" in wanted:
+        paths["corpus-1k"] = folder / "corpus-1k.jsonl"
+        with news.open(encoding="utf-8") as lines, paths["corpus-1k"].open("w", encoding="utf-8") as out:
+            out.writelines(islice((row for row in lines if row.strip()), FIRST_ARTICLES))
     if "corpus" in wanted:
         paths["corpus"] = news
     return paths
@@ -105,7 +116,8 @@ def make_shapes(news: Path, folder: Path, wanted: tuple[str, ...]) -> dict[str, 
 @click.option("--news", type=click.Path(dir_okay=False, path_type=Path), default=NEWS, show_default=True)
 @click.option("--shapes", "shapes", default=",".join(SHAPES), show_default=True, help="Comma-separated shapes.")
 @click.option("--keep-index", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the whole corpus' index here (for `incremental` and `scale-latency`).")
+              help="Keep the whole corpus' index here (for `incremental` and `scale-latency`), and the "
+              "corpus-1k shape's beside it, in DIR-1k.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
 def shapes_command(news: Path, shapes: str, keep_index: Path | None, out: Path | None) -> None:
     """Ingest throughput and peak memory on every shape, against bare encode on the same chunks."""
@@ -118,8 +130,9 @@ def shapes_command(news: Path, shapes: str, keep_index: Path | None, out: Path |
     with tempfile.TemporaryDirectory(prefix="rag-shapes-") as scratch:
         for shape, path in make_shapes(news, Path(scratch), wanted).items():
             command = [sys.executable, "-m", "eval.bench", "ingest", "--corpus", str(path)]
-            if shape == "corpus" and keep_index is not None:
-                command += ["--data-dir", str(keep_index)]
+            if shape.startswith("corpus") and keep_index is not None:
+                kept = keep_index if shape == "corpus" else keep_index.with_name(f"{keep_index.name}-1k")
+                command += ["--data-dir", str(kept)]
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise BenchmarkError(f"the {shape} shape failed: {done.stderr.strip()[-2000:]}")
@@ -228,31 +241,63 @@ def incremental_command(index: Path, out: Path | None) -> None:
 # -- warm latency at scale -----------------------------------------------------------------
 
 
-def _questions(index: Path, count: int) -> list[str]:
+@dataclass(frozen=True)
+class ArticleQuestions:
+    """Two questions about one article, asked one after the other."""
+
+    first: str  # nobody asked about the article before: its passages are read (MiniLM)
+    next: str  # right after: what the first one read is reused, as in a conversation
+
+
+def _questions(index: Path, count: int) -> list[ArticleQuestions]:
     import rag
 
     titles = [d.title for d in rag.Assistant(rag.Settings(data_dir=index), auto_seed=False).list_documents()
               if d.title and len(d.title.split()) >= 4]
     rng = random.Random(16)
-    return [f"What happened: {t.rstrip('?.!')}?" for t in rng.sample(titles, min(count, len(titles)))]
+    return [ArticleQuestions(f"What happened: {title}?", f"What else is known about this: {title}?")
+            for title in (t.rstrip("?.!") for t in rng.sample(titles, min(count, len(titles))))]
 
 
-def _warm_latency(settings, questions: list[str]) -> dict[str, Any]:
-    """Per question, on a warm assistant: the whole offline answer (`ask`), and its search
-    alone (`retrieve`: hybrid retrieval, the part whose cost depends on the index size)."""
+def _warm_latency(settings, questions: list[ArticleQuestions]) -> dict[str, Any]:
+    """Per article, on a warm assistant (model, BM25 and vector caches loaded): the whole
+    offline answer to the first question (`ask`), its search alone (`retrieve`: hybrid
+    retrieval, the part whose cost depends on the index size) and, inside the answer, MiniLM's
+    reading of the retrieved passages' sentences (`embed_pieces`); then the whole answer to
+    the next question about the same article (its question embedded too)."""
     import rag
 
-    assistant = rag.Assistant(settings, auto_seed=False)
-    assistant.ask(questions[0])  # loads the model, the BM25 index and the vector caches
-    answer_ms, search_ms = [], []
-    for question in questions:
+    embedder = RecordingEmbedder(rag.build_embedder(settings))
+    assistant = rag.Assistant(settings, embedder=embedder, auto_seed=False)
+    assistant.ask("What happened in the news?")  # loads the model, the BM25 index and the vector caches
+    times: dict[str, list[float]] = {"answer": [], "search": [], "reading": [], "next": [], "next_reading": []}
+    for asked in questions:
         began = time.perf_counter()
-        assistant.retrieve(question)
-        search_ms.append((time.perf_counter() - began) * 1000)
-        began = time.perf_counter()
-        assistant.ask(question)
-        answer_ms.append((time.perf_counter() - began) * 1000)
-    return {"questions": len(questions), **_percentiles(answer_ms), "retrieval": _percentiles(search_ms)}
+        assistant.retrieve(asked.first)
+        times["search"].append((time.perf_counter() - began) * 1000)
+        for question, answer, reading in ((asked.first, "answer", "reading"), (asked.next, "next", "next_reading")):
+            read_before, began = embedder.pieces_seconds, time.perf_counter()
+            assistant.ask(question)
+            times[answer].append((time.perf_counter() - began) * 1000)
+            times[reading].append((embedder.pieces_seconds - read_before) * 1000)
+    return {"questions": len(questions), **_percentiles(times["answer"]), "retrieval": _percentiles(times["search"]),
+            "reading": _percentiles(times["reading"]),
+            "next_question": {**_percentiles(times["next"]), "reading": _percentiles(times["next_reading"])}}
+
+
+def _fresh_against_demo(index: Path, asked: list[ArticleQuestions]) -> dict[str, Any]:
+    """The whole answer when nothing was read before (`RAG_SENTENCE_CACHE=0`: every question
+    reads its passages, as the first question about new articles does), on the big index and
+    on the 2-article demo index, the same questions in one run: what the index size adds."""
+    import rag
+
+    with tempfile.TemporaryDirectory(prefix="rag-demo-") as scratch:
+        if _rag("demo", data_dir=Path(scratch)).returncode != 0:
+            raise BenchmarkError("could not index the demo articles")
+        rows = {name: _warm_latency(rag.Settings(data_dir=data_dir, sentence_cache=0), asked)
+                for name, data_dir in (("demo", Path(scratch)), ("big", index))}
+    return {**rows, "big_over_demo_p50": round(rows["big"]["p50_ms"] / rows["demo"]["p50_ms"], 2),
+            "big_over_demo_p95": round(rows["big"]["p95_ms"] / rows["demo"]["p95_ms"], 2)}
 
 
 def _percentiles(times: list[float]) -> dict[str, float]:
@@ -276,6 +321,7 @@ def scale_latency_command(index: Path, questions: int, server: bool, ui: bool, o
     result: dict[str, Any] = {"benchmark": "scale-latency", "index": _index_size(index),
                               "embedded": _warm_latency(rag.Settings(data_dir=index), asked),
                               "targets_ms": {"p50": 80, "p95": 200}}
+    result["nothing_read_before"] = _fresh_against_demo(index, asked)
     if server:
         result["server"] = _server_latency(index, asked)
     if ui:
@@ -283,7 +329,7 @@ def scale_latency_command(index: Path, questions: int, server: bool, ui: bool, o
     emit(result, out)
 
 
-def _server_latency(index: Path, asked: list[str]) -> dict[str, Any]:
+def _server_latency(index: Path, asked: list[ArticleQuestions]) -> dict[str, Any]:
     import rag
 
     chroma = Path(sys.executable).with_name("chroma")

@@ -41,11 +41,12 @@ ProgressCallback = Callable[[int, int], None]  # (documents done, documents in t
 # article too, which the document count does not (an 850 KB upload is one document).
 TextProgressCallback = Callable[[int, int], None]
 
-# Chunks embedded per model call: large enough to keep the model busy, small enough
-# that a killed run loses little work.
-EMBED_BATCH_CHUNKS = 256
-# A batch bigger than this (one long article is one batch) is embedded in slices of this
-# many passages, text progress reported after each: a batch of the usual size is not cut.
+# Chunks per batch (embedded, then written and committed together): large enough that
+# sorting them by length leaves little padding in each model call, small enough that a
+# killed run loses little work (under a minute on 2 cores).
+EMBED_BATCH_CHUNKS = 1024
+# A batch is embedded in slices of this many passages, text progress reported after each
+# (one long article is one batch: its progress moves inside it).
 EMBED_SLICE = 256
 TITLE_WORDS_IN_PASSAGE = 24
 # Up to this many articles, a run reads only the stored records it can match (see
@@ -295,11 +296,18 @@ def _write_batch(store: IndexStore, embedder: Embedder, batch: list[_Prepared], 
     # passages is all whitespace: its text counts as embedded at once).
     shares = [len(item.planned.article.text) / len(item.passages) for item in batch for _ in item.passages]
     progress.embedded(sum(len(item.planned.article.text) for item in batch if not item.passages))
+    # Longest first, so each model call's passages are of about one length: a call pads its
+    # passages to its longest. In document order, 256 one-paragraph records a call, 10% of
+    # what the model read was padding; sorted across a batch of 1,024, 3% (bare `encode` sorts
+    # whatever it is given, which in the ingest benchmark is 5,000 passages: 0.6%).
+    order = sorted(range(len(passages)), key=lambda i: len(passages[i]), reverse=True)
     slices = []
-    for lo in range(0, len(passages), EMBED_SLICE):
-        slices.append(embedder.embed_documents(passages[lo : lo + EMBED_SLICE]))
-        progress.embedded(sum(shares[lo : lo + EMBED_SLICE]))
+    for lo in range(0, len(order), EMBED_SLICE):
+        part = order[lo : lo + EMBED_SLICE]
+        slices.append(embedder.embed_documents([passages[i] for i in part]))
+        progress.embedded(sum(shares[i] for i in part))
     vectors = np.concatenate(slices) if slices else embedder.embed_documents([])
+    vectors[order] = vectors.copy()  # back in the passages' order
     ingested_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     writes, offset = [], 0
     for item in batch:

@@ -296,6 +296,32 @@ def test_ingest__text_progress_moves_inside_one_long_article(tmp_path, settings,
     assert reported == sorted(set(reported)) and text[-1] == (total, total)  # each report moves it on
 
 
+def test_ingest__a_batch_is_embedded_longest_first_and_each_vector_stays_with_its_chunk(
+    tmp_path, settings, fake_embedder, monkeypatch
+):
+    import ingest.pipeline
+    from ingest.pipeline import passage_for_embedding
+
+    monkeypatch.setattr(ingest.pipeline, "EMBED_SLICE", 4)
+    records = tmp_path / "records.jsonl"
+    lengths = [3, 20, 7, 15, 1, 19, 12, 10, 5, 17]  # sentences per one-chunk record, shuffled
+    records.write_text("".join(json.dumps({
+        "id": f"r{n}", "title": f"Record {n}",
+        "text": " ".join(f"Record {n} says fact {i} about the harbour." for i in range(count)),
+    }) + "\n" for n, count in enumerate(lengths)), encoding="utf-8")
+
+    ingest_paths([records], settings, embedder=fake_embedder)
+
+    sent = [len(passage) for passage in fake_embedder.embedded]
+    assert len(sent) == len(lengths) and sent == sorted(sent, reverse=True)  # one batch, longest first
+    store = open_store(settings, fake_embedder.name)
+    chunks = store.get_chunks(store.chunk_ids())
+    assert len(chunks) == len(lengths)
+    for chunk in chunks.values():
+        expected = fake_embedder.embed_documents([passage_for_embedding(str(chunk.metadata["title"]), chunk.text)])[0]
+        assert chunk.embedding == pytest.approx(expected, abs=1e-6), chunk.chunk_id
+
+
 def test_ingest__slices_embedded_apart_stay_with_their_own_chunks(tmp_path, settings, fake_embedder, monkeypatch):
     import ingest.pipeline
     from ingest.pipeline import passage_for_embedding
