@@ -9,8 +9,16 @@ import pytest
 
 from rag.index import embeddings
 from rag.config import Settings
-from rag.index.embeddings import BUNDLED_WEIGHTS_SHA256, build_embedder, bundled_model_path, verify_weights
+from rag.index.embeddings import (
+    BUNDLED_WEIGHTS_SHA256,
+    SentenceTransformerEmbedder,
+    build_embedder,
+    bundled_model_path,
+    native_bfloat16,
+    verify_weights,
+)
 from rag.errors import ModelError, ModelIntegrityError
+from pydantic import ValidationError
 
 
 def test_bundled_weights__match_upstream_revision():
@@ -76,3 +84,50 @@ def test_real_embedder__a_question_is_read_once_for_its_vector_and_its_pieces(re
     assert pieces[1].pieces[:3] == ("how", "old", "were") and pieces[1].tokens.shape == (len(pieces[1].pieces), 384)
     assert real_embedder.embed_query(question) is vector  # asked again: no pass at all
     assert len(calls) == 2
+
+
+_NEWS = [
+    "Two North Korean soldiers were captured alive in the Kursk region, Ukraine's president said.",
+    "The men, aged 20 and 26, were injured and are being treated in Kyiv.",
+    "One of them told interrogators he had thought he was being sent to a training exercise.",
+    "Neither man had any identification documents, and one carried a Russian military ID card issued in Tuva.",
+]
+
+
+@pytest.mark.parametrize(("asked", "native", "used"), [
+    ("auto", True, "bfloat16"), ("auto", False, "float32"),
+    ("float32", True, "float32"), ("bfloat16", False, "bfloat16"),
+])
+def test_reading_precision__auto_takes_bfloat16_only_where_the_cpu_has_it(monkeypatch, asked, native, used):
+    monkeypatch.setattr(embeddings, "native_bfloat16", lambda: native)
+    assert SentenceTransformerEmbedder(bundled_model_path(), "m", reading_precision=asked).reading_precision == used
+
+
+def test_reading_precision__an_unknown_one_is_refused():
+    with pytest.raises(ValidationError, match="reading_precision"):
+        Settings(reading_precision="float16")
+    with pytest.raises(ValueError, match="reading_precision"):
+        SentenceTransformerEmbedder(bundled_model_path(), "m", reading_precision="int8")
+
+
+def test_reading_precision__bfloat16_reads_sentences_close_to_float32_and_leaves_passages_and_questions_exact():
+    exact = SentenceTransformerEmbedder(bundled_model_path(), "m", reading_precision="float32")
+    fast = SentenceTransformerEmbedder(bundled_model_path(), "m", reading_precision="bfloat16")
+
+    read_exact, read_fast = exact.embed_pieces(_NEWS), fast.embed_pieces(_NEWS)
+    for a, b in zip(read_exact, read_fast):
+        assert a.pieces == b.pieces
+        assert 0.9995 < float(a.vector @ b.vector) < 1.0 - 1e-9  # close, and really another precision
+        rows = np.sum(a.tokens.astype(np.float32) * b.tokens.astype(np.float32), axis=1)
+        assert rows.min() > 0.999
+    # The index and retrieval never see bfloat16: passages and questions are bit for bit float32.
+    assert np.array_equal(exact.embed_documents(_NEWS), fast.embed_documents(_NEWS))
+    question = "How old were the captured soldiers?"
+    assert np.array_equal(exact.embed_query(question), fast.embed_query(question))
+    (asked,) = fast.embed_pieces([question])  # the question read once, in float32, for both uses
+    assert np.array_equal(asked.vector, exact.embed_query(question))
+
+
+@pytest.mark.skipif(not native_bfloat16(), reason="this CPU has no bfloat16 instructions")
+def test_reading_precision__the_default_reads_in_bfloat16_on_a_cpu_that_has_it():
+    assert build_embedder(Settings()).reading_precision == "bfloat16"  # type: ignore[attr-defined]

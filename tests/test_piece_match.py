@@ -18,7 +18,8 @@ def _match(embedder, question: str, sentence: str) -> float:
 def test_pieces_come_from_the_same_pass_as_the_pooled_vector(real_embedder) -> None:
     text = "The soldiers, aged 20 and 26, were being treated in Kyiv."
     (vectors,) = real_embedder.embed_pieces([text])
-    assert np.allclose(vectors.vector, real_embedder.embed_documents([text])[0], atol=1e-5)
+    # The same pass, though it may run in bfloat16 (RAG_READING_PRECISION) and the passage in float32.
+    assert float(vectors.vector @ real_embedder.embed_documents([text])[0]) > 0.9999
     assert vectors.tokens.shape == (len(vectors.pieces), real_embedder.dimension)
     assert "[CLS]" not in vectors.pieces and "[SEP]" not in vectors.pieces
     assert np.allclose(np.linalg.norm(vectors.tokens.astype(np.float32), axis=1), 1.0, atol=1e-2)

@@ -6,6 +6,7 @@ loaded from disk only, its weights checked against a known checksum.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import OrderedDict
@@ -32,6 +33,19 @@ _RECENT_QUERIES = 256
 # cores: 390 ms in batches of 32, 270 ms of 16, 220-260 ms of 8, 290 ms of 4, 440 ms of 1;
 # the vectors agree to 2e-7.
 PIECE_BATCH = 8
+READING_PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+def native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (AVX512-BF16 or AMX)."""
+    # PyTorch has no public question for this; these two exist since 2.1. Without them (or
+    # without the instructions) bfloat16 would be emulated, slower than float32: not used.
+    try:
+        import torch
+
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except (AttributeError, ImportError, RuntimeError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -99,9 +113,13 @@ def verify_weights(model_dir: Path, expected_sha256: str) -> None:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder, on the CPU."""
 
-    def __init__(self, model_dir: Path, name: str, batch_size: int = 32) -> None:
+    def __init__(
+        self, model_dir: Path, name: str, batch_size: int = 32, reading_precision: str = "float32"
+    ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if reading_precision not in READING_PRECISIONS:
+            raise ValueError(f"reading_precision must be one of {READING_PRECISIONS}, got {reading_precision!r}")
         keep_libraries_offline()
         try:
             from sentence_transformers import SentenceTransformer
@@ -123,6 +141,16 @@ class SentenceTransformerEmbedder:
         # Torch inference is thread-safe, but interleaved calls would only fight for the cores.
         self._lock = threading.Lock()
         self._recent_queries: OrderedDict[str, PieceVectors] = OrderedDict()
+        # The answerer's reading of retrieved sentences (`embed_pieces`) may run in bfloat16:
+        # 1.36 x faster on a CPU that has it (AVX512-BF16, 2 cores, a question's 33 news
+        # sentences: 157 vs 214 ms), its vectors within 3e-5 of float32 in cosine. Passages and
+        # questions are always embedded in float32: the index and retrieval stay exact.
+        self.reading_precision = (
+            "bfloat16"
+            if reading_precision == "bfloat16" or (reading_precision == "auto" and native_bfloat16())
+            else "float32"
+        )
+        logger.info("Reading sentences for the answerer in %s", self.reading_precision)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -143,7 +171,7 @@ class SentenceTransformerEmbedder:
         with self._lock:
             known = {text: self._recent_queries[text] for text in texts if text in self._recent_queries}
         missing = list(dict.fromkeys(text for text in texts if text not in known))
-        known.update(zip(missing, self._pieces(missing)))
+        known.update(zip(missing, self._pieces(missing, precision=self.reading_precision)))
         return [known[text] for text in texts]
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -153,17 +181,17 @@ class SentenceTransformerEmbedder:
             cached = self._recent_queries.get(text)
         if cached is not None:
             return cached.vector
-        (embedded,) = self._pieces([text])
+        (embedded,) = self._pieces([text], precision="float32")
         with self._lock:
             self._recent_queries[text] = embedded
             if len(self._recent_queries) > _RECENT_QUERIES:
                 self._recent_queries.popitem(last=False)
         return embedded.vector
 
-    def _pieces(self, texts: list[str]) -> list[PieceVectors]:
+    def _pieces(self, texts: list[str], precision: str) -> list[PieceVectors]:
         if not texts:
             return []
-        with self._lock:
+        with self._lock, self._precision(precision):
             # With output_value=None, one dict of tensors per text (the stubs do not say so).
             outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
                 texts,
@@ -187,6 +215,16 @@ class SentenceTransformerEmbedder:
             ))
         return result
 
+    @staticmethod
+    def _precision(precision: str) -> contextlib.AbstractContextManager[object]:
+        if precision == "float32":
+            return contextlib.nullcontext()
+        import torch
+
+        # Autocast, not bfloat16 weights: the layer norms and the pooling stay in float32
+        # (bfloat16 weights: 1.6 x faster, but pooled vectors only within 4e-3 in cosine).
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         counts: list[int] = []
         # In slices: the tokenizer's per-text encodings of one call stay alive together; the
@@ -209,7 +247,9 @@ def build_embedder(settings: Settings) -> Embedder:
     if settings.embed_model == BUNDLED_EMBED_MODEL:
         model_dir = bundled_model_path()
         verify_weights(model_dir, BUNDLED_WEIGHTS_SHA256)
-        return SentenceTransformerEmbedder(model_dir, BUNDLED_EMBED_MODEL, settings.embed_batch_size)
+        return SentenceTransformerEmbedder(
+            model_dir, BUNDLED_EMBED_MODEL, settings.embed_batch_size, settings.reading_precision
+        )
     model_dir = Path(settings.embed_model).expanduser()
     if not model_dir.is_dir():
         raise ModelError(
@@ -218,4 +258,6 @@ def build_embedder(settings: Settings) -> Embedder:
             "to this machine and point RAG_EMBED_MODEL at it."
         )
     logger.info("Loading embedding model from %s (no checksum known for it)", model_dir)
-    return SentenceTransformerEmbedder(model_dir, embedder_name(settings), settings.embed_batch_size)
+    return SentenceTransformerEmbedder(
+        model_dir, embedder_name(settings), settings.embed_batch_size, settings.reading_precision
+    )
