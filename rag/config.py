@@ -16,6 +16,8 @@ BUNDLED_EMBED_MODEL = "all-MiniLM-L6-v2"
 APP_NAME = "newsrag"
 # Sentences whose MiniLM readings the offline answerer keeps (RAG_SENTENCE_CACHE).
 DEFAULT_SENTENCE_CACHE = 5_000
+# How the answerer's MiniLM may read retrieved sentences (`SentenceTransformerEmbedder`).
+READING_PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 def default_data_dir() -> Path:
@@ -115,7 +117,7 @@ class Settings(BaseSettings):
     )
     reading_precision: str = Field(
         default="auto",
-        pattern=r"^(auto|float32|bfloat16)$",
+        pattern="^(" + "|".join(READING_PRECISIONS) + ")$",
         description="Offline answerer: precision of MiniLM's reading of retrieved sentences; 'auto' = bfloat16 "
         "where the CPU computes it natively (AVX512-BF16 or AMX; ~1.3 x faster), else float32.",
     )

@@ -17,7 +17,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from rag._offline import keep_libraries_offline
-from rag.config import BUNDLED_EMBED_MODEL, Settings
+from rag.config import BUNDLED_EMBED_MODEL, READING_PRECISIONS, Settings
 from rag.checksums import verify_sha256
 from rag.errors import ModelError
 
@@ -33,7 +33,6 @@ _RECENT_QUERIES = 256
 # cores: 390 ms in batches of 32, 270 ms of 16, 220-260 ms of 8, 290 ms of 4, 440 ms of 1;
 # the vectors agree to 2e-7.
 PIECE_BATCH = 8
-READING_PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 def native_bfloat16() -> bool:
