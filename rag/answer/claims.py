@@ -102,7 +102,7 @@ class ClaimCheck:
 
 def check_claim(facts: QuestionFacts, sentence: str, article: "ArticleWords") -> ClaimCheck:
     """The claim check of `sentence` (from the article `article`) against the question."""
-    words = ArticleWords.of(sentence)
+    words = ArticleWords.of_sentence(sentence)
     missing_sentence = tuple(m for m in facts.mentions if not words.mentions(m))
     missing_article = tuple(m for m in missing_sentence if not article.mentions(m))
     absence = states_absence(sentence, facts.question)
@@ -199,6 +199,12 @@ class ArticleWords:
         """Cached: the same few articles are checked for every candidate sentence."""
         return _article_words(text)
 
+    @classmethod
+    def of_sentence(cls, text: str) -> "ArticleWords":
+        """Cached: a sentence is checked again for every question whose passages hold it (a
+        next question about the same article checks the same ~33 sentences again)."""
+        return _sentence_words(text)
+
     def mentions(self, mention: str) -> bool:
         if mention[:1].isdigit():
             return mention in self.numbers
@@ -265,6 +271,13 @@ _SLIP_MIN = 7  # shorter words differ by one letter too often to be slips ("Huna
 
 @functools.lru_cache(maxsize=128)
 def _article_words(text: str) -> ArticleWords:
+    return ArticleWords.of(text)
+
+
+# About 7 KB a news sentence: 4,096 of them (the passages of the last ~120 questions about
+# different articles, ~33 sentences each) take ~30 MB.
+@functools.lru_cache(maxsize=4096)
+def _sentence_words(text: str) -> ArticleWords:
     return ArticleWords.of(text)
 
 

@@ -161,7 +161,7 @@ class ExtractiveAnswerer:
 
     def _describe(self, ranked: list[Candidate], facts: QuestionFacts, name: str) -> Draft:
         """Rule 5d ("Who is Mick Ryan?"): the best-ranked statement naming them, alone."""
-        named = [c.statement and ArticleWords.of(c.text).mentions(name) for c in ranked]
+        named = [c.statement and ArticleWords.of_sentence(c.text).mentions(name) for c in ranked]
         pick = pick_description(named, [introduces(c.text, name) for c in ranked])
         best = ranked[0] if pick is None else ranked[pick]
         rest = [c for c in ranked if c is not best]

@@ -178,9 +178,10 @@ class StoredChunk:
 
 
 @dataclass(frozen=True)
-class ChunkMatch(StoredChunk):
-    """A chunk found by `nearest_chunks`, with its cosine similarity to the query."""
+class NearestChunk:
+    """A chunk found by `nearest_chunks`: its id and its cosine similarity to the query."""
 
+    chunk_id: str
     similarity: float
 
 
@@ -437,8 +438,11 @@ class IndexStore:
 
     def nearest_chunks(
         self, embedding: np.ndarray, k: int, where: Mapping[str, object] | None = None
-    ) -> list[ChunkMatch]:
-        """The `k` chunks closest to `embedding`, best first."""
+    ) -> list[NearestChunk]:
+        """The `k` chunks closest to `embedding`, best first: ids and similarities only, as
+        the retriever reads the texts and vectors of every candidate (dense and BM25) in one
+        `get_chunks`. Asking the search for the 40 texts too took 4 ms more embedded and 10 ms
+        more through a Chroma server at 45,506 chunks."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         with self._guard("search the chunks"):
@@ -446,10 +450,10 @@ class IndexStore:
                 query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
                 n_results=k,
                 where=dict(where) if where else None,
-                include=["documents", "metadatas", "distances"],
+                include=["distances"],
             )
-        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
-        return [ChunkMatch(chunk_id, text, metadata, 1.0 - float(distance)) for chunk_id, text, metadata, distance in rows]
+        return [NearestChunk(chunk_id, 1.0 - float(distance))
+                for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, ChunkVector]:
         """Each existing chunk among `chunk_ids`, with its embedding, by chunk id."""
