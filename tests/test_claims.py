@@ -111,3 +111,23 @@ def test_question_facts__standalone_numbers_without_separators_or_repeats():
 def test_negation_mismatch(question, sentence, mismatch):
     check = check_claim(QuestionFacts.parse(question), sentence, ArticleWords.of(sentence))
     assert check.negation_mismatch is mismatch
+
+
+def test_a_sentence_is_read_into_words_once_for_every_question_that_checks_it(monkeypatch):
+    # A next question about the same article checks the same sentences again: their words
+    # come from the cache, and the check is the same as with words read afresh.
+    read: list[str] = []
+    original = ArticleWords.of.__func__  # type: ignore[attr-defined]
+
+    def counted(cls, text):
+        read.append(text)
+        return original(cls, text)
+
+    monkeypatch.setattr(ArticleWords, "of", classmethod(counted))
+    sentence = "The two soldiers, aged 20 and 26, were captured in Kursk on Jan. 9, an unusual sentence for this test."
+    article = ArticleWords.of_article("The article says little else.")
+    questions = ["How old were the soldiers captured in Kursk?", "Where were the two soldiers captured?"]
+    checks = [check_claim(QuestionFacts.parse(q), sentence, article) for q in questions]
+    assert read.count(sentence) == 1
+    monkeypatch.undo()
+    assert checks == [check_claim(QuestionFacts.parse(q), sentence, ArticleWords.of(sentence)) for q in questions]
