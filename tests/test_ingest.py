@@ -315,11 +315,11 @@ def test_ingest__a_batch_is_embedded_longest_first_and_each_vector_stays_with_it
     sent = [len(passage) for passage in fake_embedder.embedded]
     assert len(sent) == len(lengths) and sent == sorted(sent, reverse=True)  # one batch, longest first
     store = open_store(settings, fake_embedder.name)
-    chunks = store.get_chunks(store.chunk_ids())
-    assert len(chunks) == len(lengths)
+    chunks, vectors = store.read_chunks(store.chunk_ids()), store.chunk_vectors(store.chunk_ids())
+    assert len(chunks) == len(vectors) == len(lengths)
     for chunk in chunks.values():
         expected = fake_embedder.embed_documents([passage_for_embedding(str(chunk.metadata["title"]), chunk.text)])[0]
-        assert chunk.embedding == pytest.approx(expected, abs=1e-6), chunk.chunk_id
+        assert vectors[chunk.chunk_id] == pytest.approx(expected, abs=1e-6), chunk.chunk_id
 
 
 def test_ingest__slices_embedded_apart_stay_with_their_own_chunks(tmp_path, settings, fake_embedder, monkeypatch):
@@ -330,8 +330,8 @@ def test_ingest__slices_embedded_apart_stay_with_their_own_chunks(tmp_path, sett
     ingest_paths([_long_article(tmp_path / "report.txt")], settings, embedder=fake_embedder)
 
     store = open_store(settings, fake_embedder.name)
-    chunks = store.get_chunks(store.chunk_ids())
-    assert len(chunks) > 6  # more than two slices
+    chunks, vectors = store.read_chunks(store.chunk_ids()), store.chunk_vectors(store.chunk_ids())
+    assert len(chunks) == len(vectors) > 6  # more than two slices
     for chunk in chunks.values():
         expected = fake_embedder.embed_documents([passage_for_embedding(str(chunk.metadata["title"]), chunk.text)])[0]
-        assert chunk.embedding == pytest.approx(expected, abs=1e-6), chunk.chunk_id
+        assert vectors[chunk.chunk_id] == pytest.approx(expected, abs=1e-6), chunk.chunk_id

@@ -28,14 +28,15 @@ def test_rag_ingest__seeds_with_the_real_model_are_searchable(tmp_path, real_emb
     question = real_embedder.embed_query("How old were the captured soldiers?")
     ages = store.nearest_chunks(question, k=1)
     assert ages[0].chunk_id.startswith(UKRAINE) and 0 < ages[0].similarity <= 1
-    [(chunk_id, record)] = store.get_chunks([ages[0].chunk_id]).items()
+    [(chunk_id, record)] = store.read_chunks([ages[0].chunk_id]).items()
     assert chunk_id == record.chunk_id == ages[0].chunk_id and "aged 20 and 26" in record.text
-    assert record.metadata["doc_id"] == UKRAINE and record.embedding.shape == (384,)
-    assert abs(float(record.embedding @ question) - ages[0].similarity) < 1e-5
+    [vector] = store.chunk_vectors([ages[0].chunk_id]).values()
+    assert record.metadata["doc_id"] == UKRAINE and vector.shape == (384,)
+    assert abs(float(vector @ question) - ages[0].similarity) < 1e-5
     rodong = store.nearest_chunks(
         real_embedder.embed_query("Which newspaper published Pyongyang's statement?"), k=2
     )
-    texts = store.get_chunks([match.chunk_id for match in rodong])
+    texts = store.read_chunks([match.chunk_id for match in rodong])
     assert any("Rodong Sinmun" in record.text for record in texts.values())
     assert rodong[0].similarity >= rodong[1].similarity
 

@@ -64,8 +64,8 @@ def retriever(tmp_path: Path, settings: Settings, fake_embedder) -> HybridRetrie
 
 def candidate(chunk_id="d::v::00000", cosine=0.5, bm25=0.0, full=0.0, dense_rank=None, bm25_rank=None,
               text="some text", doc_id="d") -> Candidate:
-    return Candidate(chunk_id, text, {"doc_id": doc_id, "start": 0, "end": len(text)}, cosine, bm25,
-                     dense_rank, bm25_rank, full)
+    return Candidate(chunk_id, cosine, bm25, dense_rank, bm25_rank, full, text=text,
+                     metadata={"doc_id": doc_id, "start": 0, "end": len(text)})
 
 
 # -- fusion maths ----------------------------------------------------------------
@@ -286,6 +286,37 @@ def test_retrieve__still_returns_k_passages_when_uncommitted_chunks_rank_first(r
     passages = retriever.retrieve(VOLCANO, k=2)
     assert len(passages) == 2 and not [p for p in passages if p.doc_id.startswith("volcano")]
     _assert_quotes_its_document(store, passages)
+
+
+def test_retrieve__reads_the_texts_of_only_the_candidates_it_goes_through(retriever, settings, fake_embedder,
+                                                                           monkeypatch):
+    store = retriever._store
+    for n in range(12):
+        text = f"Quake report {n}: {VOLCANO}"
+        _commit(store, fake_embedder, Chunk(chunk_id_for(f"quake-{n}", "v1", 0), f"quake-{n}", 0, text, 0, len(text)), "v1")
+    retriever = _reader(store, settings, fake_embedder)
+    vectors_read: list[str] = []
+    texts_read: list[str] = []
+    chunk_vectors, read_chunks = store.chunk_vectors, store.read_chunks
+    monkeypatch.setattr(store, "chunk_vectors", lambda ids: vectors_read.extend(ids) or chunk_vectors(ids))
+    monkeypatch.setattr(store, "read_chunks", lambda ids: texts_read.extend(ids) or read_chunks(ids))
+
+    passages = retriever.retrieve(VOLCANO, k=2)
+
+    assert len(passages) == 2 and len(vectors_read) >= 12  # every candidate scored from its vector
+    assert {p.chunk_id for p in passages} <= set(texts_read) and len(texts_read) <= 4  # texts of 2 * k at most
+    assert [p.text for p in passages] == [read_chunks([p.chunk_id])[p.chunk_id].text for p in passages]
+
+
+def test_retrieve__skips_a_candidate_whose_chunk_is_gone_when_its_text_is_read(retriever, monkeypatch):
+    store = retriever._store
+    best = retriever.retrieve("river shelters families", k=1)[0]
+    read_chunks = store.read_chunks
+    monkeypatch.setattr(store, "read_chunks", lambda ids: {i: c for i, c in read_chunks(ids).items() if i != best.chunk_id})
+
+    passages = retriever.retrieve("river shelters families", k=2)
+
+    assert len(passages) == 2 and best.chunk_id not in {p.chunk_id for p in passages}
 
 
 def test_synced_bm25__a_reader_after_a_kill_and_the_writer_after_repair_reuse_the_cache(

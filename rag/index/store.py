@@ -35,7 +35,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -183,13 +183,6 @@ class NearestChunk:
 
     chunk_id: str
     similarity: float
-
-
-@dataclass(frozen=True)
-class ChunkVector(StoredChunk):
-    """A chunk read by `get_chunks`, with its embedding."""
-
-    embedding: np.ndarray = field(compare=False, repr=False)  # an array is not one bool
 
 
 @dataclass(frozen=True)
@@ -440,9 +433,10 @@ class IndexStore:
         self, embedding: np.ndarray, k: int, where: Mapping[str, object] | None = None
     ) -> list[NearestChunk]:
         """The `k` chunks closest to `embedding`, best first: ids and similarities only, as
-        the retriever reads the texts and vectors of every candidate (dense and BM25) in one
-        `get_chunks`. Asking the search for the 40 texts too took 4 ms more embedded and 10 ms
-        more through a Chroma server at 45,506 chunks."""
+        the retriever reads the vectors of every candidate (dense and BM25) in one
+        `chunk_vectors` and the texts of only those it keeps (`read_chunks`). Asking the search
+        for the 40 texts too took 4 ms more embedded and 10 ms more through a Chroma server at
+        45,506 chunks."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         with self._guard("search the chunks"):
@@ -455,18 +449,23 @@ class IndexStore:
         return [NearestChunk(chunk_id, 1.0 - float(distance))
                 for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
 
-    def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, ChunkVector]:
-        """Each existing chunk among `chunk_ids`, with its embedding, by chunk id."""
+    def chunk_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored embedding of each existing chunk among `chunk_ids`, by chunk id."""
+        if not chunk_ids:
+            return {}
+        with self._guard("read chunk vectors"):
+            result = self._chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        return {chunk_id: np.asarray(embedding, dtype=np.float32)
+                for chunk_id, embedding in zip(result["ids"], result["embeddings"])}
+
+    def read_chunks(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """Each existing chunk among `chunk_ids`, with its text and metadata, by chunk id."""
         if not chunk_ids:
             return {}
         with self._guard("read chunks"):
-            result = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
-        return {
-            chunk_id: ChunkVector(chunk_id, text, metadata, np.asarray(embedding, dtype=np.float32))
-            for chunk_id, text, metadata, embedding in zip(
-                result["ids"], result["documents"], result["metadatas"], result["embeddings"]
-            )
-        }
+            result = self._chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        return {chunk_id: StoredChunk(chunk_id, text, metadata)
+                for chunk_id, text, metadata in zip(result["ids"], result["documents"], result["metadatas"])}
 
     def documents(self) -> list[DocumentInfo]:
         """Every stored document's metadata, without its text (for filters and listings);
