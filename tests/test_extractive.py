@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.types import Passage
 from tests.fakes import FakeEmbedder
@@ -229,6 +231,29 @@ def test_the_sentence_cache_size_is_a_setting(monkeypatch, tmp_path_factory):
         before = len(embedder.read)
         assistant.ask(question)
         assert bool([t for t in embedder.read[before:] if t != question]) == read_again, size
+
+
+def test_answer__an_article_re_ingested_since_the_search_is_not_quoted_at_the_old_offsets():
+    # The claim before the denial was rewritten (and moved the denial) after the search read
+    # its passage: the denial is quoted from that passage, and nothing from the new text.
+    denial_start = ARTICLE.index("Zelensky")
+    denial_only = passage(ARTICLE[denial_start : ARTICLE.index(" The soldiers")], start=denial_start)
+    rewritten = ARTICLE.replace("On Saturday, Putin claimed that", "Officials in Moscow said on Sunday evening that")
+    extractive = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, min_evidence=0.0,
+                                    document_text=lambda doc_id: rewritten)
+
+    draft = extractive.answer("Did Zelensky dispute the announcement about Kursk?", [denial_only])
+
+    assert [c.text for c in draft.citations] == ["Zelensky, however, disputed the announcement about Kursk."]
+    assert all(ARTICLE[c.start : c.end] == c.text for c in draft.citations)
+    # Asked again about the article as it is now, the new text is read and quoted.
+    moved = rewritten.index("Zelensky")
+    now = passage(rewritten[moved : rewritten.index(" The soldiers")], start=moved)
+    draft = extractive.answer("Did Zelensky dispute the announcement about Kursk?", [replace(now, chunk_id="kursk::w::0")])
+    assert [c.text for c in draft.citations][:2] == [
+        "Officials in Moscow said on Sunday evening that Russian forces had recaptured the Kursk region.",
+        "Zelensky, however, disputed the announcement about Kursk."]
+    assert all(rewritten[c.start : c.end] == c.text for c in draft.citations)
 
 
 def test_answer__a_quote_giving_another_number_than_the_question_says_so():

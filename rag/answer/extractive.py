@@ -19,6 +19,7 @@ discuss the topic but not the asked detail. Those refusal rules, thresholds and 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
 import threading
@@ -52,6 +53,8 @@ from rag.answer.refusal import (
 from rag.text.sentences import sentence_spans
 from rag.types import Citation, Draft, Evidence, Fact, Passage
 
+logger = logging.getLogger(__name__)
+
 # A further sentence joins the answer when its probability is at least this share of the best's...
 ADD_IF_WITHIN = 0.6
 # For a multi-part question ("where did each of the two ... want to go?"), a sentence that
@@ -66,6 +69,7 @@ MIN_ADDED_COVERAGE = 0.2
 TIED_WITHIN = 0.8
 CONTRAST_MIN_COVERAGE = 0.25
 MAX_SENTENCES = 3
+
 ARTICLE_CACHE = 64  # whole articles kept for the claim check (by chunk version)
 # Answers what came before: a denial anywhere, "But"/"Yet" only opening the sentence (", but
 # Odenkirk has recovered" contrasts within its own sentence, not with the one before).
@@ -97,6 +101,14 @@ class Candidate:
     def statement(self) -> bool:
         """Not a headline, section heading or photo caption."""
         return bool(_STATEMENT_END.search(self.text)) and not is_caption(self.text)
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article's text as far as it is known, and where that text starts in the article."""
+
+    text: str
+    offset: int  # 0 for the whole article; a passage's start when only the passage is known
 
 
 @dataclass(frozen=True)
@@ -156,7 +168,7 @@ class ExtractiveAnswerer:
         reason = weak_evidence_reason(evidence.probability, self.min_evidence)
         if reason is not None:
             return replace(_refusal(best, ranked, facts, reason), evidence=evidence)
-        chosen = _with_claims_they_contrast(self._choose(best, ranked, weights, facts), self._document_text)
+        chosen = _with_claims_they_contrast(self._choose(best, ranked, weights, facts), self._article)
         return replace(_draft_from(chosen, best), evidence=evidence)
 
     def _describe(self, ranked: list[Candidate], facts: QuestionFacts, name: str) -> Draft:
@@ -190,7 +202,7 @@ class ExtractiveAnswerer:
         # were they?") are like nothing in any article. What was asked counts through the
         # answer type and the lower weight of carried terms.
         cosines, matches = self._similarities(question, facts.question, [s.text for s in sentences])
-        texts = {s.passage.doc_id: self._article_text(s.passage) for s in sentences}
+        texts = {s.passage.doc_id: self._article(s.passage).text for s in sentences}
         words = {doc_id: ArticleWords.of_article(text) for doc_id, text in texts.items()}
         checks = [check_claim(facts, s.text, words[s.passage.doc_id]) for s in sentences]
         best_passage = max(p.score for p in passages) or 1.0
@@ -246,23 +258,29 @@ class ExtractiveAnswerer:
         carried = set(terms) - set(question_terms(asked)) if asked and asked != question else set()
         return TermWeights.for_question(terms, self._idf, secondary=carried)
 
-    def _article_text(self, passage: Passage) -> str:
-        """The whole article of a passage (the passage alone without `document_text`), cached
-        by chunk version: a re-ingested article has new chunk ids, so never a stale text."""
+    def _article(self, passage: Passage) -> Article:
+        """The whole article of a passage, cached by chunk version (a re-ingested article has
+        new chunk ids, so never a stale text); the passage alone without `document_text`, or
+        when the stored article no longer holds the passage where it was (re-ingested between
+        the search and this read): its offsets, and so its quotes, belong to the version read."""
+        alone = Article(passage.text, passage.start)
         if self._document_text is None:
-            return passage.text
+            return alone
         version = passage.chunk_id.rsplit("::", 1)[0]
         with self._lock:
             text = self._articles.get(version)
             if text is not None:
                 self._articles.move_to_end(version)
-                return text
+                return Article(text, 0)
         text = self._document_text(passage.doc_id)
+        if text[passage.start : passage.end] != passage.text:
+            logger.info("%s changed since it was searched: quoting its passage %s alone", passage.doc_id, passage.chunk_id)
+            return alone
         with self._lock:
             self._articles[version] = text
             while len(self._articles) > ARTICLE_CACHE:
                 self._articles.popitem(last=False)
-        return text
+        return Article(text, 0)
 
     def _choose(
         self, best: Candidate, ranked: list[Candidate], weights: TermWeights, facts: QuestionFacts
@@ -369,9 +387,7 @@ def _refusal(best: Candidate, ranked: Sequence[Candidate], facts: QuestionFacts,
     return Draft(refusal.partial_text(partial.text), partial.citations, True, refusal.reason, partial=True)
 
 
-def _with_claims_they_contrast(
-    chosen: list[Candidate], document_text: Callable[[str], str] | None
-) -> list[Candidate]:
+def _with_claims_they_contrast(chosen: list[Candidate], article: Callable[[Passage], Article]) -> list[Candidate]:
     """Disputed claims are quoted with both sides: a denial ("Zelensky, however, disputed
     ...") brings the claim before it, and a claim brings a denial right after it."""
     result = list(chosen)
@@ -379,9 +395,9 @@ def _with_claims_they_contrast(
         if len(result) >= MAX_SENTENCES:
             break
         if _CONTRAST.search(sentence.text):
-            other, at = _neighbour(sentence, document_text, before=True), result.index(sentence)
+            other, at = _neighbour(sentence, article, before=True), result.index(sentence)
         elif _CLAIM.search(sentence.text):
-            other, at = _neighbour(sentence, document_text, before=False), result.index(sentence) + 1
+            other, at = _neighbour(sentence, article, before=False), result.index(sentence) + 1
             other = other if other is not None and _CONTRAST.search(other.text) else None
         else:
             continue
@@ -390,13 +406,11 @@ def _with_claims_they_contrast(
     return result
 
 
-def _neighbour(sentence: Candidate, document_text: Callable[[str], str] | None, before: bool) -> Candidate | None:
+def _neighbour(sentence: Candidate, article: Callable[[Passage], Article], before: bool) -> Candidate | None:
     """The sentence just before (or after) `sentence` in its article."""
     passage = sentence.passage
-    if document_text is not None:
-        text, offset = document_text(passage.doc_id), 0
-    else:
-        text, offset = passage.text, passage.start
+    known = article(passage)
+    text, offset = known.text, known.offset
     if before:
         lo, hi = max(offset, sentence.start - 3000), sentence.start
     else:
