@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         default="auto",
         pattern="^(" + "|".join(READING_PRECISIONS) + ")$",
         description="Offline answerer: precision of MiniLM's reading of retrieved sentences; 'auto' = bfloat16 "
-        "where the CPU computes it natively (AVX512-BF16 or AMX; ~1.3 x faster), else float32.",
+        "where the CPU computes it natively (AVX512-BF16 or AMX; 1.4-1.6 x faster), else float32.",
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
     fusion: str = Field(default="convex", pattern=r"^(convex|rrf)$")

@@ -141,8 +141,9 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()
         self._recent_queries: OrderedDict[str, PieceVectors] = OrderedDict()
         # The answerer's reading of retrieved sentences (`embed_pieces`) may run in bfloat16:
-        # 1.36 x faster on a CPU that has it (AVX512-BF16, 2 cores, a question's 33 news
-        # sentences: 157 vs 214 ms), its vectors within 3e-5 of float32 in cosine. Passages and
+        # 1.4-1.6 x faster on a CPU that has it (AVX512-BF16, 2 cores: a question's 33 news
+        # sentences 157 vs 214 ms; 60 headline questions' readings, p50 143 vs 234 ms, in
+        # `eval.bench scale-latency`), its vectors within 3e-5 of float32 in cosine. Passages and
         # questions are always embedded in float32: the index and retrieval stay exact.
         self.reading_precision = (
             "bfloat16"
