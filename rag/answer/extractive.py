@@ -69,7 +69,6 @@ MIN_ADDED_COVERAGE = 0.2
 TIED_WITHIN = 0.8
 CONTRAST_MIN_COVERAGE = 0.25
 MAX_SENTENCES = 3
-
 ARTICLE_CACHE = 64  # whole articles kept for the claim check (by chunk version)
 # Answers what came before: a denial anywhere, "But"/"Yet" only opening the sentence (", but
 # Odenkirk has recovered" contrasts within its own sentence, not with the one before).
