@@ -4,6 +4,9 @@ name must not."""
 
 from __future__ import annotations
 
+import random
+import unicodedata
+
 import pytest
 
 from rag.answer.claims import ArticleWords, QuestionFacts, check_claim
@@ -131,3 +134,16 @@ def test_a_sentence_is_read_into_words_once_for_every_question_that_checks_it(mo
     assert read.count(sentence) == 1
     monkeypatch.undo()
     assert checks == [check_claim(QuestionFacts.parse(q), sentence, ArticleWords.of(sentence)) for q in questions]
+
+
+def test_fold_accents__is_the_whole_text_decomposed_without_its_marks():
+    # Folded run by run of non-ASCII characters: the same as decomposing the whole text, also
+    # for a mark after an ASCII letter, stacked marks, ligatures, full-width letters and Hangul.
+    def whole(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+    alphabet = "ae Z.'1\n" + "\u0301\u0327\u0308\u0323" + "éÅçøß" + "\ufb01\u2460\u00bd\uff21\u2019\u201c\u2014" + "한국ἄ"
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(3000)]
+    assert [fold_accents(t) for t in texts] == [whole(t) for t in texts]
+    assert fold_accents("Cafe\u0301 \ufb01ne 한") == "Cafe fine " + whole("한")

@@ -283,3 +283,19 @@ def test_answer__a_but_inside_the_sentence_brings_no_sentence_before_it():
     # "But" opening a sentence answers the one before, which comes with it
     assert ask("What did critics doubt about the show's return before spring?")[:2] == [
         "The studio said the show would return.", "But critics doubted the show would return before spring."]
+
+
+def test_answer__reads_an_article_re_ingested_since_the_search_once_per_passage():
+    # The stored article no longer holds the passage, so it is not cached: read once for the
+    # passage's three sentences, not once for each (the soldiers' sentence brings no neighbour).
+    reads: list[str] = []
+
+    def document_text(doc_id: str) -> str:
+        reads.append(doc_id)
+        return "Kursk fighting\n\nThe article was rewritten since."
+
+    extractive = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_text=document_text,
+                                    min_evidence=0.0)
+    draft = extractive.answer("How old were the soldiers?", [passage()])
+    assert [c.text for c in draft.citations] == ["The soldiers, aged 20 and 26, were treated in Kyiv."]
+    assert reads == ["kursk"]

@@ -201,7 +201,11 @@ class ExtractiveAnswerer:
         # were they?") are like nothing in any article. What was asked counts through the
         # answer type and the lower weight of carried terms.
         cosines, matches = self._similarities(question, facts.question, [s.text for s in sentences])
-        texts = {s.passage.doc_id: self._article(s.passage).text for s in sentences}
+        # One read per passage, not per sentence: an article re-ingested since the search is not
+        # cached (`_article`), and would otherwise be fetched again for each of its sentences.
+        distinct = {s.passage.chunk_id: s.passage for s in sentences}
+        articles = {chunk_id: self._article(p) for chunk_id, p in distinct.items()}
+        texts = {s.passage.doc_id: articles[s.passage.chunk_id].text for s in sentences}
         words = {doc_id: ArticleWords.of_article(text) for doc_id, text in texts.items()}
         checks = [check_claim(facts, s.text, words[s.passage.doc_id]) for s in sentences]
         best_passage = max(p.score for p in passages) or 1.0
