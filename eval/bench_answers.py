@@ -226,7 +226,7 @@ def run_answer_benchmark(
     unread = _unread_sets(seeds_dir, squad_index, squad_questions, quail_index, quail_questions,
                           min(limit or NEW_CONTENT_QUESTIONS, NEW_CONTENT_QUESTIONS))
     for name, index, ask_all in unread:
-        assistant = rag.Assistant(rag.Settings(data_dir=index, min_evidence=0.0, sentence_cache=0),
+        assistant = rag.Assistant(rag.Settings(data_dir=index, min_evidence=0.0, sentence_cache=0, sentence_store=False),
                                   embedder=seeds_assistant.embedder, auto_seed=False)
         assistant.ask(WARM_UP_QUESTION)
         outcomes = ask_all(assistant)

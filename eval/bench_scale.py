@@ -3,6 +3,7 @@
     python -m eval.bench shapes [--news PATH] [--shapes long,short,huge,corpus-1k,corpus] [--keep-index DIR]
     python -m eval.bench incremental --index DIR [--news PATH]
     python -m eval.bench scale-latency --index DIR [--questions N] [--server/--no-server] [--ui/--no-ui]
+        [--read-ahead/--no-read-ahead]
 
 `shapes` builds the ingest shapes in a temporary folder from the news corpus (never copied
 into the project) and runs `python -m eval.bench ingest` on each in its own process, so each
@@ -19,9 +20,11 @@ run. The article is removed again afterwards, so the big index is left as it was
 `scale-latency` times warm questions (headlines of the indexed articles turned into
 questions) on the big index, embedded and through a Chroma server on 127.0.0.1 serving a
 copy of it, split into the search and MiniLM's reading of the retrieved sentences (where the
-CPU reads bfloat16 natively, once more with the sentences read in float32); the same
-questions with nothing read before on the big index and on the demo index (what the index
-size adds to a whole answer); and reads the memory of a running `rag ui` over it.
+CPU reads bfloat16 natively, once more with the sentences read in float32), first with no
+sentence vectors kept on disk, then after `rag read-ahead` kept every sentence's (its time and
+size reported; the first question then reads only the sentences its answer is chosen among);
+the same questions with nothing read before on the big index and on the demo index (what the
+index size adds to a whole answer); and reads the memory of a running `rag ui` over it.
 """
 
 from __future__ import annotations
@@ -287,7 +290,8 @@ def _warm_latency(settings, questions: list[ArticleQuestions]) -> dict[str, Any]
 
 
 def _fresh_against_demo(index: Path, asked: list[ArticleQuestions]) -> dict[str, Any]:
-    """The whole answer when nothing was read before (`RAG_SENTENCE_CACHE=0`: every question
+    """The whole answer when nothing was read before (`RAG_SENTENCE_CACHE=0`, no sentence
+    vectors on disk: every question
     reads its passages, as the first question about new articles does), on the big index and
     on the 2-article demo index, the same questions in one run: what the index size adds."""
     import rag
@@ -295,7 +299,7 @@ def _fresh_against_demo(index: Path, asked: list[ArticleQuestions]) -> dict[str,
     with tempfile.TemporaryDirectory(prefix="rag-demo-") as scratch:
         if _rag("demo", data_dir=Path(scratch)).returncode != 0:
             raise BenchmarkError("could not index the demo articles")
-        rows = {name: _warm_latency(rag.Settings(data_dir=data_dir, sentence_cache=0), asked)
+        rows = {name: _warm_latency(rag.Settings(data_dir=data_dir, sentence_cache=0, sentence_store=False), asked)
                 for name, data_dir in (("demo", Path(scratch)), ("big", index))}
     return {**rows, "big_over_demo_p50": round(rows["big"]["p50_ms"] / rows["demo"]["p50_ms"], 2),
             "big_over_demo_p95": round(rows["big"]["p95_ms"] / rows["demo"]["p95_ms"], 2)}
@@ -313,28 +317,55 @@ def _percentiles(times: list[float]) -> dict[str, float]:
 @click.option("--questions", type=click.IntRange(min=5), default=60, show_default=True)
 @click.option("--server/--no-server", default=True, help="Also through a Chroma server serving a copy of the index.")
 @click.option("--ui/--no-ui", default=True, help="Also the memory of a running `rag ui` over the index.")
+@click.option("--read-ahead/--no-read-ahead", default=True,
+              help="Also after `rag read-ahead` (run on the index first: ~0.25 s a chunk on 2 cores when nothing is kept).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
-def scale_latency_command(index: Path, questions: int, server: bool, ui: bool, out: Path | None) -> None:
+def scale_latency_command(
+    index: Path, questions: int, server: bool, ui: bool, read_ahead: bool, out: Path | None
+) -> None:
     """Warm ask latency on a big index (embedded, server) and `rag ui` memory."""
     import rag
 
     asked = _questions(index, questions)
     _into_page_cache(index)
     result: dict[str, Any] = {"benchmark": "scale-latency", "index": _index_size(index),
-                              "embedded": _warm_latency(rag.Settings(data_dir=index), asked),
+                              # Nothing kept on disk: a first question about an article reads all its passages' sentences.
+                              "embedded": _warm_latency(rag.Settings(data_dir=index, sentence_store=False), asked),
                               "targets_ms": {"p50": 80, "p95": 200}}
     from rag.index.embeddings import native_bfloat16
 
     if rag.Settings().reading_precision != "float32" and native_bfloat16():
         # The same questions with the sentences read in float32: what bfloat16 saves, one run.
         result["embedded_reading_float32"] = _warm_latency(
-            rag.Settings(data_dir=index, reading_precision="float32"), asked)
+            rag.Settings(data_dir=index, reading_precision="float32", sentence_store=False), asked)
+    if read_ahead:
+        result["read_ahead"] = _read_ahead(index)
+        result["embedded_read_ahead"] = _warm_latency(rag.Settings(data_dir=index), asked)
     result["nothing_read_before"] = _fresh_against_demo(index, asked)
     if server:
-        result["server"] = _server_latency(index, asked)
+        result["server"] = _server_latency(index, asked, kept=False)
+        if read_ahead:
+            result["server_read_ahead"] = _server_latency(index, asked, kept=True)
     if ui:
         result["ui"] = _ui_memory(index)
     emit(result, out)
+
+
+def _read_ahead(index: Path) -> dict[str, Any]:
+    """`Assistant.read_ahead` (`rag read-ahead`) on the index: its time, what it read, and the
+    size of the file the vectors are kept in (sentences kept by an earlier run are not read again)."""
+    import rag
+    from rag.index.sentence_store import SENTENCE_STORE_FILE
+
+    assistant = rag.Assistant(rag.Settings(data_dir=index), auto_seed=False)
+    began = time.perf_counter()
+    done = assistant.read_ahead()
+    seconds = time.perf_counter() - began
+    assistant.close()
+    path = index / SENTENCE_STORE_FILE
+    return {"seconds": round(seconds, 1), "sentences": done.sentences, "read": done.read,
+            "sentences_per_second": round(done.read / seconds, 1) if done.read else None,
+            "file_mb": round(path.stat().st_size / 1e6, 1)}
 
 
 def _into_page_cache(folder: Path) -> None:
@@ -349,8 +380,11 @@ def _into_page_cache(folder: Path) -> None:
                     pass
 
 
-def _server_latency(index: Path, asked: list[ArticleQuestions]) -> dict[str, Any]:
+def _server_latency(index: Path, asked: list[ArticleQuestions], kept: bool) -> dict[str, Any]:
+    """Through a Chroma server serving a copy of the index; with `kept`, the app has the
+    index's kept sentence vectors (a copy of the file `rag read-ahead` filled)."""
     import rag
+    from rag.index.sentence_store import SENTENCE_STORE_FILE
 
     chroma = Path(sys.executable).with_name("chroma")
     with tempfile.TemporaryDirectory(prefix="rag-server-") as scratch:
@@ -363,7 +397,11 @@ def _server_latency(index: Path, asked: list[ArticleQuestions]) -> dict[str, Any
             heartbeat = f"http://127.0.0.1:{port}/api/v2/heartbeat"
             if not wait_until_up(heartbeat, process, timeout_s=120):
                 raise BenchmarkError(f"the Chroma server did not start ({heartbeat})")
-            settings = rag.Settings(data_dir=Path(scratch) / "app", chroma_host="127.0.0.1", chroma_port=port)
+            app = Path(scratch) / "app"
+            if kept:
+                app.mkdir()
+                shutil.copy2(index / SENTENCE_STORE_FILE, app / SENTENCE_STORE_FILE)
+            settings = rag.Settings(data_dir=app, chroma_host="127.0.0.1", chroma_port=port, sentence_store=kept)
             return _warm_latency(settings, asked)
         finally:
             process.terminate()

@@ -35,7 +35,7 @@ from rag.errors import (
 from rag.seeds import seeds_dir
 from rag.types import (
     Answer, Article, Chunk, Citation, Document, DocumentInfo, Evidence, Fact, Filters, FileProblem, IngestReport, Passage,
-    Support, Turn, Verdict,
+    ReadAhead, Support, Turn, Verdict,
 )
 
 __version__ = "0.1.0"
@@ -72,6 +72,7 @@ __all__ = [
     "Passage",
     "PieceVectors",
     "RagError",
+    "ReadAhead",
     "Settings",
     "StoreError",
     "Support",

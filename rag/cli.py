@@ -6,6 +6,7 @@ built-in ones, as pyproject.toml registers them (`[project.entry-points."rag.com
     command        defined in             function
     rag ask        rag/ask_command.py     ask_command
     rag info       rag/info_command.py    info_command
+    rag read-ahead rag/read_ahead_command.py  read_ahead_command
     rag ingest     ingest/cli.py          ingest_command
     rag remove     ingest/cli.py          remove_command
     rag demo       ingest/cli.py          demo_command

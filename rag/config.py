@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         description="Offline answerer: how many sentences' MiniLM readings (vector and word pieces, ~25 KB each) "
         "to keep for later questions; 0 keeps none (every question reads its passages again).",
     )
+    sentence_store: bool = Field(
+        default=True,
+        description="Offline answerer: keep each sentence's pooled MiniLM vector on disk once read (in the data "
+        "dir, sentence-vectors.sqlite3, ~0.8 KB a sentence; `rag read-ahead` reads them all), so a first question "
+        "about an article reads only the few sentences its answer is chosen among; false keeps none there.",
+    )
     reading_precision: str = Field(
         default="auto",
         pattern="^(" + "|".join(READING_PRECISIONS) + ")$",

@@ -417,3 +417,12 @@ class IngestReport:
             f"{', '.join(parts)}; {self.chunks_written} chunks embedded; index holds "
             f"{self.documents_total} documents, {self.chunks_total} chunks ({self.seconds:.1f}s)"
         )
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """What `Assistant.read_ahead` (`rag read-ahead`) did: the distinct sentences of the
+    passages it went through, and how many of them it read (the others were kept already)."""
+
+    sentences: int
+    read: int

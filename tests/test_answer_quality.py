@@ -77,6 +77,51 @@ def test_questioning_finds_the_sentence_about_interrogation_help(assistant):
     assert "interpreters" in quoted(answer)
 
 
+class _Counting:
+    """The real MiniLM, counting the texts it reads for the answerer."""
+
+    def __init__(self, embedder) -> None:
+        self._embedder, self.read = embedder, []
+        self.name, self.dimension, self.max_tokens = embedder.name, embedder.dimension, embedder.max_tokens
+
+    def embed_pieces(self, texts):
+        self.read.extend(texts)
+        return self._embedder.embed_pieces(texts)
+
+    def __getattr__(self, name):
+        return getattr(self._embedder, name)
+
+
+def test_read_ahead__first_questions_read_few_sentences_and_answer_the_same(tmp_path, real_embedder):
+    from ingest import ingest_paths
+    from rag.answer.extractive import READ_KEPT
+
+    settings = Settings(data_dir=tmp_path / "index")  # its own: the other tests' answers keep sentences too
+    assert not ingest_paths([ARTICLES], settings, embedder=real_embedder).failed
+
+    questions = ["What documents did the sailors carry?", "Who helped the investigators interrogate the sailors?",
+                 "How many sailors were captured?", "What is the capital of France?"]
+    # Nothing kept (RAG_SENTENCE_CACHE=0, RAG_SENTENCE_STORE=false): every sentence of the passages is read.
+    unkept = Assistant(settings.model_copy(update={"sentence_cache": 0, "sentence_store": False}), embedder=_Counting(real_embedder),
+                       auto_seed=False)
+    expected = [unkept.ask(q) for q in questions]
+    ahead = _Counting(real_embedder)
+    done = Assistant(settings, embedder=ahead, auto_seed=False).read_ahead()
+    assert done.read == done.sentences == len(set(ahead.read)) > 20
+
+    counting = _Counting(real_embedder)  # a new process: nothing in memory, every sentence kept
+    fresh = Assistant(settings, embedder=counting, auto_seed=False)
+    for question, before in zip(questions, expected):
+        start = len(counting.read)
+        answer = fresh.ask(question)
+        assert len(set(counting.read[start:]) - {question}) <= READ_KEPT, question
+        assert (answer.text, answer.refused) == (before.text, before.refused)
+        assert [(c.chunk_id, c.start, c.end) for c in answer.citations] == [(c.chunk_id, c.start, c.end) for c in before.citations]
+        # Scores may differ in the last digits: a sentence read in another batch (bfloat16) varies by ~1e-4.
+        assert [c.score for c in answer.citations] == pytest.approx([c.score for c in before.citations], abs=0.005)
+    assert 0 < len(set(counting.read) - set(questions)) < len(set(unkept.embedder.read) - set(questions))
+
+
 def test_word_piece_matching_is_part_of_the_explained_evidence(assistant):
     answer = assistant.ask("Who helped the investigators interrogate the sailors?")
     assert answer.evidence is not None

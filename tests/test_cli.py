@@ -86,11 +86,35 @@ def _use_fake_embedder(monkeypatch, fake_embedder) -> None:
     monkeypatch.setattr(ingest.pipeline, "embedder_name", lambda settings: fake_embedder.name)
 
 
+def test_read_ahead__reads_every_indexed_sentence_once(tmp_path, monkeypatch, fake_embedder):
+    import rag.answer.assistant
+
+    _use_fake_embedder(monkeypatch, fake_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "build_embedder", lambda settings: fake_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "embedder_name", lambda settings: fake_embedder.name)
+    copy_seeds(tmp_path / "articles")
+    assert run("ingest", str(tmp_path / "articles"), "--data-dir", str(tmp_path / "idx")).exit_code == 0
+
+    first = run("read-ahead", "--data-dir", str(tmp_path / "idx"), "-q")
+    again = run("read-ahead", "--data-dir", str(tmp_path / "idx"), "-q")
+
+    assert first.exit_code == 0, first.output
+    read = int(first.stdout.split()[1].replace(",", ""))
+    assert read > 50 and first.stdout.startswith(f"Read {read:,} of {read:,} sentences (0 were kept already)")
+    assert again.stdout.startswith(f"Read 0 of {read:,} sentences ({read:,} were kept already)")
+    assert (tmp_path / "idx" / "sentence-vectors.sqlite3").is_file()
+    # Nothing to keep them in: a clean error naming the setting, exit code 3.
+    monkeypatch.setenv("RAG_SENTENCE_STORE", "false")
+    off = run("read-ahead", "--data-dir", str(tmp_path / "idx"), "-q")
+    assert off.exit_code == 3 and "RAG_SENTENCE_STORE=false" in off.output and "Traceback" not in off.output
+
+
 # -- subcommands are `rag.commands` entry points; third-party plugins are a feature --------
 
 BUILT_IN_COMMANDS = {
     "ask": "rag.ask_command:ask_command",
     "info": "rag.info_command:info_command",
+    "read-ahead": "rag.read_ahead_command:read_ahead_command",
     "ingest": "ingest.cli:ingest_command",
     "remove": "ingest.cli:remove_command",
     "demo": "ingest.cli:demo_command",

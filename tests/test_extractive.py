@@ -299,3 +299,84 @@ def test_answer__reads_an_article_re_ingested_since_the_search_once_per_passage(
     draft = extractive.answer("How old were the soldiers?", [passage()])
     assert [c.text for c in draft.citations] == ["The soldiers, aged 20 and 26, were treated in Kyiv."]
     assert reads == ["kursk"]
+
+
+# Twelve sentences, more than an answer is chosen among once their pooled vectors are kept.
+LONG_ARTICLE = "Kursk report\n\n" + " ".join(
+    [f"Officials in region {n} discussed the weather and the harvest at length." for n in range(10)]
+    + ["The soldiers, aged 20 and 26, were treated in Kyiv.", "The two soldiers were captured near Kursk in January."]
+)
+
+
+def _long_passage() -> Passage:
+    return Passage("long::v::0", "long", "Kursk report", "long.txt", LONG_ARTICLE, 0, len(LONG_ARTICLE), 0.8)
+
+
+def _with_store(embedder, store) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(embedder, idf=lambda term: 1.0, document_text=lambda doc_id: LONG_ARTICLE,
+                              min_evidence=0.0, store=store)
+
+
+def test_answer__with_every_sentence_kept_a_first_question_reads_only_those_it_chooses_among(tmp_path):
+    from rag.answer.extractive import READ_KEPT, answer_sentences
+    from rag.index.sentence_store import SentenceStore
+
+    question = "How old were the soldiers?"
+    sentences = answer_sentences(LONG_ARTICLE)
+    assert len(sentences) == 12 > READ_KEPT
+    # Nothing kept: every sentence is read, and kept.
+    store = SentenceStore(tmp_path / "s.sqlite3", "fake-embedder", 64)
+    cold = _CountingEmbedder()
+    cold_draft = _with_store(cold, store).answer(question, [_long_passage()])
+    assert sorted(t for t in cold.read if t != question) == sorted(sentences)
+    assert set(store.get(sentences)) == set(sentences)
+    # Another process (nothing in memory) with them kept reads READ_KEPT, and answers the same.
+    warm = _CountingEmbedder()
+    warm_draft = _with_store(warm, store).answer(question, [_long_passage()])
+    assert len([t for t in warm.read if t != question]) == READ_KEPT
+    # Without any store: all read, and the same answer still (chosen among the same READ_KEPT).
+    plain = _CountingEmbedder()
+    plain_draft = _with_store(plain, None).answer(question, [_long_passage()])
+    assert len([t for t in plain.read if t != question]) == 12
+    assert warm_draft == cold_draft == plain_draft
+    assert [c.text for c in warm_draft.citations][0] == "The soldiers, aged 20 and 26, were treated in Kyiv."
+
+
+def test_rank__explains_with_every_sentence_while_answer_chooses_among_the_kept_few(tmp_path):
+    from rag.answer.extractive import READ_KEPT
+
+    ranked = _with_store(FakeEmbedder(), None).rank("How old were the soldiers?", [_long_passage()])
+    assert len(ranked) == 12 > READ_KEPT
+
+
+def test_answer__who_is_questions_read_every_sentence_even_when_kept(tmp_path):
+    from rag.index.sentence_store import SentenceStore
+
+    store = SentenceStore(tmp_path / "s.sqlite3", "fake-embedder", 64)
+    _with_store(FakeEmbedder(), store).read_ahead([LONG_ARTICLE])
+    embedder = _CountingEmbedder()
+    _with_store(embedder, store).answer("Who is Zelensky?", [_long_passage()])
+    assert len([t for t in embedder.read if t != "Who is Zelensky?"]) == 12
+
+
+def test_read_ahead__keeps_every_sentence_once_and_needs_a_store(tmp_path):
+    import pytest
+
+    from rag.answer.extractive import answer_sentences
+    from rag.errors import ConfigurationError
+    from rag.index.sentence_store import SentenceStore, kept_precision
+
+    store = SentenceStore(tmp_path / "s.sqlite3", "fake-embedder", 64)
+    embedder = _CountingEmbedder()
+    reader = _with_store(embedder, store)
+    first = reader.read_ahead([LONG_ARTICLE, ARTICLE])
+    again = reader.read_ahead([LONG_ARTICLE, ARTICLE])
+    # 12 + 3 sentences, one in both articles: read once.
+    assert (first.sentences, first.read) == (14, 14) and (again.sentences, again.read) == (14, 0)
+    assert sorted(embedder.read) == sorted(set(answer_sentences(LONG_ARTICLE) + answer_sentences(ARTICLE)))
+    # The vectors kept are the ones an answer computes.
+    kept = store.get(answer_sentences(ARTICLE))
+    for text, pieces in zip(answer_sentences(ARTICLE), FakeEmbedder().embed_pieces(answer_sentences(ARTICLE))):
+        assert kept[text].tobytes() == kept_precision(pieces.vector).tobytes()
+    with pytest.raises(ConfigurationError, match="RAG_SENTENCE_STORE=false"):
+        _with_store(FakeEmbedder(), None).read_ahead([ARTICLE])

@@ -44,6 +44,7 @@ def test_rag_exports__are_pinned():
         "Passage",
         "PieceVectors",
         "RagError",
+        "ReadAhead",
         "Settings",
         "StoreError",
         "Support",

@@ -96,6 +96,15 @@ class Logistic:
     def probability(self, features: Mapping[str, float]) -> float:
         return _sigmoid(self.logit(features))
 
+    def logit_without(self, features: Mapping[str, float], left_out: frozenset[str]) -> float:
+        """The logit with the `left_out` features at their fitted means (adding nothing):
+        what the other features alone say, for features not yet computed."""
+        return self.bias + sum(
+            w * (float(features[name]) - self.mean[name]) / self.scale[name]
+            for name, w in self.weights.items()
+            if name not in left_out
+        )
+
     def contributions(self, features: Mapping[str, float]) -> dict[str, float]:
         """Each feature's share of the logit: what pushed the verdict up or down."""
         return {

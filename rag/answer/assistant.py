@@ -29,7 +29,8 @@ from rag.llm.factory import build_chat_model
 from rag.index.chroma import make_chroma_client
 from rag.answer.condense import condense_offline, condense_with_llm
 from rag.config import Settings
-from rag.index.embeddings import Embedder, build_embedder, embedder_name
+from rag.index.embeddings import Embedder, build_embedder, embedder_name, reading_name
+from rag.index.sentence_store import SENTENCE_STORE_FILE, SentenceStore
 from rag.index.memory import release_free_memory
 from rag.errors import ConfigurationError, DocumentNotFoundError, EmptyIndexError, InvalidInputError, LLMError, RagError
 from rag.answer.answer_model import load_answer_model
@@ -52,12 +53,15 @@ from rag.answer.question_parts import combine_answers, searched_parts, split_que
 from rag.answer.retrieval import FusionConfig, HybridRetriever
 from rag.index.store import IndexState, IndexStore
 from rag.text.unicode import require_unicode
-from rag.types import Answer, Document, DocumentInfo, Draft, Filters, IngestReport, Passage, Turn, Verdict
+from rag.types import Answer, Document, DocumentInfo, Draft, Filters, IngestReport, Passage, ReadAhead, Turn, Verdict
 from rag.answer.verify import OfflineVerifier, keep_supported, unsupported_note
 
 logger = logging.getLogger(__name__)
 
 FiltersLike = Filters | Mapping[str, object] | None
+
+
+_READ_AHEAD_CHUNKS = 500  # chunks whose texts are read from the index at a time
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,7 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._answerer: Answerer | None = None
         self._extractive: ExtractiveAnswerer | None = None
+        self._sentences: SentenceStore | None = None
         self._verifier: OfflineVerifier | None = None
 
     # -- public ------------------------------------------------------------------
@@ -312,6 +317,24 @@ class Assistant:
         refusal is decided on (for explaining an answer, and for fitting the answer model)."""
         prepared = self._prepare(question, history, k, filters)
         return self._offline_answerer().rank(prepared.standalone, prepared.passages, asked=prepared.question)
+
+    def read_ahead(self, progress: Callable[[int, int], None] | None = None) -> ReadAhead:
+        """Reads every indexed sentence ahead of questions and keeps its vector on disk (in the
+        data dir, `sentence-vectors.sqlite3`), so a first question about any article reads
+        only the few sentences its answer is chosen among (~4 times faster offline). Sentences
+        kept already are skipped: run it again after an ingest. `progress(done, total)` counts
+        chunks. Interrupted, it keeps what it read."""
+        store = self._get_store()
+        answerer = self._offline_answerer()
+        chunk_ids = store.committed_chunk_ids()
+        sentences = read = 0
+        for lo in range(0, len(chunk_ids), _READ_AHEAD_CHUNKS):
+            page = chunk_ids[lo : lo + _READ_AHEAD_CHUNKS]
+            done = answerer.read_ahead(store.chunk_texts(page).values())
+            sentences, read = sentences + done.sentences, read + done.read
+            if progress is not None:
+                progress(lo + len(page), len(chunk_ids))
+        return ReadAhead(sentences=sentences, read=read)
 
     def retrieve(self, query: str, k: int | None = None, filters: FiltersLike = None) -> list[Passage]:
         """The passages that best match `query`, best first."""
@@ -615,11 +638,14 @@ class Assistant:
             return self._chat_model
 
     def close(self) -> None:
-        """Stop the local model server, if this assistant started one (also done at exit)."""
+        """Stop the local model server, if this assistant started one (also done at exit),
+        and close the file of kept sentence vectors."""
         with self._lock:
             close = getattr(self._own_chat_model, "close", None)
             if close is not None:
                 close()
+            if self._sentences is not None:
+                self._sentences.close()  # an answer after this reads its sentences, as without it
 
     def _get_answerer(self) -> Answerer:
         with self._lock:
@@ -632,13 +658,19 @@ class Assistant:
         with self._lock:
             if self._extractive is None:
                 self._get_retriever()
+                embedder = self._get_embedder()
+                if self.settings.sentence_store:
+                    self._sentences = SentenceStore.open(
+                        self.settings.data_dir / SENTENCE_STORE_FILE, reading_name(embedder), embedder.dimension
+                    )
                 self._extractive = ExtractiveAnswerer(
-                    self._get_embedder(),
+                    embedder,
                     self._bm25_idf,
                     lambda doc_id: self.get_document(doc_id).text,
                     cache_size=self.settings.sentence_cache,
                     min_evidence=self.settings.min_evidence,
                     model=load_answer_model(self.settings.answer_model),
+                    store=self._sentences,
                 )
             return self._extractive
 

@@ -25,19 +25,21 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from rag.answer.answer_model import AnswerModel, load_answer_model, question_features
 from rag.config import DEFAULT_SENTENCE_CACHE
+from rag.errors import ConfigurationError
 from rag.text.tokenize import tokenize
 from rag.answer.citations import ANSWER_MARKER, place_markers
 from rag.answer.claims import ArticleWords, ClaimCheck, QuestionFacts, check_claim
 from rag.index.embeddings import Embedder, PieceVectors
+from rag.index.sentence_store import SentenceStore, kept_precision
 from rag.answer.answer_types import answer_type_terms, introduces
 from rag.text.lexical import TermWeights, focus_terms, question_terms
-from rag.answer.piece_match import PieceMatch, piece_match, question_rows
+from rag.answer.piece_match import piece_match, question_rows
 from rag.answer.quotes import is_caption, quote_span
 from rag.answer.refusal import (
     NO_SENTENCE_REASON,
@@ -51,7 +53,7 @@ from rag.answer.refusal import (
     weak_evidence_reason,
 )
 from rag.text.sentences import sentence_spans
-from rag.types import Citation, Draft, Evidence, Fact, Passage
+from rag.types import Citation, Draft, Evidence, Fact, Passage, ReadAhead
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +71,14 @@ MIN_ADDED_COVERAGE = 0.2
 TIED_WITHIN = 0.8
 CONTRAST_MIN_COVERAGE = 0.25
 MAX_SENTENCES = 3
+# An answer is chosen among this many of the passages' sentences (~30 for five news passages):
+# the best by every feature but the word-piece match, which needs each sentence read by MiniLM
+# (~4 ms a sentence on 2 cores) while the pooled vector may be stored (`SentenceStore`). On
+# 600 SQuAD 2.0 dev questions (every 5th; never the seed questions) the 8 kept held the full
+# ranker's best sentence for all 600 (6 kept: 598, 4: 590). README, "Scaling out" 5.
+READ_KEPT = 8
+_READ_AHEAD_SLICE = 256  # sentences read (and stored) at a time: an interrupted read-ahead keeps what it read
+PIECE_FEATURES = frozenset({"piece_match", "piece_match_weakest", "piece_match_gap"})
 ARTICLE_CACHE = 64  # whole articles kept for the claim check (by chunk version)
 # Answers what came before: a denial anywhere, "But"/"Yet" only opening the sentence (", but
 # Odenkirk has recovered" contrasts within its own sentence, not with the one before).
@@ -99,7 +109,11 @@ class Candidate:
     @property
     def statement(self) -> bool:
         """Not a headline, section heading or photo caption."""
-        return bool(_STATEMENT_END.search(self.text)) and not is_caption(self.text)
+        return _is_statement(self.text)
+
+
+def _is_statement(text: str) -> bool:
+    return bool(_STATEMENT_END.search(text)) and not is_caption(text)
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,7 @@ class ExtractiveAnswerer:
         cache_size: int = DEFAULT_SENTENCE_CACHE,
         min_evidence: float | None = None,
         model: AnswerModel | None = None,
+        store: SentenceStore | None = None,
     ) -> None:
         self.model = model or load_answer_model()
         self.min_evidence = evidence_threshold(min_evidence, self.model.min_evidence)
@@ -145,6 +160,9 @@ class ExtractiveAnswerer:
         # passes RAG_SENTENCE_CACHE (Settings.sentence_cache).
         self._vectors: OrderedDict[str, PieceVectors] = OrderedDict()
         self._cache_size = cache_size
+        # Pooled vectors of sentences read before, kept on disk across runs: with every
+        # sentence's there, a first question reads only the `READ_KEPT` it chooses among.
+        self._store = store
         self._articles: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -152,7 +170,7 @@ class ExtractiveAnswerer:
         """`question` is the standalone question; `asked`, the user's own words when a
         follow-up was expanded: terms only carried over from earlier turns count less."""
         weights, facts = self._weights(question, asked), QuestionFacts.parse(asked or question)
-        ranked = self._rank(question, passages, weights, facts)
+        ranked = self._rank(question, passages, weights, facts, keep=READ_KEPT)
         if not ranked:
             return Draft("", (), True, NO_SENTENCE_REASON)
         if facts.described is not None:
@@ -187,12 +205,17 @@ class ExtractiveAnswerer:
         return None
 
     def rank(self, question: str, passages: Sequence[Passage], asked: str | None = None) -> list[Candidate]:
-        """Every distinct sentence of the passages with its features and probability, best first."""
+        """Every distinct sentence of the passages with its features and probability, best
+        first (for explaining and fitting: `answer` chooses among the `READ_KEPT` best of
+        them by every feature but the word-piece match, which only those are read for)."""
         return self._rank(question, passages, self._weights(question, asked), QuestionFacts.parse(asked or question))
 
     def _rank(
-        self, question: str, passages: Sequence[Passage], weights: TermWeights, facts: QuestionFacts
+        self, question: str, passages: Sequence[Passage], weights: TermWeights, facts: QuestionFacts,
+        keep: int | None = None,
     ) -> list[Candidate]:
+        """The sentences of `passages`, scored, best first: all of them, or with `keep` only
+        the `keep` best by every feature but the word-piece match (`READ_KEPT`)."""
         sentences = _split(passages, self._document_text)
         if not sentences:
             return []
@@ -200,7 +223,9 @@ class ExtractiveAnswerer:
         # The standalone question (a follow-up with what it refers to): its words alone ("How old
         # were they?") are like nothing in any article. What was asked counts through the
         # answer type and the lower weight of carried terms.
-        cosines, matches = self._similarities(question, facts.question, [s.text for s in sentences])
+        standalone, own_words = self._question_pieces(question, facts.question)
+        pooled, read = self._pooled([s.text for s in sentences])
+        cosines = [float(np.dot(pooled[s.text], standalone.vector)) for s in sentences]
         # One read per passage, not per sentence: an article re-ingested since the search is not
         # cached (`_article`), and would otherwise be fetched again for each of its sentences.
         distinct = {s.passage.chunk_id: s.passage for s in sentences}
@@ -212,21 +237,16 @@ class ExtractiveAnswerer:
         negated = float(facts.negated)
         article_coverage = {doc_id: weights.coverage(_terms_of(text)) for doc_id, text in texts.items()}
         coverages = [weights.coverage(_typed(s.terms, c, kind_terms)) for s, c in zip(sentences, checks)]
-        best_match = max(m.mean for m in matches)
         shared = {
             "best_cosine": max(cosines),
             "best_coverage": max(coverages),
             "type_anywhere": _type_anywhere(facts, checks),
         }
         focus = weights.restricted_to(focus_terms(facts.question))
-        candidates = []
-        for sentence, check, cosine, match, coverage in zip(sentences, checks, cosines, matches, coverages):
-            features = {
+        known = [
+            {
                 "cosine": cosine,
                 "cosine_gap": cosine - shared["best_cosine"],
-                "piece_match": match.mean,
-                "piece_match_weakest": match.weakest,
-                "piece_match_gap": match.mean - best_match,
                 "coverage": coverage,
                 "focus_coverage": focus.coverage(_typed(sentence.terms, check, kind_terms)),
                 "context_coverage": weights.coverage(_typed(sentence.context_terms, check, kind_terms)),
@@ -244,6 +264,26 @@ class ExtractiveAnswerer:
                 "number_conflict": float(check.number_conflict),
                 "question_negated": negated,
                 **shared,
+            }
+            for sentence, check, cosine, coverage in zip(sentences, checks, cosines, coverages)
+        ]
+        kept = list(range(len(sentences)))
+        if keep is not None and len(sentences) > keep and facts.described is None:
+            # "Who is X?" reads every sentence: its answer is any statement naming X (`_describe`).
+            ahead = [self.model.ranker.logit_without(f, PIECE_FEATURES) for f in known]
+            kept = sorted(kept, key=lambda i: (not _is_statement(sentences[i].text), -ahead[i]))[:keep]
+        rows = question_rows(standalone, own_words)
+        pieces = self._pieces([sentences[i].text for i in kept], pooled, read)
+        matches = {i: piece_match(rows, pieces[sentences[i].text]) for i in kept}
+        best_match = max(m.mean for m in matches.values())
+        candidates = []
+        for i in kept:
+            sentence, check, match = sentences[i], checks[i], matches[i]
+            features = {
+                **known[i],
+                "piece_match": match.mean,
+                "piece_match_weakest": match.weakest,
+                "piece_match_gap": match.mean - best_match,
             }
             logit = self.model.ranker.logit(features)
             candidates.append(
@@ -318,27 +358,74 @@ class ExtractiveAnswerer:
         rank = {c.passage.doc_id: i for i, c in reversed(list(enumerate(chosen)))}
         return sorted(chosen, key=lambda c: (rank[c.passage.doc_id], c.start))
 
-    def _similarities(self, question: str, asked: str, texts: list[str]) -> tuple[list[float], list[PieceMatch]]:
-        """Each sentence's pooled cosine with the (standalone) question, and how its word
-        pieces match those of what was `asked` (`rag.answer.piece_match`)."""
-        embedded_question = self._embedder.embed_pieces([question] if asked == question else [question, asked])
-        standalone = embedded_question[0]
-        own_words = embedded_question[1] if asked != question else None
+    def read_ahead(self, passage_texts: Iterable[str]) -> ReadAhead:
+        """Reads and stores the pooled vector of every sentence of `passage_texts` not stored
+        yet, so a first question about them reads only the `READ_KEPT` it chooses among.
+        Not kept in memory: a whole index read ahead would only push out what questions use."""
+        if self._store is None:
+            raise ConfigurationError(
+                "Sentence vectors are not kept on disk (RAG_SENTENCE_STORE=false, or their file could not be "
+                "opened: see the log), so there is nothing to read ahead into."
+            )
+        sentences = list(dict.fromkeys(s for text in passage_texts for s in answer_sentences(text)))
+        missing = [s for s in sentences if s not in self._store.get(sentences)]
+        for lo in range(0, len(missing), _READ_AHEAD_SLICE):
+            part = missing[lo : lo + _READ_AHEAD_SLICE]
+            self._store.put({text: pieces.vector for text, pieces in zip(part, self._embedder.embed_pieces(part))})
+        return ReadAhead(sentences=len(sentences), read=len(missing))
+
+    def _question_pieces(self, question: str, asked: str) -> tuple[PieceVectors, PieceVectors | None]:
+        """The (standalone) question's reading, and what was `asked` when it differs."""
+        embedded = self._embedder.embed_pieces([question] if asked == question else [question, asked])
+        return embedded[0], (embedded[1] if asked != question else None)
+
+    def _pooled(self, texts: Sequence[str]) -> tuple[dict[str, np.ndarray], dict[str, PieceVectors]]:
+        """Each sentence's pooled vector: cached, stored (`SentenceStore`), or read now (and
+        then cached and stored); and the readings made now, word pieces included."""
+        found = {text: kept_precision(pieces.vector) for text, pieces in self._cached(texts).items()}
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing and self._store is not None:
+            found.update(self._store.get(missing))
+            missing = [text for text in missing if text not in found]
+        read = dict(zip(missing, self._embedder.embed_pieces(missing))) if missing else {}
+        if read:
+            self._cache(read)
+            if self._store is not None:
+                self._store.put({text: pieces.vector for text, pieces in read.items()})
+            found.update((text, kept_precision(pieces.vector)) for text, pieces in read.items())
+        return found, read
+
+    def _pieces(
+        self, texts: Sequence[str], pooled: Mapping[str, np.ndarray], read: Mapping[str, PieceVectors]
+    ) -> dict[str, PieceVectors]:
+        """Each sentence's word-piece vectors: `read` for this question already, cached, or read
+        now. The pooled vector scored already (`pooled`) stays the sentence's: a reading in
+        another batch may differ in the last bits, and a sentence must score the same for every
+        question."""
+        found = {text: read[text] for text in texts if text in read} | self._cached([t for t in texts if t not in read])
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            read = {
+                text: replace(pieces, vector=pooled[text])
+                for text, pieces in zip(missing, self._embedder.embed_pieces(missing))
+            }
+            self._cache(read)
+            found.update(read)
+        return found
+
+    def _cached(self, texts: Sequence[str]) -> dict[str, PieceVectors]:
         # Taken from the cache once: another question's eviction cannot take them away midway.
         with self._lock:
             found = {text: self._vectors[text] for text in texts if text in self._vectors}
             for text in found:
                 self._vectors.move_to_end(text)
-        missing = [text for text in dict.fromkeys(texts) if text not in found]
-        if missing:
-            found.update(zip(missing, self._embedder.embed_pieces(missing)))
-            with self._lock:
-                self._vectors.update((text, found[text]) for text in missing)
-                while len(self._vectors) > self._cache_size:
-                    self._vectors.popitem(last=False)
-        rows = question_rows(standalone, own_words)
-        cosines = [float(np.dot(found[text].vector, standalone.vector)) for text in texts]
-        return cosines, [piece_match(rows, found[text]) for text in texts]
+        return found
+
+    def _cache(self, read: Mapping[str, PieceVectors]) -> None:
+        with self._lock:
+            self._vectors.update(read)
+            while len(self._vectors) > self._cache_size:
+                self._vectors.popitem(last=False)
 
 
 @functools.lru_cache(maxsize=64)
@@ -432,19 +519,31 @@ def _neighbour(sentence: Candidate, article: Callable[[Passage], Article], befor
     )
 
 
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """A passage's sentences as scored and quoted: without a leading dateline or caption markup."""
+    return [quote_span(text, start, end) for start, end in sentence_spans(text)]
+
+
+def _long_enough(sentence: str) -> bool:
+    return len(sentence.split()) >= _MIN_WORDS
+
+
+def answer_sentences(passage_text: str) -> list[str]:
+    """The sentences of a passage that the answerer reads (what `rag read-ahead` reads ahead)."""
+    return [passage_text[start:end] for start, end in _quote_spans(passage_text) if _long_enough(passage_text[start:end])]
+
+
 def _split(passages: Sequence[Passage], document_text: Callable[[str], str] | None) -> list[_Sentence]:
     seen: set[tuple[str, int]] = set()
     found: list[_Sentence] = []
     for passage in passages:
         previous: frozenset[str] = frozenset()
-        for start, end in sentence_spans(passage.text):
-            # Scored as quoted: without a leading dateline or caption markup.
-            start, end = quote_span(passage.text, start, end)
+        for start, end in _quote_spans(passage.text):
             key = (passage.doc_id, passage.start + start)
             text = passage.text[start:end]
             terms = frozenset(tokenize([text])[0])
             context, previous = terms | previous, terms
-            if key in seen or len(text.split()) < _MIN_WORDS:
+            if key in seen or not _long_enough(text):
                 continue
             seen.add(key)
             found.append(_Sentence(passage, passage.start + start, passage.start + end, text, terms, context))

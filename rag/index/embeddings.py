@@ -237,6 +237,15 @@ class SentenceTransformerEmbedder:
         return counts
 
 
+def reading_name(embedder: Embedder) -> str:
+    """Names how `embedder` reads the answerer's sentences: its model, and for the bundled kind
+    the precision (bfloat16 vectors differ from float32 ones in the fifth decimal): what kept
+    sentence vectors are filed under (`rag.index.sentence_store`)."""
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        return f"{embedder.name}/{embedder.reading_precision}"
+    return embedder.name
+
+
 def embedder_name(settings: Settings) -> str:
     """The name an index records for its model, known without loading the model."""
     if settings.embed_model == BUNDLED_EMBED_MODEL:
