@@ -378,5 +378,12 @@ def test_read_ahead__keeps_every_sentence_once_and_needs_a_store(tmp_path):
     kept = store.get(answer_sentences(ARTICLE))
     for text, pieces in zip(answer_sentences(ARTICLE), FakeEmbedder().embed_pieces(answer_sentences(ARTICLE))):
         assert kept[text].tobytes() == kept_precision(pieces.vector).tobytes()
+    # One look-up in the store per call, not one per sentence (a whole index is ~200,000).
+    looked_up = []
+    counting = SentenceStore(tmp_path / "t.sqlite3", "fake-embedder", 64)
+    original = counting.get
+    counting.get = lambda texts: looked_up.append(1) or original(texts)  # type: ignore[method-assign]
+    _with_store(FakeEmbedder(), counting).read_ahead([LONG_ARTICLE, ARTICLE])
+    assert len(looked_up) == 1
     with pytest.raises(ConfigurationError, match="RAG_SENTENCE_STORE=false"):
         _with_store(FakeEmbedder(), None).read_ahead([ARTICLE])

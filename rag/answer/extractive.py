@@ -368,7 +368,8 @@ class ExtractiveAnswerer:
                 "opened: see the log), so there is nothing to read ahead into."
             )
         sentences = list(dict.fromkeys(s for text in passage_texts for s in answer_sentences(text)))
-        missing = [s for s in sentences if s not in self._store.get(sentences)]
+        kept = self._store.get(sentences)
+        missing = [s for s in sentences if s not in kept]
         for lo in range(0, len(missing), _READ_AHEAD_SLICE):
             part = missing[lo : lo + _READ_AHEAD_SLICE]
             self._store.put({text: pieces.vector for text, pieces in zip(part, self._embedder.embed_pieces(part))})

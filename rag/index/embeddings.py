@@ -33,6 +33,9 @@ _RECENT_QUERIES = 256
 # cores: 390 ms in batches of 32, 270 ms of 16, 220-260 ms of 8, 290 ms of 4, 440 ms of 1;
 # the vectors agree to 2e-7.
 PIECE_BATCH = 8
+# ... but many sentences at once (`rag read-ahead`: 256 a call) pad little in batches of 32,
+# sorted by length: 284 against 232 sentences a second (1,500 news sentences, bfloat16, 2 cores).
+BULK_PIECES, BULK_PIECE_BATCH = 128, 32
 
 
 def native_bfloat16() -> bool:
@@ -195,7 +198,7 @@ class SentenceTransformerEmbedder:
             # With output_value=None, one dict of tensors per text (the stubs do not say so).
             outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
                 texts,
-                batch_size=min(self._batch_size, PIECE_BATCH),
+                batch_size=BULK_PIECE_BATCH if len(texts) >= BULK_PIECES else min(self._batch_size, PIECE_BATCH),
                 output_value=None,  # every output: the pooled vector and the token vectors
                 normalize_embeddings=True,
                 convert_to_numpy=False,
