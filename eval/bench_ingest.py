@@ -35,6 +35,8 @@ class RecordingEmbedder:
     def __init__(self, inner: rag.Embedder) -> None:
         self._inner = inner
         self.name, self.dimension, self.max_tokens = inner.name, inner.dimension, inner.max_tokens
+        # Files kept sentence vectors under the same name as the embedder it wraps (`reading_name`).
+        self.reading_precision: str | None = getattr(inner, "reading_precision", None)
         self.passages: list[str] = []
         self.seconds = 0.0
         self.pieces_seconds = 0.0

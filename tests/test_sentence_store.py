@@ -96,3 +96,14 @@ def test_a_writer_killed_mid_write_leaves_what_it_had_kept(tmp_path):
     assert kept >= 501 and (kept - 1) % 500 == 0  # whole writes only
     store.put({"After the crash.": np.zeros(4, np.float32)})
     assert store.count() == kept + 1
+
+
+def test_vectors_are_filed_under_the_model_and_precision_even_through_a_wrapper():
+    from eval.bench_ingest import RecordingEmbedder
+    from rag.index.embeddings import reading_name
+    from tests.fakes import FakeEmbedder
+
+    plain = FakeEmbedder()
+    assert reading_name(plain) == "fake-embedder"
+    plain.reading_precision = "bfloat16"  # type: ignore[attr-defined]
+    assert reading_name(plain) == reading_name(RecordingEmbedder(plain)) == "fake-embedder/bfloat16"

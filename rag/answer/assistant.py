@@ -321,7 +321,7 @@ class Assistant:
     def read_ahead(self, progress: Callable[[int, int], None] | None = None) -> ReadAhead:
         """Reads every indexed sentence ahead of questions and keeps its vector on disk (in the
         data dir, `sentence-vectors.sqlite3`), so a first question about any article reads
-        only the few sentences its answer is chosen among (~4 times faster offline). Sentences
+        only the few sentences its answer is chosen among (offline: about twice as fast). Sentences
         kept already are skipped: run it again after an ingest. `progress(done, total)` counts
         chunks. Interrupted, it keeps what it read."""
         store = self._get_store()

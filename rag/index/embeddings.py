@@ -241,12 +241,13 @@ class SentenceTransformerEmbedder:
 
 
 def reading_name(embedder: Embedder) -> str:
-    """Names how `embedder` reads the answerer's sentences: its model, and for the bundled kind
-    the precision (bfloat16 vectors differ from float32 ones in the fifth decimal): what kept
-    sentence vectors are filed under (`rag.index.sentence_store`)."""
-    if isinstance(embedder, SentenceTransformerEmbedder):
-        return f"{embedder.name}/{embedder.reading_precision}"
-    return embedder.name
+    """Names how `embedder` reads the answerer's sentences: its model, and the precision when it
+    says one (`reading_precision`, as the bundled kind and wrappers forwarding it do: bfloat16
+    vectors differ from float32 ones in the fifth decimal): what kept sentence vectors are filed
+    under (`rag.index.sentence_store`). An optional attribute, not part of the `Embedder`
+    Protocol: an embedder without it reads one way only."""
+    precision = getattr(embedder, "reading_precision", None)
+    return embedder.name if precision is None else f"{embedder.name}/{precision}"
 
 
 def embedder_name(settings: Settings) -> str:
