@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     sentence_store: bool = Field(
         default=True,
         description="Offline answerer: keep each sentence's pooled MiniLM vector on disk once read (in the data "
-        "dir, sentence-vectors.sqlite3, ~0.8 KB a sentence; `rag read-ahead` reads them all), so a first question "
+        "dir, sentence-vectors.sqlite3, ~1 KB a sentence; `rag read-ahead` reads them all), so a first question "
         "about an article reads only the few sentences its answer is chosen among; false keeps none there.",
     )
     reading_precision: str = Field(
