@@ -30,7 +30,7 @@ WARM_UP_TEXTS = ["A short sentence to warm the model up.", "Another one, a littl
 
 class RecordingEmbedder:
     """Wraps an embedder and keeps every passage sent to it, and the time spent on them
-    (and on the answerer's readings of sentences, `embed_pieces`)."""
+    (and on the answerer's readings of sentences, `embed_pieces`, and on questions)."""
 
     def __init__(self, inner: rag.Embedder) -> None:
         self._inner = inner
@@ -40,6 +40,7 @@ class RecordingEmbedder:
         self.passages: list[str] = []
         self.seconds = 0.0
         self.pieces_seconds = 0.0
+        self.query_seconds = 0.0
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         self.passages.extend(texts)
@@ -49,7 +50,10 @@ class RecordingEmbedder:
         return vectors
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._inner.embed_query(text)
+        started = time.perf_counter()
+        vector = self._inner.embed_query(text)
+        self.query_seconds += time.perf_counter() - started
+        return vector
 
     def embed_pieces(self, texts: Sequence[str]) -> list[rag.PieceVectors]:
         started = time.perf_counter()

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from rag.answer.assistant import Assistant
-from rag.answer.extractive import READ_KEPT
+from rag.answer.extractive import READ_AT_LEAST, READ_KEPT
 from rag.cli import data_dir_option, fail_cleanly, load_settings, tell_seeding
 from rag.errors import RagError
 from rag.index.sentence_store import SENTENCE_STORE_FILE
@@ -69,6 +69,6 @@ def read_ahead_command(quiet: bool, data_dir: Path | None) -> None:
         bar.close()
     click.echo(
         f"Read {done.read:,} of {done.sentences:,} sentences ({done.sentences - done.read:,} were kept already) "
-        f"in {time.perf_counter() - started:.1f} s; a first question now reads {READ_KEPT} of its passages' "
-        f"sentences. Kept in {printable(str(settings.data_dir / SENTENCE_STORE_FILE))}."
+        f"in {time.perf_counter() - started:.1f} s; a first question now reads {READ_AT_LEAST} to {READ_KEPT} of its "
+        f"passages' sentences. Kept in {printable(str(settings.data_dir / SENTENCE_STORE_FILE))}."
     )

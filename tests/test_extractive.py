@@ -318,7 +318,7 @@ def _with_store(embedder, store) -> ExtractiveAnswerer:
 
 
 def test_answer__with_every_sentence_kept_a_first_question_reads_only_those_it_chooses_among(tmp_path):
-    from rag.answer.extractive import READ_KEPT, answer_sentences
+    from rag.answer.extractive import READ_AT_LEAST, READ_KEPT, answer_sentences
     from rag.index.sentence_store import SentenceStore
 
     question = "How old were the soldiers?"
@@ -330,16 +330,40 @@ def test_answer__with_every_sentence_kept_a_first_question_reads_only_those_it_c
     cold_draft = _with_store(cold, store).answer(question, [_long_passage()])
     assert sorted(t for t in cold.read if t != question) == sorted(sentences)
     assert set(store.get(sentences)) == set(sentences)
-    # Another process (nothing in memory) with them kept reads READ_KEPT, and answers the same.
+    # Another process (nothing in memory) with them kept reads only the few it chooses among
+    # (`_worth_reading`), and answers the same.
     warm = _CountingEmbedder()
     warm_draft = _with_store(warm, store).answer(question, [_long_passage()])
-    assert len([t for t in warm.read if t != question]) == READ_KEPT
-    # Without any store: all read, and the same answer still (chosen among the same READ_KEPT).
+    assert READ_AT_LEAST <= len([t for t in warm.read if t != question]) <= READ_KEPT
+    # Without any store: all read, and the same answer still (chosen among the same few).
     plain = _CountingEmbedder()
     plain_draft = _with_store(plain, None).answer(question, [_long_passage()])
     assert len([t for t in plain.read if t != question]) == 12
     assert warm_draft == cold_draft == plain_draft
     assert [c.text for c in warm_draft.citations][0] == "The soldiers, aged 20 and 26, were treated in Kyiv."
+
+
+def test_worth_reading__the_first_few_then_statements_within_the_margin_at_most_read_kept():
+    from rag.answer.extractive import READ_AT_LEAST, READ_KEPT, READ_WITHIN, _worth_reading
+
+    def chosen(ahead: list[float], statement: list[bool] | None = None) -> list[int]:
+        statement = statement or [True] * len(ahead)
+        order = sorted(range(len(ahead)), key=lambda i: (not statement[i], -ahead[i]))
+        return _worth_reading(order, ahead, statement, READ_KEPT)
+
+    assert READ_AT_LEAST == 3 < READ_KEPT
+    # One clear best: the first READ_AT_LEAST only, however far behind the others are.
+    assert chosen([9.0, 1.0, 0.5, 0.2, 0.1, 0.0]) == [0, 1, 2]
+    # Every statement within READ_WITHIN of the best, in order; not one just beyond.
+    near = [9.0, 9.0 - READ_WITHIN, 8.0, 8.5, 9.0 - READ_WITHIN - 0.01, 7.5, 8.9]
+    assert chosen(near) == [0, 6, 3, 2, 5, 1]
+    # Ties everywhere: READ_KEPT at most.
+    assert chosen([1.0] * 12) == list(range(READ_KEPT))
+    # A caption (not a statement) after the statements is read only to make up READ_AT_LEAST.
+    assert chosen([5.0, 9.0, 4.9, 4.8], [True, False, True, True]) == [0, 2, 3]
+    assert chosen([5.0, 9.0, 4.9], [True, False, True]) == [0, 2, 1]
+    # Fewer sentences than READ_AT_LEAST: all of them.
+    assert chosen([3.0, -5.0]) == [0, 1]
 
 
 def test_rank__explains_with_every_sentence_while_answer_chooses_among_the_kept_few(tmp_path):

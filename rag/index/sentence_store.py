@@ -4,7 +4,7 @@ The answerer compares every sentence of the retrieved passages with the question
 pooled vector; reading a question's ~33 news sentences takes ~140 ms on 2 cores, most of a
 first answer about an article. With each sentence's pooled vector kept here (from an earlier
 answer, or from `rag read-ahead`), a first question reads only the few sentences its answer
-is chosen among (`rag.answer.extractive.READ_KEPT`).
+is chosen among (3 to 8: `rag.answer.extractive.READ_KEPT`).
 
 A cache, not a part of the index: keyed by the sentence's text and the reader that read it,
 so a vector never outlives its meaning (another text or model has another key), and losing the
