@@ -6,7 +6,6 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -14,33 +13,9 @@ from ingest.pipeline import ingest_paths
 from ingest.remove import remove_demo, remove_documents
 from ingest.seeding import add_demo
 from ingest.report import IngestReport
-from rag.cli import EXIT_PARTIAL, data_dir_option, fail_cleanly, load_settings
+from rag.cli import EXIT_PARTIAL, ProgressBar, data_dir_option, fail_cleanly, load_settings
 from rag.errors import RagError
 from rag.text.unicode import printable
-
-
-class _ProgressBar:
-    """A tqdm bar on stderr, only on a terminal and only when there is something to index:
-    characters of new text embedded, so it moves inside one long article too."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._enabled = enabled
-        self._bar: Any = None  # a tqdm bar, imported when first needed
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self._enabled or (self._bar is None and done >= total):
-            return
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(
-                total=total, unit="char", unit_scale=True, desc="Indexing", file=sys.stderr, leave=False, disable=None
-            )
-        self._bar.update(done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 @click.command("ingest")
@@ -83,7 +58,7 @@ def ingest_command(
       rag ingest my-articles/ feed.jsonl --prune
     """
     settings = load_settings(data_dir)
-    bar = _ProgressBar(enabled=not quiet and not as_json)
+    bar = ProgressBar(enabled=not quiet and not as_json, desc="Indexing", unit="char", unit_scale=True)
     try:
         report = ingest_paths(
             list(paths), settings, prune=prune, replace=replace, follow_links=follow_links, text_progress=bar)

@@ -30,9 +30,10 @@ Exit codes: 0 done; 1 done, but some inputs failed or the question was refused;
 from __future__ import annotations
 
 import logging
+import sys
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import click
 from pydantic import ValidationError
@@ -105,6 +106,30 @@ class InputError(click.ClickException):
     with the usage-error exit code 2."""
 
     exit_code = EXIT_USAGE
+
+
+class ProgressBar:
+    """A tqdm bar on stderr for a command's long work (`rag ingest`, `rag read-ahead`): only
+    on a terminal, only when asked (`enabled`) and only once there is something left to do;
+    tqdm is imported when first needed. Called as a progress callback `(done, total)`."""
+
+    def __init__(self, enabled: bool, desc: str, unit: str, unit_scale: bool = False) -> None:
+        self._enabled, self._desc, self._unit, self._unit_scale = enabled, desc, unit, unit_scale
+        self._bar: Any = None  # a tqdm bar
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self._enabled or (self._bar is None and done >= total):
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=self._desc, unit=self._unit, unit_scale=self._unit_scale,
+                             file=sys.stderr, leave=False, disable=None)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 def data_dir_option(command: Callable) -> Callable:

@@ -7,40 +7,17 @@ question about an article read only the few sentences its answer is chosen among
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from rag.answer.assistant import Assistant
 from rag.answer.extractive import READ_AT_LEAST, READ_KEPT
-from rag.cli import data_dir_option, fail_cleanly, load_settings, tell_seeding
+from rag.cli import ProgressBar, data_dir_option, fail_cleanly, load_settings, tell_seeding
 from rag.errors import RagError
 from rag.index.sentence_store import SENTENCE_STORE_FILE
 from rag.text.unicode import printable
-
-
-class _ChunkBar:
-    """A progress bar over chunks on stderr (tqdm, imported when first needed; none when quiet)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._enabled = enabled
-        self._bar: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self._enabled:
-            return
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit="chunk", desc="Reading ahead", file=sys.stderr, leave=False, disable=None)
-        self._bar.update(done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 @click.command("read-ahead")
@@ -51,13 +28,13 @@ def read_ahead_command(quiet: bool, data_dir: Path | None) -> None:
 
     The offline answerer keeps the vector of each sentence it reads (in the data
     dir, sentence-vectors.sqlite3); with a question's sentences kept, it reads
-    only the 8 it chooses the answer among, not all ~30: a first question about
-    an article about twice as fast. Run it after `rag ingest`; sentences kept
+    only the 3 to 8 it chooses the answer among, not all ~30: a first question
+    about an article about twice as fast. Run it after `rag ingest`; sentences kept
     already are skipped, and an interrupted run keeps what it read. It takes
     about half as long as the ingest did; answers are the same with or without it.
     """
     settings = load_settings(data_dir)
-    bar = _ChunkBar(enabled=not quiet)
+    bar = ProgressBar(enabled=not quiet, desc="Reading ahead", unit="chunk")
     started = time.perf_counter()
     try:
         assistant = Assistant(settings, on_seed=tell_seeding(settings))

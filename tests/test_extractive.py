@@ -411,3 +411,15 @@ def test_read_ahead__keeps_every_sentence_once_and_needs_a_store(tmp_path):
     assert len(looked_up) == 1
     with pytest.raises(ConfigurationError, match="RAG_SENTENCE_STORE=false"):
         _with_store(FakeEmbedder(), None).read_ahead([ARTICLE])
+
+
+def test_read_ahead__pages_sharing_sentences_count_and_read_each_once(tmp_path):
+    from rag.index.sentence_store import SentenceStore
+
+    embedder = _CountingEmbedder()
+    reader = _with_store(embedder, SentenceStore(tmp_path / "s.sqlite3", "fake-embedder", 64))
+    seen: set[int] = set()
+    # The second page holds the first one's article again and one sentence of it in another.
+    pages = [reader.read_ahead([LONG_ARTICLE], seen), reader.read_ahead([ARTICLE, LONG_ARTICLE], seen)]
+    assert [(p.sentences, p.read) for p in pages] == [(12, 12), (2, 2)]
+    assert len(embedder.read) == len(set(embedder.read)) == 14

@@ -60,6 +60,27 @@ def test_a_file_that_is_not_a_store_is_not_used_and_is_left_alone(tmp_path, capl
     assert path.read_bytes() == b"not a database at all" * 100
 
 
+def test_a_file_that_is_not_a_store_leaves_no_connection_open(tmp_path, monkeypatch):
+    import sqlite3
+
+    import pytest
+
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def recording_connect(*args, **kwargs):
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", recording_connect)
+    path = tmp_path / "s.sqlite3"
+    path.write_bytes(b"not a database at all" * 100)
+    assert SentenceStore.open(path, "r", 4) is None
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened[0].execute("SELECT 1")
+
+
 def test_a_closed_store_finds_and_keeps_nothing_without_failing(tmp_path):
     store = SentenceStore(tmp_path / "s.sqlite3", "r", 4)
     store.put({"Kept.": _vector(1)})

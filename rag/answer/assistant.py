@@ -328,9 +328,10 @@ class Assistant:
         answerer = self._offline_answerer()
         chunk_ids = store.committed_chunk_ids()
         sentences = read = 0
+        seen: set[int] = set()  # a sentence in two pages (overlapping chunks, repeated lines) counts once
         for lo in range(0, len(chunk_ids), _READ_AHEAD_CHUNKS):
             page = chunk_ids[lo : lo + _READ_AHEAD_CHUNKS]
-            done = answerer.read_ahead(store.chunk_texts(page).values())
+            done = answerer.read_ahead(store.chunk_texts(page).values(), seen)
             sentences, read = sentences + done.sentences, read + done.read
             if progress is not None:
                 progress(lo + len(page), len(chunk_ids))

@@ -366,16 +366,22 @@ class ExtractiveAnswerer:
         rank = {c.passage.doc_id: i for i, c in reversed(list(enumerate(chosen)))}
         return sorted(chosen, key=lambda c: (rank[c.passage.doc_id], c.start))
 
-    def read_ahead(self, passage_texts: Iterable[str]) -> ReadAhead:
+    def read_ahead(self, passage_texts: Iterable[str], seen: set[int] | None = None) -> ReadAhead:
         """Reads and stores the pooled vector of every sentence of `passage_texts` not stored
         yet, so a first question about them reads only the few it chooses among (`READ_KEPT`).
-        Not kept in memory: a whole index read ahead would only push out what questions use."""
+        Not kept in memory: a whole index read ahead would only push out what questions use.
+        `seen` (the hashes of sentences gone through by earlier calls, updated) leaves out those
+        sentences, so that calls over pages of an index count each sentence once (~60 bytes a
+        sentence: 16 MB for the 272,059 of 45,508 news chunks)."""
         if self._store is None:
             raise ConfigurationError(
                 "Sentence vectors are not kept on disk (RAG_SENTENCE_STORE=false, or their file could not be "
                 "opened: see the log), so there is nothing to read ahead into."
             )
         sentences = list(dict.fromkeys(s for text in passage_texts for s in answer_sentences(text)))
+        if seen is not None:
+            sentences = [s for s in sentences if hash(s) not in seen]
+            seen.update(map(hash, sentences))
         kept = self._store.get(sentences)
         missing = [s for s in sentences if s not in kept]
         for lo in range(0, len(missing), _READ_AHEAD_SLICE):

@@ -53,9 +53,14 @@ class SentenceStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         # One connection shared by the app's threads, each use under the lock.
         self._db = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID")
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID")
+        except BaseException:
+            self._db.close()  # a file that is not a database: not left open until garbage collection
+            raise
 
     @classmethod
     def open(cls, path: Path, reader: str, dimension: int) -> SentenceStore | None:
