@@ -147,3 +147,24 @@ def test_fold_accents__is_the_whole_text_decomposed_without_its_marks():
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(3000)]
     assert [fold_accents(t) for t in texts] == [whole(t) for t in texts]
     assert fold_accents("Cafe\u0301 \ufb01ne 한") == "Cafe fine " + whole("한")
+
+
+@pytest.mark.parametrize(
+    ("mention", "found"),
+    [
+        ("China", True),  # "chin", its first letters but the last, begin "Chinese"
+        ("Chin", True),  # a prefix of four letters or more
+        ("Chi", False),  # shorter: only a whole word
+        ("ox", True), ("oxe", False),  # a whole short word, and not its extension
+        ("US", True),  # "U.S." without its full stops, matched whole...
+        ("Usa", False),  # ... and not as a prefix
+        ("Company", True), ("Comp", True),  # "Co." stands for "Company", whose prefixes match too
+        ("Corporation", False),  # no "Corp." in the text
+        ("Beyonce", True),  # accents folded
+        ("Maastrict", True),  # one slip from "Maastricht"
+        ("Zurich", False),
+    ],
+)
+def test_article_words__prefixes_whole_words_and_abbreviations(mention: str, found: bool) -> None:
+    words = ArticleWords.of("A Chinese ox and the U.S. firm Harlow Co. met Beyoncé in Maastricht.")
+    assert words.mentions(mention) is found
