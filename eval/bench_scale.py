@@ -3,7 +3,7 @@
     python -m eval.bench shapes [--news PATH] [--shapes long,short,huge,corpus-1k,corpus] [--keep-index DIR]
     python -m eval.bench incremental --index DIR [--news PATH]
     python -m eval.bench scale-latency --index DIR [--questions N] [--server/--no-server] [--ui/--no-ui]
-        [--read-ahead/--no-read-ahead]
+        [--read-ahead/--no-read-ahead] [--quiz ../shared/benchmarks/quail-news]
 
 `shapes` builds the ingest shapes in a temporary folder from the news corpus (never copied
 into the project) and runs `python -m eval.bench ingest` on each in its own process, so each
@@ -25,6 +25,10 @@ sentence vectors kept on disk, then after `rag read-ahead` kept every sentence's
 size reported; the first question then reads only the sentences its answer is chosen among);
 the same questions with nothing read before on the big index and on the demo index (what the
 index size adds to a whole answer); and reads the memory of a running `rag ui` over it.
+Headline questions ("What happened: ...?") are generic: many sentences score alike, so the
+answerer reads nearly the most it may. With `--quiz`, also real quiz questions (QuAIL's news:
+measured only), about texts added to a copy of the big index and read ahead: the first two
+questions about each text, as a user's specific first and next questions.
 """
 
 from __future__ import annotations
@@ -327,9 +331,12 @@ def _percentiles(times: list[float]) -> dict[str, float]:
 @click.option("--ui/--no-ui", default=True, help="Also the memory of a running `rag ui` over the index.")
 @click.option("--read-ahead/--no-read-ahead", default=True,
               help="Also after `rag read-ahead` (run on the index first: ~0.023 s a chunk on 2 cores when nothing is kept).")
+@click.option("--quiz", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Also a folder of quiz texts and questions (corpus.jsonl, questions.jsonl: "
+                   "../shared/benchmarks/quail-news), its texts added to a copy of the index.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the JSON here.")
 def scale_latency_command(
-    index: Path, questions: int, server: bool, ui: bool, read_ahead: bool, out: Path | None
+    index: Path, questions: int, server: bool, ui: bool, read_ahead: bool, quiz: Path | None, out: Path | None
 ) -> None:
     """Warm ask latency on a big index (embedded, server) and `rag ui` memory."""
     import rag
@@ -354,9 +361,32 @@ def scale_latency_command(
         result["server"] = _server_latency(index, asked, kept=False)
         if read_ahead:
             result["server_read_ahead"] = _server_latency(index, asked, kept=True)
+    if quiz is not None:
+        result["quiz_read_ahead"] = _quiz_latency(index, quiz)
     if ui:
         result["ui"] = _ui_memory(index)
     emit(result, out)
+
+
+def _quiz_latency(index: Path, quiz: Path) -> dict[str, Any]:
+    """The quiz's texts ingested into a copy of the index, read ahead (`rag read-ahead`), then
+    per text its first two questions in the file's order, as `_warm_latency` asks them."""
+    import rag
+
+    by_text: dict[str, list[str]] = {}
+    with (quiz / "questions.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            by_text.setdefault(str(row["doc_id"]), []).append(str(row["question"]))
+    asked = [ArticleQuestions(texts[0], texts[1]) for texts in by_text.values() if len(texts) >= 2]
+    with tempfile.TemporaryDirectory(prefix="rag-quiz-") as scratch:
+        copy = Path(scratch) / "index"
+        shutil.copytree(index, copy, ignore=shutil.ignore_patterns("write.lock"))
+        for command in (("ingest", "-q", str(quiz / "corpus.jsonl")), ("read-ahead", "-q")):
+            done = _rag(*command, data_dir=copy)
+            if done.returncode != 0:
+                raise BenchmarkError(f"rag {command[0]} of the quiz failed: {done.stderr[-500:]}")
+        return _warm_latency(rag.Settings(data_dir=copy), asked)
 
 
 def _read_ahead(index: Path) -> dict[str, Any]:

@@ -241,3 +241,24 @@ def test_scale_latency__a_first_answer_is_timed_with_its_question_embedded(tiny_
     assert embedding > 0
     assert result["retrieval"]["p50_ms"] > embedding and result["p50_ms"] > embedding
     assert result["next_question"]["p50_ms"] > 0
+
+
+def test_scale_latency__quiz_questions_are_asked_about_texts_added_to_a_copy(tiny_corpus: Path, tmp_path: Path) -> None:
+    import rag
+    from eval.bench_scale import ARTICLE, QUESTION, _quiz_latency
+
+    index = tmp_path / "d"
+    ingest.ingest_paths([tiny_corpus], rag.Settings(data_dir=index))
+    quiz = tmp_path / "quiz"
+    quiz.mkdir()
+    (quiz / "corpus.jsonl").write_text(json.dumps({"id": "harbour", "title": "Port Ellis", "text": ARTICLE}) + "\n",
+                                       encoding="utf-8")
+    questions = [("harbour", QUESTION), ("harbour", "How much will the repairs cost?"), ("other", "Who won?")]
+    (quiz / "questions.jsonl").write_text(
+        "".join(json.dumps({"doc_id": doc, "question": q}) + "\n" for doc, q in questions), encoding="utf-8")
+    result = _quiz_latency(index, quiz)
+    assert result["questions"] == 1  # a text with one question has no next question: left out
+    assert result["p50_ms"] > 0 and result["next_question"]["p50_ms"] > 0
+    # The index itself is left as it was: the quiz went into a copy.
+    listed = rag.Assistant(rag.Settings(data_dir=index), auto_seed=False).list_documents()
+    assert sorted(d.doc_id for d in listed) == sorted(a["id"] for a in ARTICLES)
