@@ -19,6 +19,7 @@ from rag.config import Settings, default_data_dir
 from rag.errors import RagError
 from rag.index.chroma import chroma_errors, make_chroma_client, server_address
 from rag.index.embeddings import embedder_name
+from rag.index.sentence_store import SENTENCE_STORE_FILE
 from rag.index.store import EMBED_MODEL_KEY, CollectionNames, demo_ids_from
 from rag.text.unicode import printable
 
@@ -71,6 +72,9 @@ class IndexInfo:
     local_bytes: int | None  # server mode: the BM25 cache and the lock file in the local data dir
     server_version: str | None
     notes: tuple[str, ...]
+    # The offline answerer's kept sentence vectors (`rag read-ahead`), part of the sizes above;
+    # None: no such file.
+    sentence_vectors_bytes: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)  # the notes tuple prints as a JSON list
@@ -96,6 +100,7 @@ def index_info(settings: Settings, *, origin: str = "RAG_DATA_DIR") -> IndexInfo
         local_bytes=disk_bytes(data_dir) if settings.server_mode else None,
         server_version=None,
         notes=(),
+        sentence_vectors_bytes=_file_bytes(data_dir / SENTENCE_STORE_FILE),
     )
     if not settings.server_mode and not (data_dir / "chroma" / "chroma.sqlite3").is_file():
         return _with_notes(info, settings)
@@ -114,6 +119,16 @@ def index_info(settings: Settings, *, origin: str = "RAG_DATA_DIR") -> IndexInfo
             info = replace(info, exists=True, documents=int(docs.count()), chunks=int(chunks.count()),
                            demo_documents=demo, embed_model=None if built_with is None else str(built_with))
     return _with_notes(info, settings)
+
+
+def _file_bytes(path: Path) -> int | None:
+    """The file's size with its SQLite write-ahead log, or None when there is no file."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    wal = path.with_name(path.name + "-wal")
+    return size + (wal.stat().st_size if wal.is_file() else 0)
 
 
 def _with_notes(info: IndexInfo, settings: Settings) -> IndexInfo:
@@ -157,6 +172,9 @@ def render_info(info: IndexInfo) -> str:
             f"Model:      {info.embed_model}",
             f"Size:       {size}",
         ]
+        if info.sentence_vectors_bytes is not None:
+            lines.append(f"Sentences:  {human_size(info.sentence_vectors_bytes)} of it sentence vectors kept for fast "
+                         f"first answers ({SENTENCE_STORE_FILE}: `rag read-ahead` fills it; safe to delete)")
     lines += [f"Note: {note}" for note in info.notes]
     return "\n".join(printable(line) for line in lines)
 

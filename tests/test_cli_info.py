@@ -84,6 +84,29 @@ def test_info__a_populated_index_text_and_json(tmp_path, no_model, monkeypatch):
     assert text[5].startswith("Size:       ") and text[5].endswith(" on disk")
 
 
+def test_info__names_the_kept_sentence_vectors_and_their_size(tmp_path, no_model):
+    import numpy as np
+
+    from rag.index.sentence_store import SENTENCE_STORE_FILE, SentenceStore
+
+    settings = Settings(data_dir=tmp_path / "idx")
+    ingest_paths([SEEDS], settings, embedder=FakeEmbedder(name=BUNDLED_EMBED_MODEL))
+    where = ["--data-dir", str(settings.data_dir)]
+    assert json.loads(info("--json", *where).stdout)["sentence_vectors_bytes"] is None
+    assert not any(line.startswith("Sentences:") for line in info(*where).stdout.splitlines())
+
+    store = SentenceStore(settings.data_dir / SENTENCE_STORE_FILE, "reader", 4)
+    store.put({f"Sentence {n}.": np.ones(4, dtype=np.float32) for n in range(100)})
+    store.close()
+    data = json.loads(info("--json", *where).stdout)
+    path = settings.data_dir / SENTENCE_STORE_FILE
+    wal = path.with_name(path.name + "-wal")
+    assert data["sentence_vectors_bytes"] == path.stat().st_size + (wal.stat().st_size if wal.exists() else 0) > 0
+    assert data["size_bytes"] == disk_bytes(settings.data_dir) > data["sentence_vectors_bytes"]
+    (line,) = [line for line in info(*where).stdout.splitlines() if line.startswith("Sentences:")]
+    assert SENTENCE_STORE_FILE in line and "rag read-ahead" in line
+
+
 def test_info__model_mismatch_is_noted(tmp_path, no_model):
     settings = Settings(data_dir=tmp_path / "idx")
     ingest_paths([SEEDS], settings, embedder=FakeEmbedder())  # recorded as "fake-embedder"
