@@ -223,7 +223,7 @@ class ExtractiveAnswerer:
     ) -> list[Candidate]:
         """The sentences of `passages`, scored, best first: all of them, or with `keep` only
         the few (`keep` at most) that the answer is chosen among (`_worth_reading`)."""
-        sentences = _split(passages, self._document_text)
+        sentences = _split(passages)
         if not sentences:
             return []
         kind_terms = answer_type_terms(facts.kind)
@@ -557,7 +557,7 @@ def _worth_reading(order: Sequence[int], ahead: Sequence[float], statement: Sequ
             if n < READ_AT_LEAST or (statement[i] and ahead[i] >= best - READ_WITHIN)]
 
 
-def _split(passages: Sequence[Passage], document_text: Callable[[str], str] | None) -> list[_Sentence]:
+def _split(passages: Sequence[Passage]) -> list[_Sentence]:
     seen: set[tuple[str, int]] = set()
     found: list[_Sentence] = []
     for passage in passages:
