@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 
 from rag.index import embeddings
 from rag.config import Settings
@@ -73,8 +74,8 @@ def test_real_embedder__a_question_is_read_once_for_its_vector_and_its_pieces(re
     question = "How old were the two soldiers captured in Kursk?"
     expected = real_embedder.embed_documents([question])[0]
     calls: list[list[str]] = []
-    encode = real_embedder._model.encode
-    monkeypatch.setattr(real_embedder._model, "encode", lambda texts, **kw: calls.append(list(texts)) or encode(texts, **kw))
+    read = real_embedder._pieces
+    monkeypatch.setattr(real_embedder, "_pieces", lambda texts, **kw: calls.append(list(texts)) or read(texts, **kw))
 
     vector = real_embedder.embed_query(question)  # retrieval
     pieces = real_embedder.embed_pieces(["The soldiers are aged 20 and 26.", question])  # the answerer
@@ -84,6 +85,15 @@ def test_real_embedder__a_question_is_read_once_for_its_vector_and_its_pieces(re
     assert pieces[1].pieces[:3] == ("how", "old", "were") and pieces[1].tokens.shape == (len(pieces[1].pieces), 384)
     assert real_embedder.embed_query(question) is vector  # asked again: no pass at all
     assert len(calls) == 2
+
+
+def test_real_embedder__one_text_read_without_encode_is_what_encode_reads(real_embedder):
+    question = "How old were the two soldiers captured in Kursk?"
+    (direct,) = real_embedder._read_padded([question])
+    (encoded,) = real_embedder._model.encode([question], output_value=None, convert_to_numpy=False)
+
+    for key in ("input_ids", "token_embeddings", "sentence_embedding"):
+        assert torch.equal(direct[key], encoded[key])
 
 
 _NEWS = [

@@ -27,7 +27,8 @@ logger = logging.getLogger(__name__)
 BUNDLED_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WEIGHTS_FILE = "model.safetensors"
 _RECENT_QUERIES = 256
-# Sentences are embedded for the answerer in batches this small: sentence-transformers sorts
+# A model that cannot be packed (`rag.index.packing`; the bundled MiniLM is) reads the
+# answerer's sentences in batches this small: sentence-transformers sorts
 # a call's texts by length and pads each batch to its longest, and sentences vary far more in
 # length than chunks. For a question's ~33 news sentences (about 1,000 tokens), measured on 2
 # cores: 390 ms in batches of 32, 270 ms of 16, 220-260 ms of 8, 290 ms of 4, 440 ms of 1;
@@ -36,6 +37,8 @@ PIECE_BATCH = 8
 # ... but many sentences at once (`rag read-ahead`: 256 a call) pad little in batches of 32,
 # sorted by length: 284 against 232 sentences a second (1,500 news sentences, bfloat16, 2 cores).
 BULK_PIECES, BULK_PIECE_BATCH = 128, 32
+# Texts read packed at a time (`_read_packed`): 128 fill rows of 256 pieces with little waste.
+_PACKED_SLICE = 128
 
 
 def native_bfloat16() -> bool:
@@ -125,8 +128,9 @@ class SentenceTransformerEmbedder:
         keep_libraries_offline()
         try:
             from sentence_transformers import SentenceTransformer
+            from sentence_transformers.sentence_transformer.modules import Dense, Normalize, Pooling, Transformer
 
-            self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+            self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True).eval()
         except (OSError, ValueError) as exc:
             raise ModelError(f"Could not load the embedding model from {model_dir}: {exc}") from exc
         dimension, max_tokens = self._model.get_embedding_dimension(), self._model.max_seq_length
@@ -139,6 +143,19 @@ class SentenceTransformerEmbedder:
         self.dimension = int(dimension)
         self.max_tokens = int(max_tokens)
         self._tokenizer = self._model.tokenizer
+        # The answerer's readings pack several sentences into one row (`_read_packed`) when the
+        # model is a BERT encoder (absolute positions, given per text) followed by modules that
+        # pool its token vectors; any other model reads the way sentence-transformers does.
+        modules = list(self._model)
+        self._encoder: Any = getattr(modules[0], "auto_model", None)
+        self._after_encoder = modules[1:]
+        self._pad_id = self._tokenizer.pad_token_id
+        self._packable = (
+            isinstance(modules[0], Transformer)
+            and getattr(getattr(self._encoder, "config", None), "model_type", None) == "bert"
+            and self._pad_id is not None
+            and all(isinstance(module, (Pooling, Normalize, Dense)) for module in self._after_encoder)
+        )
         self._batch_size = batch_size
         # Torch inference is thread-safe, but interleaved calls would only fight for the cores.
         self._lock = threading.Lock()
@@ -195,15 +212,7 @@ class SentenceTransformerEmbedder:
         if not texts:
             return []
         with self._lock, self._precision(precision):
-            # With output_value=None, one dict of tensors per text (the stubs do not say so).
-            outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
-                texts,
-                batch_size=BULK_PIECE_BATCH if len(texts) >= BULK_PIECES else min(self._batch_size, PIECE_BATCH),
-                output_value=None,  # every output: the pooled vector and the token vectors
-                normalize_embeddings=True,
-                convert_to_numpy=False,
-                show_progress_bar=False,
-            )
+            outputs = self._read_packed(texts) if self._packable and len(texts) > 1 else self._read_padded(texts)
         special = set(self._tokenizer.all_special_ids)
         result = []
         for output in outputs:
@@ -217,6 +226,59 @@ class SentenceTransformerEmbedder:
                 tokens=(tokens / np.maximum(norms, 1e-12)).astype(np.float16),
             ))
         return result
+
+    def _read_padded(self, texts: list[str]) -> list[dict[str, Any]]:
+        """sentence-transformers' own reading: texts sorted by length, batches padded."""
+        if len(texts) == 1:
+            # One text (a question): the model's own pass without `encode`'s set-up around it
+            # (1-2 ms of a question's ~10 on 2 cores); the same tensors bit for bit.
+            import torch
+
+            with torch.inference_mode():
+                output = self._model(self._model.preprocess(texts))
+            return [{key: output[key][0] for key in ("input_ids", "token_embeddings", "sentence_embedding")}]
+        # With output_value=None, one dict of tensors per text (the stubs do not say so).
+        outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
+            texts,
+            batch_size=BULK_PIECE_BATCH if len(texts) >= BULK_PIECES else min(self._batch_size, PIECE_BATCH),
+            output_value=None,  # every output: the pooled vector and the token vectors
+            normalize_embeddings=True,
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        return outputs
+
+    def _read_packed(self, texts: list[str]) -> list[dict[str, Any]]:
+        """The same outputs as `_read_padded`, the texts' word pieces packed into rows for the
+        encoder (`rag.index.packing`); tokenizing, pooling and normalising stay the model's own
+        (its modules after the encoder run on the texts unpacked again, as if padded)."""
+        import torch
+
+        from rag.index.packing import pack
+
+        read: list[dict[str, Any]] = []
+        # In slices: each text's token vectors are padded to the slice's longest again for the
+        # pooling (up to ~400 KB a text at 256 pieces).
+        for lo in range(0, len(texts), _PACKED_SLICE):
+            features = self._model.preprocess(texts[lo : lo + _PACKED_SLICE])  # the ids `encode` would read
+            ids, mask = features["input_ids"], features["attention_mask"]
+            packed = pack([row[m.bool()].tolist() for row, m in zip(ids, mask)], pad_id=self._pad_id)
+            with torch.inference_mode():
+                hidden = self._encoder(
+                    input_ids=packed.input_ids,
+                    attention_mask=packed.attention,
+                    position_ids=packed.position_ids,
+                    token_type_ids=torch.zeros_like(packed.input_ids),
+                ).last_hidden_state
+                tokens = hidden.new_zeros((len(ids), ids.shape[1], hidden.shape[-1]))
+                for i, place in enumerate(packed.placements):
+                    tokens[i, : place.length] = hidden[place.row, place.start : place.start + place.length]
+                outputs: dict[str, Any] = {**features, "token_embeddings": tokens}
+                for module in self._after_encoder:
+                    outputs = module(outputs)
+            read.extend({"input_ids": ids[i], "token_embeddings": tokens[i],
+                         "sentence_embedding": outputs["sentence_embedding"][i]} for i in range(len(ids)))
+        return read
 
     @staticmethod
     def _precision(precision: str) -> contextlib.AbstractContextManager[object]:
