@@ -131,6 +131,16 @@ def test_ask_stream__yields_the_text_then_the_same_answer(assistant):
     assert text == stream.answer.text and "aged 20 and 26" in text
 
 
+def test_get_documents__those_stored_in_one_read(assistant):
+    store = assistant._get_store()
+    ids = [d.doc_id for d in assistant.list_documents()]
+
+    found = store.get_documents([*ids, "nope", ids[0]])
+
+    assert sorted(found) == sorted(ids)
+    assert all(found[i] == store.get_document(i) for i in ids) and store.get_document("nope") is None
+
+
 def test_get_document__unknown_id_is_a_clear_error(assistant):
     with pytest.raises(DocumentNotFoundError, match="No indexed document has the id 'nope'"):
         assistant.get_document("nope")

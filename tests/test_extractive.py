@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Sequence
 
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.types import Passage
@@ -21,7 +22,7 @@ def passage(text: str = ARTICLE, start: int = 0, doc_id: str = "kursk", score: f
 
 
 def answerer(min_evidence: float = 0.0) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_text=lambda doc_id: ARTICLE,
+    return ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_texts=lambda ids: dict.fromkeys(ids, ARTICLE),
                               min_evidence=min_evidence)
 
 
@@ -154,7 +155,7 @@ def _ranked_by_passage_score() -> ExtractiveAnswerer:
 
     model = AnswerModel(logistic(FEATURES, passage_score=2.0), logistic(QUESTION_FEATURES), min_evidence=0.0)
     texts = {"a": "Fighting went on in Kursk on Monday.", "b": "Officials counted the damage in the evening."}
-    return ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_text=texts.__getitem__, model=model)
+    return ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_texts=lambda ids: {i: texts[i] for i in ids}, model=model)
 
 
 def _two_articles(runner_up_score: float) -> list[Passage]:
@@ -199,7 +200,7 @@ class _CountingEmbedder(FakeEmbedder):
 
 def _sentences_read(cache_size: int) -> tuple[int, int]:
     embedder = _CountingEmbedder()
-    extractive = ExtractiveAnswerer(embedder, idf=lambda term: 1.0, document_text=lambda doc_id: ARTICLE,
+    extractive = ExtractiveAnswerer(embedder, idf=lambda term: 1.0, document_texts=lambda ids: dict.fromkeys(ids, ARTICLE),
                                     cache_size=cache_size)
     counts = []
     for _ in range(2):
@@ -240,7 +241,7 @@ def test_answer__an_article_re_ingested_since_the_search_is_not_quoted_at_the_ol
     denial_only = passage(ARTICLE[denial_start : ARTICLE.index(" The soldiers")], start=denial_start)
     rewritten = ARTICLE.replace("On Saturday, Putin claimed that", "Officials in Moscow said on Sunday evening that")
     extractive = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, min_evidence=0.0,
-                                    document_text=lambda doc_id: rewritten)
+                                    document_texts=lambda ids: dict.fromkeys(ids, rewritten))
 
     draft = extractive.answer("Did Zelensky dispute the announcement about Kursk?", [denial_only])
 
@@ -259,7 +260,7 @@ def test_answer__an_article_re_ingested_since_the_search_is_not_quoted_at_the_ol
 def test_answer__a_quote_giving_another_number_than_the_question_says_so():
     text = "Protocols\n\nThe protocol was developed by Apple in 1985 for its own computers."
     protocol = Passage("p::v::0", "p", "Protocols", "p.txt", text, 0, len(text), 0.8)
-    extractive = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_text=lambda doc_id: text,
+    extractive = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_texts=lambda ids: dict.fromkeys(ids, text),
                                     min_evidence=0.0)
     draft = extractive.answer("Who developed the protocol in 1995?", [protocol])
     assert not draft.refused
@@ -274,7 +275,7 @@ def test_answer__a_but_inside_the_sentence_brings_no_sentence_before_it():
         "The studio said the show would return. But critics doubted the show would return before spring."
     )
     def ask(question: str) -> list[str]:
-        draft = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_text=lambda doc_id: article,
+        draft = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_texts=lambda ids: dict.fromkeys(ids, article),
                                    min_evidence=0.0).answer(question, [passage(article)])
         return [c.text for c in draft.citations]
 
@@ -290,15 +291,41 @@ def test_answer__reads_an_article_re_ingested_since_the_search_once_per_passage(
     # passage's three sentences, not once for each (the soldiers' sentence brings no neighbour).
     reads: list[str] = []
 
-    def document_text(doc_id: str) -> str:
-        reads.append(doc_id)
-        return "Kursk fighting\n\nThe article was rewritten since."
+    def document_texts(doc_ids: Sequence[str]) -> dict[str, str]:
+        reads.extend(doc_ids)
+        return dict.fromkeys(doc_ids, "Kursk fighting\n\nThe article was rewritten since.")
 
-    extractive = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_text=document_text,
+    extractive = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_texts=document_texts,
                                     min_evidence=0.0)
     draft = extractive.answer("How old were the soldiers?", [passage()])
     assert [c.text for c in draft.citations] == ["The soldiers, aged 20 and 26, were treated in Kyiv."]
     assert reads == ["kursk"]
+
+
+def test_answer__reads_the_articles_of_all_its_passages_at_once():
+    reads: list[list[str]] = []
+    other = "Pyongyang reaction\n\nPyongyang denied that the soldiers, aged 20 and 26, were its own."
+
+    def document_texts(doc_ids: Sequence[str]) -> dict[str, str]:
+        reads.append(list(doc_ids))
+        return {"kursk": ARTICLE, "pyongyang": other}
+
+    extractive = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_texts=document_texts,
+                                    min_evidence=0.0)
+    passages = [passage(), passage(other, doc_id="pyongyang", score=0.7)]
+    extractive.answer("How old were the soldiers?", passages)
+    extractive.answer("Where were the soldiers treated?", passages)
+
+    assert reads == [["kursk", "pyongyang"]]  # one read for both, then both cached
+
+
+def test_answer__an_article_deleted_since_the_search_quotes_its_passage_alone():
+    extractive = ExtractiveAnswerer(FakeEmbedder(), idf=lambda term: 1.0, document_texts=lambda ids: {},
+                                    min_evidence=0.0)
+    soldiers = ARTICLE.index("The soldiers")
+    draft = extractive.answer("How old were the soldiers?", [passage(ARTICLE[soldiers:], start=soldiers)])
+
+    assert [(c.text, c.start) for c in draft.citations] == [(ARTICLE[soldiers:], soldiers)]
 
 
 # Twelve sentences, more than an answer is chosen among once their pooled vectors are kept.
@@ -313,7 +340,7 @@ def _long_passage() -> Passage:
 
 
 def _with_store(embedder, store) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(embedder, idf=lambda term: 1.0, document_text=lambda doc_id: LONG_ARTICLE,
+    return ExtractiveAnswerer(embedder, idf=lambda term: 1.0, document_texts=lambda ids: dict.fromkeys(ids, LONG_ARTICLE),
                               min_evidence=0.0, store=store)
 
 

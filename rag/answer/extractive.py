@@ -148,7 +148,7 @@ class ExtractiveAnswerer:
         self,
         embedder: Embedder,
         idf: Callable[[str], float],
-        document_text: Callable[[str], str] | None = None,
+        document_texts: Callable[[Sequence[str]], Mapping[str, str]] | None = None,
         cache_size: int = DEFAULT_SENTENCE_CACHE,
         min_evidence: float | None = None,
         model: AnswerModel | None = None,
@@ -158,8 +158,9 @@ class ExtractiveAnswerer:
         self.min_evidence = evidence_threshold(min_evidence, self.model.min_evidence)
         self._embedder = embedder
         self._idf = idf
-        # The whole article: for the claim check, and to quote the claim a denial answers.
-        self._document_text = document_text
+        # The whole articles (doc_id -> text, of those stored): for the claim check, and to
+        # quote the claim a denial answers.
+        self._document_texts = document_texts
         # Sentence and word-piece vectors, computed when first needed and reused across
         # questions (most questions revisit the same passages). Measured against embedding
         # every sentence at ingest: see the README ("Answering offline"). A news sentence's
@@ -233,10 +234,9 @@ class ExtractiveAnswerer:
         standalone, own_words = self._question_pieces(question, facts.question)
         pooled, read = self._pooled([s.text for s in sentences])
         cosines = [float(np.dot(pooled[s.text], standalone.vector)) for s in sentences]
-        # One read per passage, not per sentence: an article re-ingested since the search is not
-        # cached (`_article`), and would otherwise be fetched again for each of its sentences.
-        distinct = {s.passage.chunk_id: s.passage for s in sentences}
-        articles = {chunk_id: self._article(p) for chunk_id, p in distinct.items()}
+        # One read for all the passages' articles, not one per sentence: an article re-ingested
+        # since the search is not cached (`_articles_of`), and would be fetched again for each.
+        articles = self._articles_of({s.passage.chunk_id: s.passage for s in sentences}.values())
         texts = {s.passage.doc_id: articles[s.passage.chunk_id].text for s in sentences}
         words = {doc_id: ArticleWords.of_article(text) for doc_id, text in texts.items()}
         checks = [check_claim(facts, s.text, words[s.passage.doc_id]) for s in sentences]
@@ -310,28 +310,42 @@ class ExtractiveAnswerer:
         return TermWeights.for_question(terms, self._idf, secondary=carried)
 
     def _article(self, passage: Passage) -> Article:
-        """The whole article of a passage, cached by chunk version (a re-ingested article has
-        new chunk ids, so never a stale text); the passage alone without `document_text`, or
-        when the stored article no longer holds the passage where it was (re-ingested between
-        the search and this read): its offsets, and so its quotes, belong to the version read."""
-        alone = Article(passage.text, passage.start)
-        if self._document_text is None:
-            return alone
-        version = passage.chunk_id.rsplit("::", 1)[0]
+        return self._articles_of([passage])[passage.chunk_id]
+
+    def _articles_of(self, passages: Iterable[Passage]) -> dict[str, Article]:
+        """chunk_id -> the whole article of each passage, cached by chunk version (a re-ingested
+        article has new chunk ids, so never a stale text), those not cached read in one call;
+        the passage alone without `document_texts`, or when the stored article no longer holds
+        the passage where it was (re-ingested or deleted between the search and this read): its
+        offsets, and so its quotes, belong to the version read."""
+        passages = list(passages)
+        found = {p.chunk_id: Article(p.text, p.start) for p in passages}
+        if self._document_texts is None:
+            return found
+        missing: list[Passage] = []
         with self._lock:
-            text = self._articles.get(version)
-            if text is not None:
-                self._articles.move_to_end(version)
-                return Article(text, 0)
-        text = self._document_text(passage.doc_id)
-        if text[passage.start : passage.end] != passage.text:
-            logger.info("%s changed since it was searched: quoting its passage %s alone", passage.doc_id, passage.chunk_id)
-            return alone
-        with self._lock:
-            self._articles[version] = text
-            while len(self._articles) > ARTICLE_CACHE:
-                self._articles.popitem(last=False)
-        return Article(text, 0)
+            for passage in passages:
+                text = self._articles.get(_version(passage))
+                if text is None:
+                    missing.append(passage)
+                else:
+                    self._articles.move_to_end(_version(passage))
+                    found[passage.chunk_id] = Article(text, 0)
+        if not missing:
+            return found
+        texts = self._document_texts(list(dict.fromkeys(p.doc_id for p in missing)))
+        for passage in missing:
+            text = texts.get(passage.doc_id)
+            if text is None or text[passage.start : passage.end] != passage.text:
+                logger.info("%s changed since it was searched: quoting its passage %s alone",
+                            passage.doc_id, passage.chunk_id)
+                continue
+            found[passage.chunk_id] = Article(text, 0)
+            with self._lock:
+                self._articles[_version(passage)] = text
+                while len(self._articles) > ARTICLE_CACHE:
+                    self._articles.popitem(last=False)
+        return found
 
     def _choose(
         self, best: Candidate, ranked: list[Candidate], weights: TermWeights, facts: QuestionFacts
@@ -441,6 +455,10 @@ class ExtractiveAnswerer:
             self._vectors.update(read)
             while len(self._vectors) > self._cache_size:
                 self._vectors.popitem(last=False)
+
+
+def _version(passage: Passage) -> str:
+    return passage.chunk_id.rsplit("::", 1)[0]
 
 
 @functools.lru_cache(maxsize=64)

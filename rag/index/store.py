@@ -416,18 +416,26 @@ class IndexStore:
 
     def get_document(self, doc_id: str) -> Document | None:
         """The stored document with its full text, or None when there is no such doc_id."""
+        return self.get_documents([doc_id]).get(doc_id)
+
+    def get_documents(self, doc_ids: Iterable[str]) -> dict[str, Document]:
+        """doc_id -> the stored document with its full text, for those of `doc_ids` that are
+        stored: one read for the few articles of a question's passages (through a Chroma server,
+        one round trip instead of one per article)."""
+        found: dict[str, Document] = {}
         with self._guard("read a document"):
-            result = self._docs.get(ids=[doc_id], include=["documents", "metadatas"])
-        if not result["ids"]:
-            return None
-        metadata = dict(result["metadatas"][0])
-        return Document(
-            doc_id=doc_id,
-            title=str(metadata.get("title", doc_id)),
-            source=str(metadata.get("source", "")),
-            text=result["documents"][0],
-            metadata=metadata,
-        )
+            for part in _batches(list(dict.fromkeys(doc_ids)), _READ_PAGE):
+                result = self._docs.get(ids=part, include=["documents", "metadatas"])
+                for doc_id, text, stored in zip(result["ids"], result["documents"], result["metadatas"]):
+                    metadata = dict(stored)
+                    found[doc_id] = Document(
+                        doc_id=doc_id,
+                        title=str(metadata.get("title", doc_id)),
+                        source=str(metadata.get("source", "")),
+                        text=text,
+                        metadata=metadata,
+                    )
+        return found
 
     def nearest_chunks(
         self, embedding: np.ndarray, k: int, where: Mapping[str, object] | None = None
