@@ -37,8 +37,11 @@ PIECE_BATCH = 8
 # ... but many sentences at once (`rag read-ahead`: 256 a call) pad little in batches of 32,
 # sorted by length: 284 against 232 sentences a second (1,500 news sentences, bfloat16, 2 cores).
 BULK_PIECES, BULK_PIECE_BATCH = 128, 32
-# Texts read packed at a time (`_read_packed`): 128 fill rows of 256 pieces with little waste.
-_PACKED_SLICE = 128
+# Texts read packed at a time (`_read_packed`): a question's ~35 sentences in one pass. The
+# masked attention of a pass holds rows x 12 heads x 256 x 256 scores: `rag read-ahead` of
+# QuAIL's 382 sentences peaked at 761 MB resident in slices of 64, 787 MB of 128, 726 MB of 32,
+# and 707 MB read padded, at about the same speed (2 cores, one run each).
+_PACKED_SLICE = 64
 
 
 def native_bfloat16() -> bool:
