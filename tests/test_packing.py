@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rag.index.packing import Placement, pack
 
@@ -56,14 +57,18 @@ _TEXTS = [
     "The men, aged 20 and 26, were injured and are being treated in Kyiv, officials told reporters on Sunday.",
     " ".join(["Pyongyang denied sending troops, calling the reports a smear campaign."] * 30),  # truncated: 256 pieces
     "One of them told interrogators he had thought he was being sent to a training exercise.",
+    "Kyiv said it would exchange them.",
 ]
 
 
-def test_packed_reading__the_same_vectors_as_each_text_read_alone(real_embedder):
+@pytest.mark.parametrize("slice_size", [64, 2])  # all at once; in slices of 2 (the last one alone)
+def test_packed_reading__the_same_vectors_as_each_text_read_alone(real_embedder, monkeypatch, slice_size):
     import copy
 
+    from rag.index import embeddings
     from rag.index.embeddings import SentenceTransformerEmbedder
 
+    monkeypatch.setattr(embeddings, "_PACKED_SLICE", slice_size)
     exact: SentenceTransformerEmbedder = copy.copy(real_embedder)
     exact.reading_precision = "float32"  # bit-level closeness is a float32 question
     assert exact._packable  # the bundled MiniLM is read packed
