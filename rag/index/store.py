@@ -441,8 +441,8 @@ class IndexStore:
         self, embedding: np.ndarray, k: int, where: Mapping[str, object] | None = None
     ) -> list[NearestChunk]:
         """The `k` chunks closest to `embedding`, best first: ids and similarities only, as
-        the retriever reads the vectors of every candidate (dense and BM25) in one
-        `chunk_vectors` and the texts of only those it keeps (`read_chunks`). Asking the search
+        the retriever reads the vectors of only the BM25 candidates not among these
+        (`chunk_vectors`) and the texts of only those it keeps (`read_chunks`). Asking the search
         for the 40 texts too took 4 ms more embedded and 10 ms more through a Chroma server at
         45,506 chunks."""
         if k < 1:
