@@ -96,3 +96,29 @@ def test_packed_reading__not_for_a_model_it_cannot_pack(real_embedder, monkeypat
     read = other.embed_pieces(_TEXTS[:2])
 
     assert padded_calls == [2] and read[1].pieces == ("yes", ".")
+
+
+def test_packed_reading__bfloat16_runs_linear_weights_kept_in_bfloat16_with_the_same_vectors_bit_for_bit(
+    real_embedder, monkeypatch
+):
+    import copy
+
+    import torch
+
+    fast = copy.copy(real_embedder)
+    fast.reading_precision = "bfloat16"
+    fast._bfloat16_encoder = None
+
+    read = fast._pieces(list(_TEXTS), "bfloat16")  # packed, through the copy with bfloat16 weights
+    monkeypatch.setattr(fast, "_reading_encoder", lambda precision: fast._encoder)
+    cast_each_pass = fast._pieces(list(_TEXTS), "bfloat16")  # autocast casting the float32 weights
+
+    for kept, cast in zip(read, cast_each_pass):
+        assert kept.pieces == cast.pieces
+        assert np.array_equal(kept.vector, cast.vector) and np.array_equal(kept.tokens, cast.tokens)
+    linear = [m for m in fast._bfloat16_encoder.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear and {m.weight.dtype for m in linear} == {torch.bfloat16}
+    # The float32 model (passages, questions) is left as it was; what is not a linear layer is shared.
+    assert {p.dtype for p in fast._encoder.parameters()} == {torch.float32}
+    assert {p.dtype for p in fast._bfloat16_encoder.parameters()} == {torch.float32, torch.bfloat16}
+    assert fast._bfloat16_encoder.embeddings.word_embeddings.weight is fast._encoder.embeddings.word_embeddings.weight
