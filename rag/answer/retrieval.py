@@ -2,8 +2,8 @@
 
 Both searches propose candidates; every candidate then gets BOTH scores exactly (BM25
 scores all chunks anyway; the dense search gives its candidates' cosines, the stored vectors
-the others'), so fusion never has to guess a missing score the way rank-only fusion does. Texts are read after the ranking, for
-only the candidates a search goes through.
+the others'), so fusion never has to guess a missing score the way rank-only fusion does.
+Texts are read after the ranking, for only the candidates a search goes through.
 
 Only committed chunks are ever returned: the ranked candidates are checked against the
 document records as they are now, as far as the ranking is read (usually one metadata read
