@@ -141,6 +141,24 @@ def test_get_documents__those_stored_in_one_read(assistant):
     assert all(found[i] == store.get_document(i) for i in ids) and store.get_document("nope") is None
 
 
+def test_ask__reads_the_document_records_once_a_question_with_the_articles_it_checks(assistant, real_embedder,
+                                                                                     monkeypatch):
+    # A fresh assistant (nothing cached) on the same index: the search checks its passages'
+    # records and reads their articles with them; the answerer's claim check reads no more.
+    fresh = Assistant(assistant.settings, embedder=real_embedder)
+    store = fresh._get_store()
+    records_read: list[bool] = []
+    records_of = store._records_of
+    monkeypatch.setattr(store, "_records_of", lambda doc_ids, action, *, with_texts=False: (
+        records_read.append(with_texts) or records_of(doc_ids, action, with_texts=with_texts)))
+    monkeypatch.setattr(store, "get_documents", lambda doc_ids: pytest.fail("the articles were read again"))
+
+    answer = fresh.ask("How old were the captured soldiers?")
+
+    assert "aged 20 and 26" in answer.text and answer.answerer == "extractive"
+    assert records_read == [True]
+
+
 def test_get_document__unknown_id_is_a_clear_error(assistant):
     with pytest.raises(DocumentNotFoundError, match="No indexed document has the id 'nope'"):
         assistant.get_document("nope")

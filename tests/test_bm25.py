@@ -52,6 +52,22 @@ def test_scores_equal_bm25s_lucene_score_for_score() -> None:
                                    err_msg=query)
 
 
+def test_search__the_k_best_positive_scores_best_first_ties_in_index_order() -> None:
+    # Repeated texts tie; every k from 1 past the number of matches: the first k of a stable sort
+    # of all the scores, the chunks that score nothing left out.
+    ids, texts = _seed_chunks()
+    texts = texts + texts[:12] + ["Kursk soldiers"] * 5
+    ids = ids + [f"r{i}::v::00000" for i in range(len(texts) - len(ids))]
+    index = Bm25Index.build(ids, texts)
+    for query in QUERIES + ["Kursk soldiers"]:
+        scores = index.scores(query)
+        order = [i for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
+        for k in (1, 2, 3, 5, 8, 40, len(order) + 3):
+            got = index.search(query, k)
+            assert [m.chunk_id for m in got] == [index.chunk_ids[i] for i in order[:k]], (query, k)
+            assert [m.score for m in got] == [float(scores[i]) for i in order[:k]]
+
+
 def test_document_frequencies_and_idf_come_out_right() -> None:
     index = Bm25Index.build(["a::1", "b::1", "c::1"], TEXTS)
     (soldier,) = tokenize_one("soldiers")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -141,3 +144,32 @@ def test_reading_precision__bfloat16_reads_sentences_close_to_float32_and_leaves
 @pytest.mark.skipif(not native_bfloat16(), reason="this CPU has no bfloat16 instructions")
 def test_reading_precision__the_default_reads_in_bfloat16_on_a_cpu_that_has_it():
     assert build_embedder(Settings()).reading_precision == "bfloat16"  # type: ignore[attr-defined]
+
+
+_SPIN_PROBE = """
+import os, sys
+from rag.index.embeddings import share_cores_between_passes
+assert "torch" not in sys.modules
+share_cores_between_passes()
+print(os.environ.get("GOMP_SPINCOUNT", "unset"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [({}, embeddings.OPENMP_SPIN_COUNT), ({"GOMP_SPINCOUNT": "300000"}, "300000"),
+     ({"OMP_WAIT_POLICY": "ACTIVE"}, "unset")],
+)
+def test_openmp_spinning__limited_by_default_before_torch_loads_unless_the_user_set_it(given, expected) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")} | given
+    run = subprocess.run([sys.executable, "-c", _SPIN_PROBE], env=env, capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == expected
+
+
+def test_openmp_spinning__left_alone_once_torch_is_loaded(monkeypatch) -> None:
+    # libgomp read its settings when torch loaded (this test process has): setting it now would
+    # only claim an effect it cannot have.
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    embeddings.share_cores_between_passes()
+    assert "GOMP_SPINCOUNT" not in os.environ

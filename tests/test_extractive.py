@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Sequence
+from typing import Mapping
 
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.types import Passage
@@ -291,7 +291,7 @@ def test_answer__reads_an_article_re_ingested_since_the_search_once_per_passage(
     # passage's three sentences, not once for each (the soldiers' sentence brings no neighbour).
     reads: list[str] = []
 
-    def document_texts(doc_ids: Sequence[str]) -> dict[str, str]:
+    def document_texts(doc_ids: Mapping[str, str]) -> dict[str, str]:
         reads.extend(doc_ids)
         return dict.fromkeys(doc_ids, "Kursk fighting\n\nThe article was rewritten since.")
 
@@ -306,7 +306,7 @@ def test_answer__reads_the_articles_of_all_its_passages_at_once():
     reads: list[list[str]] = []
     other = "Pyongyang reaction\n\nPyongyang denied that the soldiers, aged 20 and 26, were its own."
 
-    def document_texts(doc_ids: Sequence[str]) -> dict[str, str]:
+    def document_texts(doc_ids: Mapping[str, str]) -> dict[str, str]:
         reads.append(list(doc_ids))
         return {"kursk": ARTICLE, "pyongyang": other}
 

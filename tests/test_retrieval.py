@@ -26,7 +26,7 @@ from rag.answer.retrieval import (
     fuse,
     rank_candidates,
 )
-from rag.index.store import IndexStore, chunk_id_for
+from rag.index.store import IndexStore, chunk_id_for, version_of
 from rag.types import Chunk, Filters, Passage
 from tests.conftest import SEEDS
 from tests.helpers import open_store
@@ -339,6 +339,34 @@ def test_retrieve__skips_a_candidate_whose_chunk_is_gone_when_its_text_is_read(r
     passages = retriever.retrieve("river shelters families", k=2)
 
     assert len(passages) == 2 and best.chunk_id not in {p.chunk_id for p in passages}
+
+
+def test_document_texts__the_articles_a_search_checked_without_reading_them_again(retriever, monkeypatch):
+    store = retriever._store
+    passages = retriever.retrieve("river shelters families", k=3)
+    records_read: list[tuple[list[str], bool]] = []
+    records_of = store._records_of
+
+    def recorded(doc_ids, action, *, with_texts=False):
+        doc_ids = list(doc_ids)
+        records_read.append((doc_ids, with_texts))
+        return records_of(doc_ids, action, with_texts=with_texts)
+
+    monkeypatch.setattr(store, "_records_of", recorded)
+    searched = {p.doc_id: version_of(p.chunk_id) for p in passages}
+    assert len(searched) >= 2
+
+    texts = store.document_texts(searched)
+
+    assert records_read == []  # the search read them with the records it checked
+    for p in passages:
+        assert texts[p.doc_id] == store.get_document(p.doc_id).text
+        assert texts[p.doc_id][p.start : p.end] == p.text
+    # Another version than the search read (re-ingested since, say): the stored text, read.
+    doc_id = passages[0].doc_id
+    assert store.document_texts({doc_id: "another-version"}) == {doc_id: texts[doc_id]}
+    assert records_read == [([doc_id], True)]
+    assert store.document_texts({"nope": "v"}) == {}
 
 
 def test_synced_bm25__a_reader_after_a_kill_and_the_writer_after_repair_reuse_the_cache(

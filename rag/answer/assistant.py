@@ -667,7 +667,7 @@ class Assistant:
                 self._extractive = ExtractiveAnswerer(
                     embedder,
                     self._bm25_idf,
-                    lambda doc_ids: {d.doc_id: d.text for d in self._get_store().get_documents(doc_ids).values()},
+                    lambda versions: self._get_store().document_texts(versions),
                     cache_size=self.settings.sentence_cache,
                     min_evidence=self.settings.min_evidence,
                     model=load_answer_model(self.settings.answer_model),

@@ -37,6 +37,7 @@ from rag.answer.citations import ANSWER_MARKER, place_markers
 from rag.answer.claims import ArticleWords, ClaimCheck, QuestionFacts, check_claim
 from rag.index.embeddings import Embedder, PieceVectors
 from rag.index.sentence_store import SentenceStore, kept_precision
+from rag.index.store import version_of
 from rag.answer.answer_types import answer_type_terms, introduces
 from rag.text.lexical import TermWeights, focus_terms, question_terms
 from rag.answer.piece_match import piece_match, question_rows
@@ -148,7 +149,7 @@ class ExtractiveAnswerer:
         self,
         embedder: Embedder,
         idf: Callable[[str], float],
-        document_texts: Callable[[Sequence[str]], Mapping[str, str]] | None = None,
+        document_texts: Callable[[Mapping[str, str]], Mapping[str, str]] | None = None,
         cache_size: int = DEFAULT_SENTENCE_CACHE,
         min_evidence: float | None = None,
         model: AnswerModel | None = None,
@@ -158,8 +159,8 @@ class ExtractiveAnswerer:
         self.min_evidence = evidence_threshold(min_evidence, self.model.min_evidence)
         self._embedder = embedder
         self._idf = idf
-        # The whole articles (doc_id -> text, of those stored): for the claim check, and to
-        # quote the claim a denial answers.
+        # The whole articles (doc_id -> text, of those stored, asked for by doc_id -> the version
+        # the passages belong to): for the claim check, and to quote the claim a denial answers.
         self._document_texts = document_texts
         # Sentence and word-piece vectors, computed when first needed and reused across
         # questions (most questions revisit the same passages). Measured against embedding
@@ -333,7 +334,7 @@ class ExtractiveAnswerer:
                     found[passage.chunk_id] = Article(text, 0)
         if not missing:
             return found
-        texts = self._document_texts(list(dict.fromkeys(p.doc_id for p in missing)))
+        texts = self._document_texts({p.doc_id: version_of(p.chunk_id) for p in missing})
         for passage in missing:
             text = texts.get(passage.doc_id)
             if text is None or text[passage.start : passage.end] != passage.text:

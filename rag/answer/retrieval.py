@@ -6,10 +6,11 @@ the others'), so fusion never has to guess a missing score the way rank-only fus
 Texts are read after the ranking, for only the candidates a search goes through.
 
 Only committed chunks are ever returned: the ranked candidates are checked against the
-document records as they are now, as far as the ranking is read (usually one metadata read
-of the few documents a search returns), so chunks a killed writer left without a record,
-or of a version another record replaced, are never served or cited, while documents
-another process committed since this retriever was built are.
+document records as they are now, as far as the ranking is read (usually one read of the few
+documents a search returns, their texts with them for the answerer: `IndexStore.document_texts`),
+so chunks a killed writer left without a record, or of a version another record replaced, are
+never served or cited, while documents another process committed since this retriever was
+built are.
 """
 
 from __future__ import annotations
@@ -178,7 +179,7 @@ class HybridRetriever:
         as far as the caller reads: a search usually reads those of just the passages it returns."""
         for lo in range(0, len(ranked), batch):
             part = ranked[lo : lo + batch]
-            versions = self._store.committed_versions(doc_id_of(s.chunk_id) for _, s in part)
+            versions = self._store.committed_versions((doc_id_of(s.chunk_id) for _, s in part), with_texts=True)
             committed = [(score, s) for score, s in part if is_committed(s.chunk_id, versions)]
             chunks = self._store.read_chunks([s.chunk_id for _, s in committed])
             yield from ((score, Candidate.of(s, chunks[s.chunk_id])) for score, s in committed if s.chunk_id in chunks)

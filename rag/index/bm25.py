@@ -349,8 +349,7 @@ class Bm25Index:
         scores = self.scores(query) if scores is None else scores
         if allowed_docs is not None and len(scores):
             scores = np.where(np.isin(self._doc_of, list(allowed_docs)), scores, 0.0)
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [KeywordMatch(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [KeywordMatch(self.chunk_ids[i], float(scores[i])) for i in _best(scores, k)]
 
     # -- the cache on disk ---------------------------------------------------------------
 
@@ -549,3 +548,14 @@ def _save(index: Bm25Index, cached: Bm25Index | None, cache_dir: Path, generatio
             f"Could not save the keyword index in {cache_dir}: {exc.strerror or exc}. The articles "
             "are indexed; free space or fix permissions and run again to rebuild it."
         ) from exc
+
+
+def _best(scores: np.ndarray, k: int) -> list[int]:
+    """The positions of the `k` best positive scores, best first, ties in position order: the
+    first `k` of a stable argsort of every score, found among the positive ones only and sorted
+    only as far as the `k`-th (1.5 ms of a question at 45,508 chunks went to sorting them all)."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > k:
+        kth = -np.partition(-scores[positive], k - 1)[k - 1]
+        positive = positive[scores[positive] >= kth]  # ties at the k-th score all kept, in order
+    return positive[np.argsort(-scores[positive], kind="stable")][:k].tolist()

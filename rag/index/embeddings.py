@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -42,6 +44,28 @@ BULK_PIECES, BULK_PIECE_BATCH = 128, 32
 # QuAIL's 382 sentences peaked at 761 MB resident in slices of 64, 787 MB of 128, 726 MB of 32,
 # and 707 MB read padded, at about the same speed (2 cores, one run each).
 _PACKED_SLICE = 64
+# PyTorch's CPU threads are OpenMP's (libgomp): a thread done with its share of a pass spins,
+# waiting for the next, for 300,000 rounds by default (7 ms on the 2-core EPYC we measure on)
+# before it sleeps. Between a question's passes that spinning holds a core that Chroma's search
+# (its own threads, or a Chroma server on the same machine) and the checks in Python wait for.
+# 10,000 rounds (0.25 ms) still bridge the gaps inside a pass. `eval.bench scale-latency`'s first
+# question after read-ahead, 2 cores, alternating runs of the same code: p50 74-87 (mean 78) vs
+# 78-90 ms (mean 85) through a Chroma server, 67.5 / 74.7 vs 80.2 / 89.4 ms embedded; the reading
+# itself the same, 1,000 rounds slower (the threads fall asleep inside a pass), no spinning at
+# all (OMP_WAIT_POLICY=PASSIVE) slower still.
+OPENMP_SPIN_COUNT = "10000"
+
+
+def share_cores_between_passes() -> None:
+    """Let OpenMP's threads sleep soon after a pass (`OPENMP_SPIN_COUNT`). A default: a
+    GOMP_SPINCOUNT or OMP_WAIT_POLICY set on purpose wins. libgomp reads it once, when PyTorch
+    loads, so a process that imported torch before this keeps what it had."""
+    if "GOMP_SPINCOUNT" in os.environ or "OMP_WAIT_POLICY" in os.environ:
+        return
+    if "torch" in sys.modules:
+        logger.debug("torch was imported before the embedder: OpenMP keeps its default spinning")
+        return
+    os.environ["GOMP_SPINCOUNT"] = OPENMP_SPIN_COUNT
 
 
 def native_bfloat16() -> bool:
@@ -129,6 +153,7 @@ class SentenceTransformerEmbedder:
         if reading_precision not in READING_PRECISIONS:
             raise ValueError(f"reading_precision must be one of {READING_PRECISIONS}, got {reading_precision!r}")
         keep_libraries_offline()
+        share_cores_between_passes()
         try:
             from sentence_transformers import SentenceTransformer
             from sentence_transformers.sentence_transformer.modules import Dense, Normalize, Pooling, Transformer
