@@ -19,12 +19,13 @@ run. The article is removed again afterwards, so the big index is left as it was
 
 `scale-latency` times warm questions (headlines of the indexed articles turned into
 questions) on the big index, each row in a process of its own (`_warm_latency`), embedded and
-through a Chroma server on 127.0.0.1 serving a copy of it, split into the search and MiniLM's reading of the retrieved sentences (where the
-CPU reads bfloat16 natively, once more with the sentences read in float32), first with no
-sentence vectors kept on disk, then after `rag read-ahead` kept every sentence's (its time and
-size reported; the first question then reads only the sentences its answer is chosen among);
-the same questions with nothing read before on the big index and on the demo index (what the
-index size adds to a whole answer); and reads the memory of a running `rag ui` over it.
+through a Chroma server on 127.0.0.1 serving a copy of it, split into the search and MiniLM's
+reading of the retrieved sentences (where the CPU reads bfloat16 natively, once more with the
+sentences read in float32), first with no sentence vectors kept on disk, then after `rag
+read-ahead` kept every sentence's (its time and size reported; the first question then reads
+only the sentences its answer is chosen among); the same questions with nothing read before on
+the big index and on the demo index (what the index size adds to a whole answer); and reads
+the memory of a running `rag ui` over it.
 Headline questions ("What happened: ...?") are generic: many sentences score alike, so the
 answerer reads nearly the most it may. With `--quiz`, also real quiz questions (QuAIL's news:
 measured only), about texts added to a copy of the big index and read ahead: the first two

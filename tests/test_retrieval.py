@@ -369,6 +369,30 @@ def test_document_texts__the_articles_a_search_checked_without_reading_them_agai
     assert store.document_texts({"nope": "v"}) == {}
 
 
+def test_committed_versions__a_search_over_articles_already_kept_reads_their_records_alone(retriever, monkeypatch):
+    store = retriever._store
+    first = retriever.retrieve("river shelters families", k=3)
+    records_read: list[bool] = []
+    records_of = store._records_of
+
+    def recorded(doc_ids, action, *, with_texts=False):
+        records_read.append(with_texts)
+        return records_of(doc_ids, action, with_texts=with_texts)
+
+    monkeypatch.setattr(store, "_records_of", recorded)
+
+    again = retriever.retrieve("river shelters families", k=3)  # a next question about the same articles
+
+    assert again == first and records_read and not any(records_read)  # their texts kept: not read again
+    reads = len(records_read)
+    texts = store.document_texts({p.doc_id: version_of(p.chunk_id) for p in again})
+    assert len(records_read) == reads  # ... and served from what was kept
+    assert all(texts[p.doc_id][p.start : p.end] == p.text for p in again)
+    # A document among them whose text is not kept: the texts read with the records again.
+    store.committed_versions([p.doc_id for p in again] + ["not-kept"], with_texts=True)
+    assert records_read[-1] is True
+
+
 def test_synced_bm25__a_reader_after_a_kill_and_the_writer_after_repair_reuse_the_cache(
     retriever, settings, fake_embedder, monkeypatch
 ):
