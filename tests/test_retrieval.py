@@ -344,6 +344,7 @@ def test_retrieve__skips_a_candidate_whose_chunk_is_gone_when_its_text_is_read(r
 def test_document_texts__the_articles_a_search_checked_without_reading_them_again(retriever, monkeypatch):
     store = retriever._store
     passages = retriever.retrieve("river shelters families", k=3)
+    stored = {p.doc_id: store.get_document(p.doc_id).text for p in passages}
     records_read: list[tuple[list[str], bool]] = []
     records_of = store._records_of
 
@@ -360,7 +361,7 @@ def test_document_texts__the_articles_a_search_checked_without_reading_them_agai
 
     assert records_read == []  # the search read them with the records it checked
     for p in passages:
-        assert texts[p.doc_id] == store.get_document(p.doc_id).text
+        assert texts[p.doc_id] == stored[p.doc_id]
         assert texts[p.doc_id][p.start : p.end] == p.text
     # Another version than the search read (re-ingested since, say): the stored text, read.
     doc_id = passages[0].doc_id

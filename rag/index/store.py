@@ -444,22 +444,18 @@ class IndexStore:
 
     def get_documents(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         """doc_id -> the stored document with its full text, for those of `doc_ids` that are
-        stored: one read for the few articles of a question's passages (through a Chroma server,
-        one round trip instead of one per article)."""
-        found: dict[str, Document] = {}
-        with self._guard("read a document"):
-            for part in _batches(list(dict.fromkeys(doc_ids)), _READ_PAGE):
-                result = self._docs.get(ids=part, include=["documents", "metadatas"])
-                for doc_id, text, stored in zip(result["ids"], result["documents"], result["metadatas"]):
-                    metadata = dict(stored)
-                    found[doc_id] = Document(
-                        doc_id=doc_id,
-                        title=str(metadata.get("title", doc_id)),
-                        source=str(metadata.get("source", "")),
-                        text=text,
-                        metadata=metadata,
-                    )
-        return found
+        stored: one read for a few (through a Chroma server, one round trip instead of one per
+        document), in pages for many."""
+        return {
+            doc_id: Document(
+                doc_id=doc_id,
+                title=str(record.metadata.get("title", doc_id)),
+                source=str(record.metadata.get("source", "")),
+                text=record.text,
+                metadata=dict(record.metadata),
+            )
+            for doc_id, record in self._records_of(doc_ids, "read a document", with_texts=True).items()
+        }
 
     def nearest_chunks(
         self, embedding: np.ndarray, k: int, where: Mapping[str, object] | None = None
